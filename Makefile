@@ -1,0 +1,50 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PY     := $(BIN)/python
+
+.PHONY: install demo test test-fast lint fmt services bench-quality bench-perf clean
+
+# The stamp is refreshed whenever pyproject.toml changes. torch is pinned to
+# the local CPU build first so sentence-transformers does not pull CUDA wheels.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev,st]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/matchmaking demo
+
+services:
+	scripts/services.sh
+
+test: install services
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -q
+
+test-fast: install
+	$(BIN)/pytest -q -m "not e2e and not postgres"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench-quality: install
+	$(BIN)/matchmaking bench quality --csl ../shared/data/csl-dev
+
+bench-perf: install
+	$(BIN)/matchmaking bench perf --n 10000,100000
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

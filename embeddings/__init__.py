@@ -1,0 +1,1 @@
+"""Encoders and indexes. Imports nothing from ``matchmaking``, ``web`` or ``workers``."""

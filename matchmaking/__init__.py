@@ -1,0 +1,1 @@
+"""产学研对接平台 — the matchmaking domain."""

@@ -1,0 +1,377 @@
+"""The ``matchmaking`` command line: serve, worker, beat, demo, import, reindex, status, migrate."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from tqdm import tqdm
+
+from matchmaking.config import Mode, Settings, get_settings
+from matchmaking.enums import Kind
+
+app = typer.Typer(
+    help="产学研对接平台命令行工具。每个命令都可加 --help 查看说明。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+HostOpt = Annotated[str, typer.Option(help="监听地址")]
+PortOpt = Annotated[int, typer.Option(help="监听端口")]
+
+
+# -- helpers ---------------------------------------------------------------
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ValueError as exc:
+        typer.echo(f"配置有误：{exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _prepare(settings: Settings) -> None:
+    """Create the data directory and bring the database schema up to date."""
+    from matchmaking.migrate import upgrade
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.db_url)
+
+
+class Bars:
+    """One tqdm progress bar per label, for the (label, done, total) callbacks."""
+
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+        self._bars: dict[str, tqdm] = {}
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        bar = self._bars.get(label)
+        if bar is None:
+            bar = self._bars[label] = tqdm(total=total, desc=label, unit=self.unit, leave=True)
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self._bars.values():
+            bar.close()
+
+
+def _kinds(values: list[str] | None) -> list[Kind]:
+    if not values:
+        return list(Kind)
+    try:
+        return [Kind(v) for v in values]
+    except ValueError as exc:
+        raise typer.BadParameter("应为 needs、achievements 或 experts") from exc
+
+
+def _worker_command(*, beat: bool, concurrency: int) -> list[str]:
+    cmd = [
+        sys.executable, "-m", "celery", "-A", "workers.celery_app:app", "worker",
+        "--loglevel", "INFO", "--concurrency", str(concurrency),
+    ]  # fmt: skip
+    if beat:
+        cmd.append("--beat")
+    return cmd
+
+
+def _print_urls(host: str, port: int) -> None:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    typer.echo(f"平台首页：  http://{shown}:{port}/")
+    typer.echo(f"接口文档：  http://{shown}:{port}/docs")
+
+
+def _serve(settings: Settings, host: str, port: int, worker: bool | None) -> None:
+    import uvicorn
+
+    from web.app import create_app
+
+    run_worker = settings.mode is Mode.EMBEDDED if worker is None else worker
+    child: subprocess.Popen[bytes] | None = None
+    if run_worker:
+        # A real Celery worker (with beat for the periodic reconcile) in its own process.
+        child = subprocess.Popen(_worker_command(beat=True, concurrency=1))
+        typer.echo(f"后台任务进程已启动（pid {child.pid}）")
+    _print_urls(host, port)
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    finally:
+        if child is not None and child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+# -- commands --------------------------------------------------------------
+@app.command()
+def serve(
+    host: HostOpt = "127.0.0.1",
+    port: PortOpt = 8000,
+    worker: Annotated[
+        bool | None,
+        typer.Option(
+            "--worker/--no-worker",
+            help="同时启动后台任务进程（含定时对账）。嵌入模式默认启动，生产模式默认不启动。",
+        ),
+    ] = None,
+) -> None:
+    """启动网站与 JSON 接口（先自动升级数据库）。"""
+    settings = _settings()
+    _prepare(settings)
+    _serve(settings, host, port, worker)
+
+
+@app.command()
+def worker(
+    beat: Annotated[
+        bool, typer.Option("--beat/--no-beat", help="在同一进程中运行定时对账")
+    ] = False,
+    concurrency: Annotated[int, typer.Option(min=1, help="并发进程数")] = 1,
+) -> None:
+    """启动后台任务进程：计算向量、定时对账。"""
+    _settings()
+    from workers.celery_app import app as celery_app
+
+    argv = ["worker", "--loglevel", "INFO", "--concurrency", str(concurrency)]
+    celery_app.worker_main([*argv, "--beat"] if beat else argv)
+
+
+@app.command()
+def beat() -> None:
+    """启动定时调度（生产模式下与 worker 分开运行，只能有一个）。"""
+    settings = _settings()
+    from workers.celery_app import app as celery_app
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    celery_app.start(["beat", "--loglevel", "INFO"])
+
+
+@app.command()
+def migrate() -> None:
+    """把数据库结构升级到最新版本。"""
+    settings = _settings()
+    _prepare(settings)
+    typer.echo("数据库已是最新结构。")
+
+
+@app.command()
+def demo(
+    host: HostOpt = "127.0.0.1",
+    port: PortOpt = 8000,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="载入后启动平台")] = True,
+) -> None:
+    """载入演示数据（单位、技术需求、科技成果、专家及其向量），然后启动平台。"""
+    from matchmaking import demo as demo_data
+    from matchmaking.db import get_sessionmaker
+    from matchmaking.matching.indexes import IndexManager
+    from matchmaking.matching.runtime import get_encoder, get_tokenizer
+
+    settings = _settings()
+    _prepare(settings)
+    typer.echo(f"数据目录：{settings.data_dir.resolve()}（模式：{settings.mode.value}）")
+    encoder = get_encoder(settings)
+    bars = Bars("条")
+    try:
+        report = demo_data.load(get_sessionmaker(), encoder, progress=bars)
+    finally:
+        bars.close()
+    typer.echo(f"单位 {report.organizations} 家")
+    for kind, rep in report.imports.items():
+        typer.echo(f"{kind}: 新增 {rep.created}，更新 {rep.updated}，出错 {len(rep.errors)}")
+        for err in rep.errors:
+            typer.echo(f"  第 {err.row} 行：{err.message}", err=True)
+    typer.echo(f"向量：新计算 {report.encoded}，复用 {report.from_cache}")
+    manager = IndexManager(settings, get_sessionmaker(), encoder, get_tokenizer())
+    bars = Bars("条")
+    try:
+        for kind in Kind:
+            manager.rebuild(kind, progress=bars, reason="demo")
+    finally:
+        bars.close()
+    typer.echo("索引已建好。")
+    if serve_after:
+        _serve(settings, host, port, None)
+
+
+@app.command("import")
+def import_(
+    kind: Annotated[
+        str, typer.Argument(help="needs（技术需求）、achievements（科技成果）或 experts（专家）")
+    ],
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV 或 .xlsx 文件")],
+    embed_now: Annotated[
+        bool, typer.Option("--embed-now", help="导入后立即在本进程计算向量，而不交给后台任务")
+    ] = False,
+) -> None:
+    """从 CSV 或 Excel 导入；每行单独校验，出错的行会列出行号和原因，其余行照常导入。
+
+    表头可用中文（如 单位、需求名称、需求描述、行业领域、合作方式）或字段名；
+    “单位”须为已登记单位的全称。按外部编号或“单位+名称”匹配，重复导入会更新而不会重复。
+    """
+    from matchmaking import jobs
+    from matchmaking.db import get_sessionmaker
+    from matchmaking.exceptions import MatchmakingError
+    from matchmaking.importing.service import import_rows
+    from matchmaking.importing.tables import read_table
+
+    target = _kinds([kind])[0]
+    settings = _settings()
+    _prepare(settings)
+    try:
+        rows = read_table(path.read_bytes(), path.name, target.value)
+    except MatchmakingError as exc:
+        typer.echo(f"无法读取 {path}：{exc.message}", err=True)
+        raise typer.Exit(1) from exc
+    if not embed_now:
+        from workers.celery_app import install_dispatcher
+
+        install_dispatcher()
+    factory = get_sessionmaker()
+    with factory() as session:
+        if embed_now:
+            with jobs.handled_inline():
+                report = import_rows(session, target, rows)
+                session.commit()
+        else:
+            report = import_rows(session, target, rows)
+            session.commit()
+    typer.echo(
+        f"共 {report.total} 行：新增 {report.created}，更新 {report.updated}，"
+        f"出错 {len(report.errors)}"
+    )
+    for err in report.errors:
+        typer.echo(f"  第 {err.row} 行：{err.message}", err=True)
+    if embed_now and report.ok:
+        _embed_stale(settings, [target], force=False)
+    elif report.ok:
+        typer.echo("向量将由后台任务计算；运行中的平台会自动更新索引。")
+    if report.errors:
+        raise typer.Exit(1)
+
+
+def _embed_stale(settings: Settings, kinds: list[Kind], *, force: bool) -> int:
+    from sqlalchemy import select
+
+    from matchmaking.db import get_sessionmaker
+    from matchmaking.matching import embedding
+    from matchmaking.matching.kinds import SERVICES
+    from matchmaking.matching.runtime import get_encoder
+
+    encoder = get_encoder(settings)
+    factory = get_sessionmaker()
+    done = 0
+    for kind in kinds:
+        with factory() as session:
+            if force:
+                model = SERVICES[kind].repo.model
+                ids = list(session.scalars(select(model.id).order_by(model.id)))
+            else:
+                ids = embedding.stale_ids(session, kind, encoder.model_id, older_than=timedelta(0))
+        if not ids:
+            continue
+        with tqdm(total=len(ids), desc=f"向量 {kind.value}", unit="条") as bar:
+            for start in range(0, len(ids), embedding.BATCH):
+                batch = ids[start : start + embedding.BATCH]
+                with factory() as session:
+                    if force:
+                        embedding.forget_vectors(session, kind, encoder.model_id, batch)
+                    embedding.embed_items(session, encoder, kind, batch)
+                    session.commit()
+                bar.update(len(batch))
+        done += len(ids)
+    return done
+
+
+@app.command()
+def reindex(
+    kind: Annotated[
+        list[str] | None,
+        typer.Option("--kind", help="只处理这一类（可重复）：needs / achievements / experts"),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="重新计算全部向量，而不只是缺失或过期的")
+    ] = False,
+) -> None:
+    """从数据库重建向量与索引（FAISS + BM25），并写入索引快照。"""
+    from matchmaking.db import get_sessionmaker
+    from matchmaking.matching.indexes import IndexManager
+    from matchmaking.matching.runtime import get_encoder, get_tokenizer
+
+    settings = _settings()
+    _prepare(settings)
+    kinds = _kinds(kind)
+    encoded = _embed_stale(settings, kinds, force=force)
+    typer.echo(f"计算向量 {encoded} 条。")
+    manager = IndexManager(settings, get_sessionmaker(), get_encoder(settings), get_tokenizer())
+    bars = Bars("条")
+    try:
+        for k in kinds:
+            manager.rebuild(k, progress=bars, reason="reindex")
+    finally:
+        bars.close()
+    for k in kinds:
+        ki = manager.get(k)
+        typer.echo(
+            f"{k.value}: 向量 {len(ki.vectors)}（{ki.vectors.kind}），词法文档 {len(ki.lexical)}"
+        )
+    typer.echo("索引快照已写入 " + str(settings.index_dir.resolve()))
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """数量、待计算向量、索引快照的健康状况。"""
+    from matchmaking.db import get_sessionmaker
+    from matchmaking.matching import embedding
+    from matchmaking.matching.indexes import snapshot_health
+    from matchmaking.matching.runtime import get_encoder
+
+    settings = _settings()
+    _prepare(settings)
+    encoder = get_encoder(settings)
+    with get_sessionmaker()() as session:
+        counts = embedding.counts(session, encoder.model_id)
+        indexes = snapshot_health(settings, session, encoder)
+    out: dict[str, Any] = {
+        "mode": settings.mode.value,
+        "model_id": encoder.model_id,
+        "items": counts,
+        "indexes": indexes,
+    }
+    if as_json:
+        typer.echo(json.dumps(out, ensure_ascii=False))
+        return
+    typer.echo(f"模式：{settings.mode.value}    模型：{encoder.model_id}")
+    typer.echo(f"{'类别':<14}{'条目':>8}{'待计算':>8}{'向量有效':>10}{'缺失或过期':>12}")
+    for name, c in counts.items():
+        typer.echo(
+            f"{name:<14}{c['items']:>8}{c['pending']:>8}{c['vectors_current']:>10}{c['stale_or_missing']:>12}"
+        )
+    typer.echo("索引快照：")
+    for name, h in indexes.items():
+        if h["ok"]:
+            typer.echo(
+                f"  {name}: {h['index_type']}，向量 {h['count']}，落后 {h['behind_by']} 条变更"
+            )
+        else:
+            typer.echo(f"  {name}: 不可用（{h['problem']}），下次启动时会从数据库重建")
+
+
+def main() -> None:
+    logging.basicConfig(level=os.environ.get("MATCHMAKING_LOG_LEVEL", "WARNING"))
+    app()
+
+
+if __name__ == "__main__":
+    main()

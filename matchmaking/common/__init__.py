@@ -1,0 +1,1 @@
+"""Pieces the item concepts (needs, achievements, experts) share."""

@@ -1,0 +1,144 @@
+"""Queries shared by the three matchable kinds; each concept's repository extends it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from matchmaking.common.filters import ItemFilters
+from matchmaking.common.validation import FIELD_LABELS, KIND_NOUNS
+from matchmaking.enums import ItemStatus, Kind
+from matchmaking.exceptions import InvalidInput
+from matchmaking.models import Achievement, Expert, IndexChange, Need, Organization
+
+M = TypeVar("M", Need, Achievement, Expert)
+
+
+class ItemRepository(Generic[M]):
+    model: type[M]
+    kind: ClassVar[Kind]
+    # Filters this kind understands beyond field/town/district/org/status.
+    extra_filters: ClassVar[frozenset[str]] = frozenset()
+
+    def status_clause(self, today: date) -> ColumnElement[bool]:
+        return self.model.status == ItemStatus.ACTIVE.value
+
+    def active_clause(self, today: date) -> ColumnElement[bool]:
+        """Items that may be shown and recommended: published, not expired, org not closed."""
+        return and_(
+            self.status_clause(today),
+            self.model.org_id.in_(
+                select(Organization.id).where(Organization.status == ItemStatus.ACTIVE.value)
+            ),
+        )
+
+    def field_clause(self, field: str) -> ColumnElement[bool]:
+        return self.model.industry_field == field  # type: ignore[union-attr]
+
+    def filter_clauses(self, filters: ItemFilters) -> list[ColumnElement[bool]]:
+        clauses: list[ColumnElement[bool]] = []
+        for name in ("maturity", "cooperation_mode"):
+            value = getattr(filters, name)
+            if value is None:
+                continue
+            if name not in self.extra_filters:
+                raise InvalidInput(
+                    f"筛选条件“{FIELD_LABELS.get(name, name)}”"
+                    f"不适用于{KIND_NOUNS[self.kind.value]}",
+                    field=name,
+                )
+            clauses.append(getattr(self.model, name) == value)
+        if filters.industry_field is not None:
+            clauses.append(self.field_clause(filters.industry_field))
+        if filters.org_id is not None:
+            clauses.append(self.model.org_id == filters.org_id)
+        if filters.status is not None:
+            clauses.append(self.model.status == filters.status)
+        org_clauses = []
+        if filters.town is not None:
+            org_clauses.append(Organization.town == filters.town)
+        if filters.district is not None:
+            org_clauses.append(Organization.district == filters.district)
+        if org_clauses:
+            clauses.append(self.model.org_id.in_(select(Organization.id).where(*org_clauses)))
+        return clauses
+
+    # -- reads -------------------------------------------------------------
+    def get(self, session: Session, item_id: int) -> M | None:
+        stmt = (
+            select(self.model)
+            .where(self.model.id == item_id)
+            .options(selectinload(self.model.org))
+            .execution_options(populate_existing=True)
+        )
+        return session.scalars(stmt).one_or_none()
+
+    def get_many(
+        self,
+        session: Session,
+        ids: Sequence[int],
+        *,
+        today: date,
+        filters: ItemFilters | None = None,
+        exclude_org_id: int | None = None,
+    ) -> dict[int, M]:
+        """Active rows among ``ids`` that pass the filters, keyed by id."""
+        if not ids:
+            return {}
+        stmt = (
+            select(self.model)
+            .where(self.model.id.in_(list(ids)), self.active_clause(today))
+            .options(selectinload(self.model.org))
+        )
+        if filters is not None:
+            stmt = stmt.where(*self.filter_clauses(filters))
+        if exclude_org_id is not None:
+            stmt = stmt.where(self.model.org_id != exclude_org_id)
+        return {row.id: row for row in session.scalars(stmt)}
+
+    def matching_ids(
+        self,
+        session: Session,
+        *,
+        today: date,
+        filters: ItemFilters,
+        exclude_org_id: int | None = None,
+        limit: int = 50_000,
+    ) -> list[int]:
+        stmt = select(self.model.id).where(self.active_clause(today), *self.filter_clauses(filters))
+        if exclude_org_id is not None:
+            stmt = stmt.where(self.model.org_id != exclude_org_id)
+        return list(session.scalars(stmt.limit(limit)))
+
+    def list(
+        self,
+        session: Session,
+        *,
+        filters: ItemFilters,
+        page: int,
+        page_size: int,
+        include_closed: bool,
+        today: date,
+    ) -> tuple[list[M], int]:
+        base: Select[Any] = select(self.model).where(*self.filter_clauses(filters))
+        if not include_closed and filters.status is None:
+            base = base.where(self.active_clause(today))
+        total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        stmt = (
+            base.options(selectinload(self.model.org))
+            .order_by(self.model.id.desc())
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        )
+        return list(session.scalars(stmt)), total
+
+    def all_ids(self, session: Session) -> list[int]:
+        return list(session.scalars(select(self.model.id).order_by(self.model.id)))
+
+    # -- writes ------------------------------------------------------------
+    def record_change(self, session: Session, item_id: int) -> None:
+        session.add(IndexChange(kind=self.kind.value, item_id=item_id))

@@ -1,0 +1,96 @@
+"""Pydantic validation errors in words a person can act on (Chinese)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from matchmaking.enums import CooperationMode, IndustryField, LabelledEnum, Maturity
+
+FIELD_LABELS = {
+    "org_id": "所属单位",
+    "name": "名称",
+    "kind": "类型",
+    "title": "标题",
+    "description": "描述",
+    "indicators": "技术指标",
+    "industry_field": "行业领域",
+    "budget_wan": "预算（万元）",
+    "deadline": "截止日期",
+    "cooperation_mode": "合作方式",
+    "status": "状态",
+    "abstract": "成果简介",
+    "keywords": "关键词",
+    "maturity": "成熟度",
+    "trl": "技术就绪度",
+    "patent_numbers": "专利号",
+    "price_wan": "价格（万元）",
+    "fields": "擅长领域",
+    "expertise": "研究方向与专长",
+    "q": "搜索内容",
+    "limit": "数量",
+    "page": "页码",
+    "page_size": "每页条数",
+    "target": "推荐对象",
+    "town": "区镇",
+    "district": "区县",
+}
+
+
+ENUM_FIELDS: dict[str, type[LabelledEnum]] = {
+    "industry_field": IndustryField,
+    "fields": IndustryField,
+    "cooperation_mode": CooperationMode,
+    "maturity": Maturity,
+}
+
+
+def _rule(err: dict[str, Any], field: str) -> str:
+    kind, ctx = err.get("type", ""), err.get("ctx") or {}
+    if kind == "missing":
+        return "必填"
+    if kind == "string_too_short":
+        return f"至少需要 {ctx.get('min_length')} 个字符"
+    if kind == "string_too_long":
+        return f"最多 {ctx.get('max_length')} 个字符"
+    if kind in ("too_short",):
+        return f"至少需要 {ctx.get('min_length')} 项"
+    if kind in ("too_long",):
+        return f"最多 {ctx.get('max_length')} 项"
+    if kind == "greater_than_equal":
+        return f"不能小于 {ctx.get('ge')}"
+    if kind == "less_than_equal":
+        return f"不能大于 {ctx.get('le')}"
+    if kind == "enum":
+        enum = ENUM_FIELDS.get(field)
+        if enum is not None:
+            return "取值无效，可选：" + "、".join(f"{m.label}({m.value})" for m in enum)
+        return f"取值无效，可选：{ctx.get('expected')}"
+    if kind.startswith("date"):
+        return "日期格式应为 YYYY-MM-DD"
+    if kind.startswith(("int_", "decimal_", "float_")):
+        return "应为数字"
+    if kind == "value_error":
+        return str(ctx.get("error", err.get("msg", "")))
+    if kind == "json_invalid":
+        return "请求体不是有效的 JSON"
+    return str(err.get("msg", "取值无效"))
+
+
+def validation_details(errors: Iterable[Any]) -> list[dict[str, str]]:
+    out = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        field = ".".join(loc) or "request"
+        label = FIELD_LABELS.get(loc[0], loc[0]) if loc else "请求"
+        out.append(
+            {
+                "field": field,
+                "message": f"{label}：{_rule(err, loc[0] if loc else '')}",
+                "type": err.get("type", ""),
+            }
+        )
+    return out
+
+
+KIND_NOUNS = {"needs": "技术需求", "achievements": "科技成果", "experts": "专家"}

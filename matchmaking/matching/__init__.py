@@ -1,0 +1,1 @@
+"""Matching: text preparation, embeddings, index caches, recommendations and search."""

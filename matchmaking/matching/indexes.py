@@ -1,0 +1,339 @@
+"""Per-process index caches, derived from the database and kept in step with it.
+
+For each kind (needs, achievements, experts) a process holds a FAISS index of
+the current model's vectors and a BM25 index of the item texts. Both are
+caches: the database holds the vectors and an append-only ``index_changes``
+log. ``sync`` replays the log past the cache's watermark (one small query
+when nothing changed); snapshots on disk let a restarted process start from a
+recent state and catch up. A snapshot of another model or dimension, or one
+whose checksum fails, is never served: the kind is rebuilt from the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from embeddings.encoders import Encoder
+from embeddings.lexical import LexicalIndex, Tokenizer
+from embeddings.snapshot import SnapshotError, read_snapshot, write_snapshot
+from embeddings.vector_index import IndexParams, VectorIndex
+from matchmaking.common.filters import ItemFilters
+from matchmaking.common.service import today
+from matchmaking.config import Settings
+from matchmaking.enums import Kind
+from matchmaking.matching.embedding import from_blob
+from matchmaking.matching.kinds import SERVICES
+from matchmaking.matching.text import item_text
+from matchmaking.models import Embedding, IndexChange
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_FORMAT = 1
+# A change id not seen yet may still commit (PostgreSQL hands out sequence
+# values before commit); ids skipped past the watermark are re-asked for this long.
+GAP_SECONDS = 120.0
+# Above this many documents BM25 is re-indexed on the interval, not at once.
+LEXICAL_INLINE_LIMIT = 20_000
+CHUNK = 2_000
+_NO_FILTERS = ItemFilters()
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class KindIndex:
+    kind: Kind
+    vectors: VectorIndex
+    lexical: LexicalIndex
+    watermark: int = 0
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    applied_since_snapshot: int = 0
+    last_lexical_build: float = 0.0
+    loaded_from: str = "empty"
+
+
+class IndexManager:
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: sessionmaker[Session],
+        encoder: Encoder,
+        tokenizer: Tokenizer,
+    ) -> None:
+        self.settings = settings
+        self.session_factory = session_factory
+        self.encoder = encoder
+        self.tokenizer = tokenizer
+        self.params = IndexParams(
+            exact_threshold=settings.index_exact_threshold,
+            hnsw_m=settings.hnsw_m,
+            hnsw_ef_search=settings.hnsw_ef_search,
+            hnsw_ef_construction=settings.hnsw_ef_construction,
+        )
+        self._kinds: dict[Kind, KindIndex] = {}
+        self._load_lock = threading.RLock()
+        self._sync_lock = threading.Lock()
+        self._gaps: dict[int, float] = {}
+
+    @property
+    def model_id(self) -> str:
+        return self.encoder.model_id
+
+    # -- loading -----------------------------------------------------------
+    def get(self, kind: Kind) -> KindIndex:
+        ki = self._kinds.get(kind)
+        if ki is None:
+            with self._load_lock:
+                ki = self._kinds.get(kind)
+                if ki is None:
+                    ki = self._load(kind)
+                    self._kinds[kind] = ki
+        return ki
+
+    def load_all(self) -> None:
+        for kind in Kind:
+            self.get(kind)
+        self.sync()
+
+    def _snapshot_dir(self, kind: Kind) -> Path:
+        return self.settings.index_dir / kind.value
+
+    def _load(self, kind: Kind) -> KindIndex:
+        expect = {
+            "format": SNAPSHOT_FORMAT,
+            "kind": kind.value,
+            "model_id": self.model_id,
+            "dim": self.encoder.dim,
+        }
+        try:
+            manifest, files = read_snapshot(self._snapshot_dir(kind), expect)
+            vectors = VectorIndex.from_bytes(files["vectors"], self.encoder.dim, self.params)
+            lexical = LexicalIndex.from_bytes(files["lexical"])
+            if len(vectors) != manifest["count"] or len(lexical) != manifest["lexical_count"]:
+                raise SnapshotError("snapshot counts do not match its manifest")
+        except (SnapshotError, KeyError, ValueError, OSError) as exc:
+            reason = str(exc)
+            if "no readable manifest" not in reason:
+                log.warning("index snapshot for %s not used (%s); rebuilding", kind.value, reason)
+            return self.rebuild(kind, reason=reason)
+        ki = KindIndex(kind, vectors, lexical, watermark=int(manifest["watermark"]))
+        ki.loaded_from = "snapshot"
+        ki.last_lexical_build = time.monotonic()
+        return ki
+
+    def rebuild(
+        self, kind: Kind, *, progress: Progress | None = None, reason: str = "requested"
+    ) -> KindIndex:
+        """Build both indexes of ``kind`` from the database and write a snapshot."""
+        repo = SERVICES[kind].repo
+        vectors = VectorIndex(self.encoder.dim, self.params)
+        lexical = LexicalIndex()
+        with self.session_factory() as session:
+            watermark = session.scalar(select(func.max(IndexChange.id))) or 0
+            ids = repo.matching_ids(session, today=today(), filters=_NO_FILTERS, limit=10**9)
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start : start + CHUNK]
+                rows = repo.get_many(session, chunk, today=today())
+                hashes = {}
+                for item_id, row in rows.items():
+                    lexical.upsert(
+                        item_id, self.tokenizer.tokens(item_text(kind, row)), row.text_hash
+                    )
+                    hashes[item_id] = row.text_hash
+                found = self._vectors_for(session, kind, hashes)
+                if found:
+                    vectors.upsert(list(found), np.stack(list(found.values())))
+                if progress:
+                    progress(kind.value, min(start + CHUNK, len(ids)), len(ids))
+            session.rollback()
+        lexical.rebuild()
+        ki = KindIndex(kind, vectors, lexical, watermark=watermark)
+        ki.loaded_from = f"rebuilt ({reason})"
+        ki.last_lexical_build = time.monotonic()
+        self.snapshot(ki)
+        with self._load_lock:
+            self._kinds[kind] = ki
+        return ki
+
+    def _vectors_for(
+        self, session: Session, kind: Kind, hashes: dict[int, str]
+    ) -> dict[int, np.ndarray]:
+        """Current-model vectors of these items that match their current text."""
+        if not hashes:
+            return {}
+        stmt = select(Embedding.item_id, Embedding.text_hash, Embedding.vector).where(
+            Embedding.kind == kind.value,
+            Embedding.model_id == self.model_id,
+            Embedding.item_id.in_(list(hashes)),
+        )
+        dim = self.encoder.dim
+        return {
+            item_id: from_blob(blob, dim)
+            for item_id, digest, blob in session.execute(stmt)
+            if hashes.get(item_id) == digest
+        }
+
+    # -- keeping up --------------------------------------------------------
+    def sync(self) -> int:
+        """Apply the changes logged since the last sync; returns how many were applied."""
+        if not self._kinds:
+            return 0
+        with self._sync_lock:
+            watermark = min(ki.watermark for ki in self._kinds.values())
+            now = time.monotonic()
+            self._gaps = {g: t for g, t in self._gaps.items() if now - t < GAP_SECONDS}
+            with self.session_factory() as session:
+                cond = IndexChange.id > watermark
+                if self._gaps:
+                    cond = or_(cond, IndexChange.id.in_(list(self._gaps)))
+                changes = session.execute(
+                    select(IndexChange.id, IndexChange.kind, IndexChange.item_id)
+                    .where(cond)
+                    .order_by(IndexChange.id)
+                ).all()
+                if not changes:
+                    session.rollback()
+                    self._maintain_lexical()
+                    return 0
+                seen = {c.id for c in changes}
+                top = max(seen)
+                for gap in range(watermark + 1, top):
+                    if gap not in seen and gap not in self._gaps:
+                        self._gaps[gap] = now
+                for g in seen:
+                    self._gaps.pop(g, None)
+                by_kind: dict[str, set[int]] = {}
+                for c in changes:
+                    if Kind(c.kind) in self._kinds:
+                        by_kind.setdefault(c.kind, set()).add(c.item_id)
+                applied = 0
+                for kind_value, item_ids in by_kind.items():
+                    applied += self._apply(session, self._kinds[Kind(kind_value)], item_ids)
+                session.rollback()
+            for ki in self._kinds.values():
+                ki.watermark = max(ki.watermark, top)
+            self._maintain_lexical()
+            return applied
+
+    def _apply(self, session: Session, ki: KindIndex, item_ids: Iterable[int]) -> int:
+        repo = SERVICES[ki.kind].repo
+        ids = sorted(item_ids)
+        rows = repo.get_many(session, ids, today=today())
+        vectors = self._vectors_for(session, ki.kind, {i: r.text_hash for i, r in rows.items()})
+        with ki.lock:
+            for item_id in ids:
+                row = rows.get(item_id)
+                if row is None:
+                    ki.lexical.remove(item_id)
+                    ki.vectors.remove([item_id])
+                    continue
+                if ki.lexical.tag(item_id) != row.text_hash or item_id not in ki.lexical:
+                    tokens = self.tokenizer.tokens(item_text(ki.kind, row))
+                    ki.lexical.upsert(item_id, tokens, row.text_hash)
+                vector = vectors.get(item_id)
+                if vector is None:
+                    # Stale or missing: found lexically until the worker re-embeds it.
+                    ki.vectors.remove([item_id])
+                else:
+                    ki.vectors.upsert([item_id], vector[None, :])
+            ki.applied_since_snapshot += len(ids)
+        return len(ids)
+
+    def _maintain_lexical(self) -> None:
+        now = time.monotonic()
+        for ki in self._kinds.values():
+            if not ki.lexical.dirty:
+                continue
+            small = len(ki.lexical) <= LEXICAL_INLINE_LIMIT
+            if small or now - ki.last_lexical_build >= self.settings.lexical_rebuild_interval:
+                with ki.lock:
+                    ki.lexical.rebuild()
+                    ki.last_lexical_build = time.monotonic()
+
+    def maintain(self) -> None:
+        """Periodic housekeeping: sync, and snapshot kinds with many applied changes."""
+        self.sync()
+        for ki in list(self._kinds.values()):
+            if ki.applied_since_snapshot >= self.settings.snapshot_every_changes:
+                self.snapshot(ki)
+
+    def snapshot(self, ki: KindIndex) -> None:
+        with ki.lock:
+            if ki.lexical.dirty:
+                ki.lexical.rebuild()
+            files = {"vectors": ki.vectors.to_bytes(), "lexical": ki.lexical.to_bytes()}
+            manifest: dict[str, Any] = {
+                "format": SNAPSHOT_FORMAT,
+                "kind": ki.kind.value,
+                "model_id": self.model_id,
+                "dim": self.encoder.dim,
+                "count": len(ki.vectors),
+                "lexical_count": len(ki.lexical),
+                "index_type": ki.vectors.kind,
+                "watermark": ki.watermark,
+                "written_at": time.time(),
+            }
+            ki.applied_since_snapshot = 0
+        write_snapshot(self._snapshot_dir(ki.kind), files, manifest)
+
+    def snapshot_all(self) -> None:
+        for ki in list(self._kinds.values()):
+            self.snapshot(ki)
+
+    def health(self) -> dict[str, Any]:
+        with self.session_factory() as session:
+            head = session.scalar(select(func.max(IndexChange.id))) or 0
+        out: dict[str, Any] = {"model_id": self.model_id, "dim": self.encoder.dim, "kinds": {}}
+        for kind in Kind:
+            ki = self._kinds.get(kind)
+            if ki is None:
+                out["kinds"][kind.value] = {"loaded": False}
+                continue
+            out["kinds"][kind.value] = {
+                "loaded": True,
+                "loaded_from": ki.loaded_from,
+                "vectors": len(ki.vectors),
+                "lexical_docs": len(ki.lexical),
+                "index_type": ki.vectors.kind,
+                "tombstones": ki.vectors.dead,
+                "watermark": ki.watermark,
+                "behind_by": max(0, head - ki.watermark),
+            }
+        return out
+
+
+def snapshot_health(settings: Settings, session: Session, encoder: Encoder) -> dict[str, Any]:
+    """What a process starting now would find on disk, per kind (without loading it)."""
+    head = session.scalar(select(func.max(IndexChange.id))) or 0
+    out: dict[str, Any] = {}
+    for kind in Kind:
+        expect = {
+            "format": SNAPSHOT_FORMAT,
+            "kind": kind.value,
+            "model_id": encoder.model_id,
+            "dim": encoder.dim,
+        }
+        try:
+            manifest, _ = read_snapshot(settings.index_dir / kind.value, expect)
+        except SnapshotError as exc:
+            out[kind.value] = {"ok": False, "problem": str(exc)}
+            continue
+        out[kind.value] = {
+            "ok": True,
+            "index_type": manifest["index_type"],
+            "count": manifest["count"],
+            "lexical_count": manifest["lexical_count"],
+            "watermark": manifest["watermark"],
+            "behind_by": max(0, head - int(manifest["watermark"])),
+        }
+    return out

@@ -1,0 +1,257 @@
+"""Recommendations and free-text search: dense + lexical candidates, fused, explained.
+
+Candidates come from the FAISS and BM25 caches; the database has the last
+word on every candidate (status, expiry, organization, filters), so a cache
+that is a little behind can never show a closed item or break a rule.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from embeddings.fusion import fuse
+from matchmaking.common.filters import ItemFilters
+from matchmaking.common.service import today
+from matchmaking.enums import Kind
+from matchmaking.exceptions import InvalidInput
+from matchmaking.matching.embedding import from_blob
+from matchmaking.matching.indexes import IndexManager, KindIndex
+from matchmaking.matching.kinds import SERVICES
+from matchmaking.matching.text import item_text
+from matchmaking.models import Embedding
+
+MAX_LIMIT = 100
+SHARED_TERMS = 8
+
+# Which kinds can be recommended for which source kinds.
+TARGETS = {
+    Kind.NEEDS: (Kind.ACHIEVEMENTS, Kind.EXPERTS),
+    Kind.ACHIEVEMENTS: (Kind.NEEDS,),
+    Kind.EXPERTS: (Kind.NEEDS,),
+}
+
+
+@dataclass
+class Match:
+    item: Any
+    score: float
+    dense_score: float | None
+    lexical_score: float
+    shared_terms: list[str]
+
+
+@dataclass
+class Query:
+    vector: np.ndarray | None
+    tokens: list[str]
+    exclude_org_id: int | None = None
+    exclude_ids: frozenset[int] = frozenset()
+
+
+def recommend(
+    session: Session,
+    manager: IndexManager,
+    *,
+    source_kind: Kind,
+    source_id: int,
+    target_kind: Kind,
+    limit: int = 10,
+    filters: ItemFilters | None = None,
+) -> list[Match]:
+    """Items of ``target_kind`` that fit the source item, best first, with reasons."""
+    if target_kind not in TARGETS[source_kind]:
+        allowed = " / ".join(k.value for k in TARGETS[source_kind])
+        raise InvalidInput(f"target 应为 {allowed}", field="target")
+    source = SERVICES[source_kind].get(session, source_id)
+    manager.sync()
+    query = _source_query(session, manager, source_kind, source)
+    return rank(session, manager, target_kind, query, limit=limit, filters=filters or ItemFilters())
+
+
+def search(
+    session: Session,
+    manager: IndexManager,
+    *,
+    q: str,
+    kind: Kind,
+    limit: int = 10,
+    filters: ItemFilters | None = None,
+) -> list[Match]:
+    """Free-text search in Chinese or English over one kind."""
+    text = q.strip()
+    if not text:
+        raise InvalidInput("请输入搜索内容", field="q")
+    manager.sync()
+    vector = manager.encoder.encode_queries([text])[0]
+    query = Query(vector=vector, tokens=manager.tokenizer.tokens(text))
+    return rank(session, manager, kind, query, limit=limit, filters=filters or ItemFilters())
+
+
+def _source_query(session: Session, manager: IndexManager, kind: Kind, source: Any) -> Query:
+    ki = manager.get(kind)
+    with ki.lock:
+        vector = ki.vectors.vector(source.id)
+        vector = None if vector is None else vector.copy()
+        tokens = (
+            ki.lexical.tokens(source.id) if ki.lexical.tag(source.id) == source.text_hash else []
+        )
+    text = item_text(kind, source)
+    if vector is None:
+        blob = session.scalar(
+            select(Embedding.vector).where(
+                Embedding.kind == kind.value,
+                Embedding.item_id == source.id,
+                Embedding.model_id == manager.model_id,
+                Embedding.text_hash == source.text_hash,
+            )
+        )
+        if blob is not None:
+            vector = from_blob(blob, manager.encoder.dim)
+        else:
+            # Not embedded yet (the worker is behind): encode this one text now.
+            vector = manager.encoder.encode_documents([text])[0]
+    if not tokens:
+        tokens = manager.tokenizer.tokens(text)
+    # Never recommend an item of the source's own organization.
+    return Query(vector=vector, tokens=tokens, exclude_org_id=source.org_id)
+
+
+def rank(
+    session: Session,
+    manager: IndexManager,
+    kind: Kind,
+    query: Query,
+    *,
+    limit: int,
+    filters: ItemFilters,
+) -> list[Match]:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit 应在 1 到 {MAX_LIMIT} 之间", field="limit")
+    repo = SERVICES[kind].repo
+    ki = manager.get(kind)
+    day = today()
+    with ki.lock:
+        order, lex_all = ki.lexical.scores(query.tokens)
+    lex_row = {item_id: n for n, item_id in enumerate(order)}
+
+    if filters.any():
+        # Filters can be very selective: score every item that passes them.
+        pool = [
+            i
+            for i in repo.matching_ids(
+                session, today=day, filters=filters, exclude_org_id=query.exclude_org_id
+            )
+            if i not in query.exclude_ids
+        ]
+        scored = _score(ki, query, pool, lex_all, lex_row, manager)
+        best = pool_order(scored, limit * 2)
+        rows = repo.get_many(session, [pool[i] for i in best], today=day, filters=filters)
+        return _matches(ki, query, pool, scored, best, rows, limit)
+
+    n = max(limit * 5, 50)
+    size = max(len(ki.vectors), len(order))
+    while True:
+        with ki.lock:
+            dense_hits = ki.vectors.search(query.vector, n) if query.vector is not None else []
+        cand = {i for i, _ in dense_hits}
+        if len(lex_all):
+            top = np.argpartition(-lex_all, min(n, len(lex_all)) - 1)[:n]
+            cand.update(order[t] for t in top if lex_all[t] > 0)
+        cand -= query.exclude_ids
+        rows = repo.get_many(session, sorted(cand), today=day, exclude_org_id=query.exclude_org_id)
+        if len(rows) >= limit or n >= size:
+            break
+        n *= 4
+    pool = sorted(rows)
+    scored = _score(ki, query, pool, lex_all, lex_row, manager)
+    best = pool_order(scored, limit)
+    return _matches(ki, query, pool, scored, best, rows, limit)
+
+
+def _score(
+    ki: KindIndex,
+    query: Query,
+    pool: list[int],
+    lex_all: np.ndarray,
+    lex_row: dict[int, int],
+    manager: IndexManager,
+) -> dict[str, np.ndarray]:
+    if query.vector is not None:
+        with ki.lock:
+            dense = ki.vectors.scores_for(query.vector, pool)
+    else:
+        dense = np.full(len(pool), np.nan, dtype=np.float32)
+    rows = [lex_row.get(i, -1) for i in pool]
+    lexical = np.array([lex_all[r] if r >= 0 else 0.0 for r in rows], dtype=np.float64)
+    s = manager.settings
+    fused = fuse(s.fusion, dense, lexical, k=s.rrf_k, dense_weight=s.fusion_dense_weight)
+    return {"dense": dense, "lexical": lexical, "fused": fused}
+
+
+def pool_order(scored: dict[str, np.ndarray], k: int) -> list[int]:
+    fused = scored["fused"]
+    if not len(fused):
+        return []
+    # Ties (e.g. no signal at all) fall back to the dense score, then to the id order.
+    keys = (-np.nan_to_num(scored["dense"], nan=-1.0), -fused)
+    order = np.lexsort(keys)
+    return [int(i) for i in order[:k]]
+
+
+def _matches(
+    ki: KindIndex,
+    query: Query,
+    pool: list[int],
+    scored: dict[str, np.ndarray],
+    best: list[int],
+    rows: dict[int, Any],
+    limit: int,
+) -> list[Match]:
+    out: list[Match] = []
+    qset = set(query.tokens)
+    for p in best:
+        item_id = pool[p]
+        row = rows.get(item_id)
+        if row is None:
+            continue
+        dense = scored["dense"][p]
+        with ki.lock:
+            tokens = ki.lexical.tokens(item_id)
+        out.append(
+            Match(
+                item=row,
+                score=round(float(scored["fused"][p]), 6),
+                dense_score=None if np.isnan(dense) else round(float(dense), 6),
+                lexical_score=round(float(scored["lexical"][p]), 6),
+                shared_terms=shared_terms(ki, qset, tokens),
+            )
+        )
+        if len(out) == limit:
+            break
+    return out
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _displayable(term: str) -> bool:
+    # Units and fragments such as "cm" or "μa" explain nothing to a reader.
+    return bool(_CJK.search(term)) or (len(term) >= 3 and term.isalnum())
+
+
+def shared_terms(ki: KindIndex, query_tokens: set[str], doc_tokens: list[str]) -> list[str]:
+    """Key terms both texts use, rarest first, without terms inside longer ones."""
+    common = {t for t in query_tokens.intersection(doc_tokens) if _displayable(t)}
+    ranked = sorted(common, key=lambda t: (-ki.lexical.idf(t), -len(t), t))
+    chosen: list[str] = []
+    for term in sorted(ranked, key=len, reverse=True):
+        if not any(term in longer for longer in chosen):
+            chosen.append(term)
+    keep = set(chosen)
+    return [t for t in ranked if t in keep][:SHARED_TERMS]

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from sqlalchemy import Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from matchmaking.models.base import Base, TimestampMixin
+
+
+class Organization(TimestampMixin, Base):
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    district: Mapped[str] = mapped_column(String(64), default="")
+    town: Mapped[str] = mapped_column(String(64), default="", index=True)
+    industry_field: Mapped[str | None] = mapped_column(String(48))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="active")

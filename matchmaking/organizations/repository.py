@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from matchmaking.models import Organization
+
+
+def get(session: Session, org_id: int) -> Organization | None:
+    return session.get(Organization, org_id)
+
+
+def get_by_name(session: Session, name: str) -> Organization | None:
+    return session.scalars(select(Organization).where(Organization.name == name)).one_or_none()
+
+
+def list_page(
+    session: Session,
+    *,
+    kind: str | None,
+    town: str | None,
+    district: str | None,
+    status: str | None,
+    page: int,
+    page_size: int,
+) -> tuple[list[Organization], int]:
+    stmt = select(Organization)
+    if kind:
+        stmt = stmt.where(Organization.kind == kind)
+    if town:
+        stmt = stmt.where(Organization.town == town)
+    if district:
+        stmt = stmt.where(Organization.district == district)
+    if status:
+        stmt = stmt.where(Organization.status == status)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.order_by(Organization.id).offset((page - 1) * page_size).limit(page_size)
+    )
+    return list(rows), total

@@ -1,0 +1,10 @@
+from fastapi import APIRouter
+
+from web.api import items, organizations, search, system
+
+router = APIRouter(prefix="/api/v1")
+router.include_router(organizations.router)
+for item_router in items.routers():
+    router.include_router(item_router)
+router.include_router(search.router)
+router.include_router(system.router)

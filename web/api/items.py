@@ -1,0 +1,175 @@
+"""CRUD and recommendations for needs, achievements and experts (one router each)."""
+
+# No "from __future__ import annotations": the routes are built per kind and
+# FastAPI must see the real request-body classes, not strings.
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from matchmaking.achievements.schemas import AchievementCreate, AchievementRead, AchievementUpdate
+from matchmaking.common.filters import ItemFilters
+from matchmaking.common.schemas import Page, make_page
+from matchmaking.enums import Kind
+from matchmaking.experts.schemas import ExpertCreate, ExpertRead, ExpertUpdate
+from matchmaking.matching import service as matching
+from matchmaking.matching.kinds import SERVICES
+from matchmaking.needs.schemas import NeedCreate, NeedRead, NeedUpdate
+from web.api.schemas import MatchList, MatchRead
+from web.deps import FiltersDep, IndexDep, PageSize, SessionDep
+from web.deps import Page as PageQ
+
+READ: dict[Kind, type[BaseModel]] = {
+    Kind.NEEDS: NeedRead,
+    Kind.ACHIEVEMENTS: AchievementRead,
+    Kind.EXPERTS: ExpertRead,
+}
+SPECS: dict[Kind, tuple[type[BaseModel], type[BaseModel], str]] = {
+    Kind.NEEDS: (NeedCreate, NeedUpdate, "needs 技术需求"),
+    Kind.ACHIEVEMENTS: (AchievementCreate, AchievementUpdate, "achievements 科技成果"),
+    Kind.EXPERTS: (ExpertCreate, ExpertUpdate, "experts 专家"),
+}
+Limit = Annotated[int, Query(ge=1, le=matching.MAX_LIMIT, description="返回条数")]
+
+
+def to_read(kind: Kind, row: Any) -> Any:
+    return READ[kind].model_validate(row)
+
+
+def match_list(
+    manager: Any, matches: list[matching.Match], target: Kind, source: dict[str, object] | None
+) -> MatchList:
+    return MatchList(
+        source=source,
+        target=target.value,
+        fusion=manager.settings.fusion,
+        model_id=manager.model_id,
+        items=[
+            MatchRead(
+                kind=target.value,
+                item=to_read(target, m.item),
+                score=m.score,
+                dense_score=m.dense_score,
+                lexical_score=m.lexical_score,
+                shared_terms=m.shared_terms,
+            )
+            for m in matches
+        ],
+    )
+
+
+def _router(kind: Kind) -> APIRouter:
+    create_model, update_model, tag = SPECS[kind]
+    read_model = READ[kind]
+    service = SERVICES[kind]
+    router = APIRouter(prefix=f"/{kind.value}", tags=[tag])
+
+    def list_items(
+        session: SessionDep,
+        filters: FiltersDep,
+        org_id: int | None = None,
+        status: str | None = None,
+        include_closed: bool = False,
+        page: PageQ = 1,
+        page_size: PageSize = 20,
+    ) -> Any:
+        merged = ItemFilters(**{**filters.__dict__, "org_id": org_id, "status": status})
+        rows, total = service.list_page(
+            session, filters=merged, page=page, page_size=page_size, include_closed=include_closed
+        )
+        return make_page([to_read(kind, r) for r in rows], total, page, page_size)
+
+    def create_item(session: SessionDep, data: create_model) -> Any:  # type: ignore[valid-type]
+        return to_read(kind, service.create(session, data))
+
+    def read_item(session: SessionDep, item_id: int) -> Any:
+        return to_read(kind, service.get(session, item_id))
+
+    def update_item(session: SessionDep, item_id: int, data: update_model) -> Any:  # type: ignore[valid-type]
+        return to_read(kind, service.update(session, item_id, data))
+
+    def close_item(session: SessionDep, item_id: int) -> Any:
+        return to_read(kind, service.close(session, item_id))
+
+    noun = service.noun
+    router.add_api_route(
+        "",
+        list_items,
+        methods=["GET"],
+        response_model=Page[read_model],  # type: ignore[valid-type]
+        summary=f"List {kind.value}",
+        description=f"分页列出{noun}，可按领域、区镇等筛选；默认只列出有效的。",
+    )
+    router.add_api_route(
+        "",
+        create_item,
+        methods=["POST"],
+        response_model=read_model,
+        status_code=201,
+        summary=f"Create a {kind.value[:-1]}",
+        description=f"新建{noun}：立即保存，向量由后台任务计算。",
+    )
+    router.add_api_route(
+        "/{item_id}",
+        read_item,
+        methods=["GET"],
+        response_model=read_model,
+        summary=f"Read a {kind.value[:-1]}",
+    )
+    router.add_api_route(
+        "/{item_id}",
+        update_item,
+        methods=["PATCH"],
+        response_model=read_model,
+        summary=f"Update a {kind.value[:-1]}",
+        description=f"修改{noun}；文本变化后会重新计算向量。",
+    )
+    router.add_api_route(
+        "/{item_id}/close",
+        close_item,
+        methods=["POST"],
+        response_model=read_model,
+        summary=f"Close a {kind.value[:-1]}",
+        description=f"关闭{noun}：不再展示和推荐。",
+    )
+    _add_recommendations(router, kind)
+    return router
+
+
+def _add_recommendations(router: APIRouter, kind: Kind) -> None:
+    targets = matching.TARGETS[kind]
+
+    def recommendations(
+        session: SessionDep,
+        manager: IndexDep,
+        filters: FiltersDep,
+        item_id: int,
+        target: Annotated[Kind, Query(description=" / ".join(t.value for t in targets))] = targets[
+            0
+        ],
+        limit: Limit = 10,
+    ) -> MatchList:
+        matches = matching.recommend(
+            session,
+            manager,
+            source_kind=kind,
+            source_id=item_id,
+            target_kind=target,
+            limit=limit,
+            filters=filters,
+        )
+        return match_list(manager, matches, target, {"kind": kind.value, "id": item_id})
+
+    router.add_api_route(
+        "/{item_id}/recommendations",
+        recommendations,
+        methods=["GET"],
+        response_model=MatchList,
+        summary=f"Recommendations for a {kind.value[:-1]}",
+        description="推荐结果：融合得分、语义得分、关键词得分与共有关键词。同一单位的条目和已关闭、已过期的条目不会被推荐。",
+    )
+
+
+def routers() -> list[APIRouter]:
+    return [_router(kind) for kind in Kind]

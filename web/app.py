@@ -1,0 +1,92 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
+
+from embeddings.encoders import Encoder
+from matchmaking import jobs
+from matchmaking.config import Settings, get_settings
+from matchmaking.db import get_sessionmaker
+from matchmaking.matching.indexes import IndexManager
+from matchmaking.matching.runtime import get_encoder, get_tokenizer
+from web import errors, pages
+from web.api import router as api_router
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).with_name("static")
+
+
+class Maintenance(threading.Thread):
+    """Keeps this process's indexes in step between requests and writes snapshots."""
+
+    def __init__(self, manager: IndexManager, interval: float = 1.0) -> None:
+        super().__init__(name="index-maintenance", daemon=True)
+        self.manager, self.interval = manager, interval
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.interval):
+            try:
+                self.manager.maintain()
+            except Exception:
+                log.exception("index maintenance failed; retrying in %.0fs", self.interval)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=10)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    session_factory: sessionmaker[Session] | None = None,
+    encoder: Encoder | None = None,
+    dispatcher: Callable[[str, tuple[Any, ...]], None] | None = None,
+    maintenance_interval: float = 1.0,
+) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        factory = session_factory or get_sessionmaker()
+        if dispatcher is not None:
+            jobs.set_dispatcher(dispatcher)
+        else:
+            from workers.celery_app import install_dispatcher
+
+            install_dispatcher()
+        manager = IndexManager(settings, factory, encoder or get_encoder(settings), get_tokenizer())
+        manager.load_all()
+        app.state.session_factory = factory
+        app.state.index_manager = manager
+        app.state.settings = settings
+        worker = Maintenance(manager, maintenance_interval)
+        worker.start()
+        try:
+            yield
+        finally:
+            worker.stop()
+            manager.snapshot_all()
+
+    app = FastAPI(
+        title="产学研对接平台 API",
+        version="0.1.0",
+        description="技术需求、科技成果与专家的智能匹配。Recommendations carry the fused, "
+        "semantic and BM25 scores and the key terms both texts share.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.include_router(api_router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
