@@ -14,13 +14,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 log = logging.getLogger(__name__)
 
 Dispatcher = Callable[[str, tuple[Any, ...]], None]
 _dispatcher: Dispatcher | None = None
 _KEY = "matchmaking.jobs"
+_MARKS = "matchmaking.jobs.savepoints"
 
 
 class NoDispatcherError(RuntimeError):
@@ -56,7 +57,10 @@ def enqueue(session: Session, task_name: str, *args: Any) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the outer transaction may still roll back
     pending = session.info.pop(_KEY, [])
+    session.info.pop(_MARKS, None)
     if not pending:
         return
     if _dispatcher is None:
@@ -71,11 +75,31 @@ def _after_commit(session: Session) -> None:
             log.exception("could not enqueue %s%r; reconcile will retry", name, args)
 
 
-def _after_rollback(session: Session) -> None:
+def _after_transaction_create(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        marks = session.info.setdefault(_MARKS, {})
+        marks[id(transaction)] = len(session.info.get(_KEY, []))
+
+
+def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None:
+    """A rolled-back savepoint drops only its own jobs; the outer transaction, all."""
+    if previous.nested:
+        mark = session.info.get(_MARKS, {}).pop(id(previous), None)
+        if mark is not None and _KEY in session.info:
+            del session.info[_KEY][mark:]
+        return
     session.info.pop(_KEY, None)
+    session.info.pop(_MARKS, None)
+
+
+_LISTENERS = (
+    ("after_commit", _after_commit),
+    ("after_transaction_create", _after_transaction_create),
+    ("after_soft_rollback", _after_soft_rollback),
+)
 
 
 def install(factory: sessionmaker[Session]) -> None:
-    if not event.contains(factory, "after_commit", _after_commit):
-        event.listen(factory, "after_commit", _after_commit)
-        event.listen(factory, "after_rollback", _after_rollback)
+    for name, listener in _LISTENERS:
+        if not event.contains(factory, name, listener):
+            event.listen(factory, name, listener)

@@ -16,8 +16,15 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from matchmaking.achievements.schemas import AchievementCreate, AchievementUpdate
-from matchmaking.common.validation import validation_details
-from matchmaking.enums import CooperationMode, IndustryField, Kind, Maturity, NeedStatus
+from matchmaking.common.validation import FIELD_LABELS, validation_details
+from matchmaking.enums import (
+    CooperationMode,
+    IndustryField,
+    Kind,
+    LabelledEnum,
+    Maturity,
+    NeedStatus,
+)
 from matchmaking.exceptions import InvalidInput, MatchmakingError
 from matchmaking.experts.schemas import ExpertCreate, ExpertUpdate
 from matchmaking.matching.kinds import SERVICES
@@ -69,21 +76,25 @@ def org_by_name(session: Session, row: dict[str, str]) -> int:
     return org.id
 
 
+def _parse(key: str, enum: type[LabelledEnum], value: str) -> str:
+    try:
+        return enum.parse(value).value
+    except ValueError as exc:
+        raise InvalidInput(f"{FIELD_LABELS.get(key, key)}：{exc}", field=key) from exc
+
+
 def _prepare(kind: Kind, row: dict[str, str], org_id: int) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for key, value in row.items():
         if key in ("organization", "org_key") or value == "":
             continue
         if key in ENUM_COLUMNS:
-            data[key] = ENUM_COLUMNS[key].parse(value).value
+            data[key] = _parse(key, ENUM_COLUMNS[key], value)
         elif key == "fields" and kind is Kind.EXPERTS:
-            data[key] = [
-                IndustryField.parse(v).value
-                for v in value.replace("；", ";").split(";")
-                if v.strip()
-            ]
+            parts = [v for v in value.replace("；", ";").split(";") if v.strip()]
+            data[key] = [_parse(key, IndustryField, v) for v in parts]
         elif key == "status" and kind is Kind.NEEDS:
-            data[key] = NeedStatus.parse(value).value
+            data[key] = _parse(key, NeedStatus, value)
         else:
             data[key] = value
     data["org_id"] = org_id

@@ -96,7 +96,9 @@ def test_worker_on_redis_embeds_new_need_and_reconcile_heals_lost_task(
     from web.app import create_app
     from workers.celery_app import create_celery
 
-    settings = Settings(**{k.removeprefix("MATCHMAKING_").lower(): v for k, v in production_env.items()})
+    settings = Settings(
+        **{k.removeprefix("MATCHMAKING_").lower(): v for k, v in production_env.items()}
+    )
     engine = make_engine(settings.db_url)
     factory: sessionmaker[Session] = make_sessionmaker(engine)
     from tests.conftest import _empty_tables
@@ -118,8 +120,13 @@ def test_worker_on_redis_embeds_new_need_and_reconcile_heals_lost_task(
                      maintenance_interval=0.3)  # fmt: skip
     try:
         with TestClient(app) as client:
-            ent = client.post("/api/v1/organizations", json={"name": "海门氢能动力科技有限公司", "kind": "enterprise"}).json()["id"]  # noqa: E501
-            uni = client.post("/api/v1/organizations", json={"name": "同济大学", "kind": "university"}).json()["id"]  # noqa: E501
+            ent = client.post(
+                "/api/v1/organizations",
+                json={"name": "海门氢能动力科技有限公司", "kind": "enterprise"},
+            ).json()["id"]  # noqa: E501
+            uni = client.post(
+                "/api/v1/organizations", json={"name": "同济大学", "kind": "university"}
+            ).json()["id"]  # noqa: E501
             ach = client.post("/api/v1/achievements", json={**ACHIEVEMENT, "org_id": uni}).json()
             need = client.post("/api/v1/needs", json={**NEED, "org_id": ent}).json()
             assert need["embedding_status"] == "pending"
@@ -128,7 +135,9 @@ def test_worker_on_redis_embeds_new_need_and_reconcile_heals_lost_task(
             def ready(path: str) -> bool:
                 return client.get(path).json()["embedding_status"] == "ready"
 
-            wait_until(lambda: ready(f"/api/v1/needs/{need['id']}"), 180, "the worker to embed the need")
+            wait_until(
+                lambda: ready(f"/api/v1/needs/{need['id']}"), 180, "the worker to embed the need"
+            )
             wait_until(lambda: ready(f"/api/v1/achievements/{ach['id']}"), 60, "the achievement")
             recs = client.get(f"/api/v1/needs/{need['id']}/recommendations").json()["items"]
             assert recs[0]["item"]["id"] == ach["id"]
@@ -136,10 +145,17 @@ def test_worker_on_redis_embeds_new_need_and_reconcile_heals_lost_task(
 
             # A lost message: the item is committed but nothing reaches the broker.
             jobs.set_dispatcher(lambda _n, _a: None)
-            lost = client.post("/api/v1/achievements", json={**ACHIEVEMENT, "org_id": uni, "title": "双极板激光焊接密封技术"}).json()  # noqa: E501
+            lost = client.post(
+                "/api/v1/achievements",
+                json={**ACHIEVEMENT, "org_id": uni, "title": "双极板激光焊接密封技术"},
+            ).json()  # noqa: E501
             assert lost["embedding_status"] == "pending"
             # beat runs reconcile every 2 s; the worker then embeds it.
-            wait_until(lambda: ready(f"/api/v1/achievements/{lost['id']}"), 60, "reconcile to heal the lost task")  # noqa: E501
+            wait_until(
+                lambda: ready(f"/api/v1/achievements/{lost['id']}"),
+                60,
+                "reconcile to heal the lost task",
+            )  # noqa: E501
     finally:
         stop(worker)
         engine.dispose()
@@ -168,8 +184,13 @@ def test_embedded_serve_runs_its_own_worker(tmp_path: Path) -> None:
                     return False
 
             wait_until(up, 120, "matchmaking serve to answer")
-            ent = http.post("/api/v1/organizations", json={"name": "海门氢能动力科技有限公司", "kind": "enterprise"}).json()["id"]  # noqa: E501
-            uni = http.post("/api/v1/organizations", json={"name": "同济大学", "kind": "university"}).json()["id"]  # noqa: E501
+            ent = http.post(
+                "/api/v1/organizations",
+                json={"name": "海门氢能动力科技有限公司", "kind": "enterprise"},
+            ).json()["id"]  # noqa: E501
+            uni = http.post(
+                "/api/v1/organizations", json={"name": "同济大学", "kind": "university"}
+            ).json()["id"]  # noqa: E501
             ach = http.post("/api/v1/achievements", json={**ACHIEVEMENT, "org_id": uni}).json()
             need = http.post("/api/v1/needs", json={**NEED, "org_id": ent}).json()
 
