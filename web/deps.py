@@ -31,7 +31,9 @@ def get_index_manager(request: Request) -> IndexManager:
     return manager
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent, so a client that got
+# 201 can read the row at once, and a failed commit is an error, not a lost write.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 IndexDep = Annotated[IndexManager, Depends(get_index_manager)]
 
 

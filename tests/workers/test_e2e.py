@@ -184,15 +184,18 @@ def test_embedded_serve_runs_its_own_worker(tmp_path: Path) -> None:
                     return False
 
             wait_until(up, 120, "matchmaking serve to answer")
-            ent = http.post(
-                "/api/v1/organizations",
-                json={"name": "海门氢能动力科技有限公司", "kind": "enterprise"},
-            ).json()["id"]  # noqa: E501
-            uni = http.post(
-                "/api/v1/organizations", json={"name": "同济大学", "kind": "university"}
-            ).json()["id"]  # noqa: E501
-            ach = http.post("/api/v1/achievements", json={**ACHIEVEMENT, "org_id": uni}).json()
-            need = http.post("/api/v1/needs", json={**NEED, "org_id": ent}).json()
+
+            def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+                response = http.post(path, json=body)
+                assert response.status_code == 201, response.text
+                return dict(response.json())
+
+            ent = post(
+                "/api/v1/organizations", {"name": "海门氢能动力科技有限公司", "kind": "enterprise"}
+            )["id"]
+            uni = post("/api/v1/organizations", {"name": "同济大学", "kind": "university"})["id"]
+            ach = post("/api/v1/achievements", {**ACHIEVEMENT, "org_id": uni})
+            need = post("/api/v1/needs", {**NEED, "org_id": ent})
 
             def ready() -> bool:
                 got = http.get(f"/api/v1/needs/{need['id']}").json()

@@ -1,0 +1,74 @@
+"""The demo data set: it loads cleanly, its vectors are cached, and it matches sensibly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from embeddings.encoders import Encoder
+from matchmaking import demo
+from matchmaking.config import Settings
+from matchmaking.db import make_engine, make_sessionmaker
+from matchmaking.migrate import upgrade
+from matchmaking.models import Need
+
+
+@pytest.fixture(scope="module")
+def demo_client(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder):  # noqa: ANN201
+    from web.app import create_app
+
+    data_dir: Path = tmp_path_factory.mktemp("demo")
+    settings = Settings(data_dir=data_dir)
+    upgrade(settings.db_url)
+    factory = make_sessionmaker(make_engine(settings.db_url))
+    report = demo.load(factory, encoder)
+    app = create_app(settings, session_factory=factory, encoder=encoder,
+                     dispatcher=lambda _n, _a: None)  # fmt: skip
+    with TestClient(app) as client:
+        yield client, report, factory
+
+
+def test_demo_loads_without_errors_and_from_the_vector_cache(demo_client) -> None:  # noqa: ANN001
+    client, report, _ = demo_client
+    assert report.organizations >= 75
+    for kind, rep in report.imports.items():
+        assert rep.errors == [], (kind, rep.errors[:3])
+    assert report.imports["needs"].created >= 150
+    assert report.imports["achievements"].created >= 300
+    assert report.imports["experts"].created >= 60
+    # Every demo text's vector is in the committed cache: `make demo` encodes nothing.
+    assert report.encoded == 0
+    status = client.get("/api/v1/status").json()
+    for kind in ("needs", "achievements", "experts"):
+        assert status["embeddings"][kind]["stale_or_missing"] == 0
+
+
+def test_demo_covers_the_districts_industries(demo_client) -> None:  # noqa: ANN001
+    client, _, _ = demo_client
+    fields = set()
+    page = client.get("/api/v1/needs", params={"page_size": 100}).json()
+    for p in range(1, page["pages"] + 1):
+        for need in client.get("/api/v1/needs", params={"page_size": 100, "page": p}).json()["items"]:
+            fields.add(need["industry_field"])
+    assert {"ship_offshore", "biomedicine", "ic_semiconductor", "new_materials",
+            "hydrogen_storage", "intelligent_manufacturing", "textiles", "construction"} <= fields
+
+
+@pytest.mark.parametrize("external_id", ["N-H2-001", "N-H2-002", "N-H2-003"])
+def test_fuel_cell_needs_get_fuel_cell_matches_first(demo_client, external_id: str) -> None:  # noqa: ANN001
+    client, _, factory = demo_client
+    with factory() as session:
+        need_id = session.scalar(select(Need.id).where(Need.external_id == external_id))
+    assert need_id is not None
+    achievements = client.get(f"/api/v1/needs/{need_id}/recommendations",
+                              params={"target": "achievements", "limit": 3}).json()["items"]
+    for match in achievements:
+        text = match["item"]["title"] + match["item"]["abstract"]
+        assert "燃料电池" in text or "氢" in text, match["item"]["title"]
+    assert achievements[0]["shared_terms"]
+    experts = client.get(f"/api/v1/needs/{need_id}/recommendations",
+                         params={"target": "experts", "limit": 1}).json()["items"]
+    assert "燃料电池" in experts[0]["item"]["expertise"]
