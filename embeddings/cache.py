@@ -68,5 +68,6 @@ class VectorCache:
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
             f.write(buf.getvalue())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the demo cache is committed
         os.replace(tmp, self.path)
         self._dirty = False

@@ -27,6 +27,8 @@ _WORD = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
 _PUNCT_ONLY = re.compile(r"^[\W_]+$", re.UNICODE)
 _NUMBER = re.compile(r"^[\d.,%]+$")
 jieba.setLogLevel(logging.WARNING)
+# bm25s logs every index build at DEBUG on its own logger; keep it quiet.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class Tokenizer:

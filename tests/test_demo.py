@@ -51,10 +51,20 @@ def test_demo_covers_the_districts_industries(demo_client) -> None:  # noqa: ANN
     fields = set()
     page = client.get("/api/v1/needs", params={"page_size": 100}).json()
     for p in range(1, page["pages"] + 1):
-        for need in client.get("/api/v1/needs", params={"page_size": 100, "page": p}).json()["items"]:
+        for need in client.get("/api/v1/needs", params={"page_size": 100, "page": p}).json()[
+            "items"
+        ]:
             fields.add(need["industry_field"])
-    assert {"ship_offshore", "biomedicine", "ic_semiconductor", "new_materials",
-            "hydrogen_storage", "intelligent_manufacturing", "textiles", "construction"} <= fields
+    assert {
+        "ship_offshore",
+        "biomedicine",
+        "ic_semiconductor",
+        "new_materials",
+        "hydrogen_storage",
+        "intelligent_manufacturing",
+        "textiles",
+        "construction",
+    } <= fields
 
 
 @pytest.mark.parametrize("external_id", ["N-H2-001", "N-H2-002", "N-H2-003"])
@@ -63,12 +73,14 @@ def test_fuel_cell_needs_get_fuel_cell_matches_first(demo_client, external_id: s
     with factory() as session:
         need_id = session.scalar(select(Need.id).where(Need.external_id == external_id))
     assert need_id is not None
-    achievements = client.get(f"/api/v1/needs/{need_id}/recommendations",
-                              params={"target": "achievements", "limit": 3}).json()["items"]
+    achievements = client.get(
+        f"/api/v1/needs/{need_id}/recommendations", params={"target": "achievements", "limit": 3}
+    ).json()["items"]
     for match in achievements:
         text = match["item"]["title"] + match["item"]["abstract"]
         assert "燃料电池" in text or "氢" in text, match["item"]["title"]
     assert achievements[0]["shared_terms"]
-    experts = client.get(f"/api/v1/needs/{need_id}/recommendations",
-                         params={"target": "experts", "limit": 1}).json()["items"]
+    experts = client.get(
+        f"/api/v1/needs/{need_id}/recommendations", params={"target": "experts", "limit": 1}
+    ).json()["items"]
     assert "燃料电池" in experts[0]["item"]["expertise"]

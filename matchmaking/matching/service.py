@@ -240,9 +240,19 @@ def _matches(
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+# Words every text of a kind shares (from the field line and boilerplate): true,
+# but they explain nothing to a reader, so they are not shown as reasons.
+_GENERIC = frozenset(
+    "领域 研究领域 新型 关键技术 技术指标 指标 工艺 方案 控制 优化 周期 方式 产品 生产 性能 成本"
+    " 研发 效率 质量 合作 高校 院所 主要 目前 现有 领先 相关 稳定 批量 关键词 测试".split()
+)
+
+
 def _displayable(term: str) -> bool:
-    # Units and fragments such as "cm" or "μa" explain nothing to a reader.
-    return bool(_CJK.search(term)) or (len(term) >= 3 and term.isalnum())
+    # Units and numbers such as "cm", "10m" or "5000h" explain nothing either.
+    if term in _GENERIC or any(ch.isdigit() for ch in term):
+        return False
+    return bool(_CJK.search(term)) or (len(term) >= 3 and term.isalpha())
 
 
 def shared_terms(ki: KindIndex, query_tokens: set[str], doc_tokens: list[str]) -> list[str]:
