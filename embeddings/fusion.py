@@ -49,4 +49,9 @@ def fuse(
         return rrf(dense, lexical, k=k, dense_weight=dense_weight)
     if method == "weighted":
         return weighted(dense, lexical, dense_weight=dense_weight)
-    raise ValueError(f"unknown fusion {method!r}: use rrf or weighted")
+    # Single-signal rankings (for comparison, and for deployments that want them).
+    if method == "dense":
+        return np.nan_to_num(dense, nan=-1.0).astype(np.float64)
+    if method == "lexical":
+        return lexical.astype(np.float64)
+    raise ValueError(f"unknown fusion {method!r}: use rrf, weighted, dense or lexical")

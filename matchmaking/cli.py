@@ -368,6 +368,69 @@ def status(
             typer.echo(f"  {name}: 不可用（{h['problem']}），下次启动时会从数据库重建")
 
 
+bench_app = typer.Typer(help="基准测试：匹配质量与速度。", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("quality")
+def bench_quality(
+    csl: Annotated[
+        Path,
+        typer.Option(
+            exists=True, file_okay=False, help="CSL 格式的数据目录（ts_*/kg_*/cls_dcp_*.tsv）"
+        ),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="最后一行输出一个 JSON 对象")] = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="只用前 N 篇论文（调试用）")] = None,
+) -> None:
+    """匹配质量：标题→摘要、关键词→摘要、学科精度，各方法并列（经由与线上相同的检索代码）。"""
+    from matchmaking.bench import quality
+    from matchmaking.matching.runtime import get_encoder
+
+    settings = _settings()
+    bars = Bars("条")
+    try:
+        result = quality.run(csl, get_encoder(settings), settings, limit=limit, progress=bars)
+    finally:
+        bars.close()
+    typer.echo(quality.table(result))
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+
+
+@bench_app.command("perf")
+def bench_perf(
+    n: Annotated[str, typer.Option("--n", help="语料规模，逗号分隔，如 10000,100000")] = "10000",
+    as_json: Annotated[bool, typer.Option("--json", help="最后一行输出一个 JSON 对象")] = False,
+    database_url: Annotated[
+        str | None, typer.Option(help="用这个（空的）数据库，如 PostgreSQL；默认临时 SQLite")
+    ] = None,
+    http_seconds: Annotated[
+        float, typer.Option(min=0, help="HTTP 压测时长（秒），0 为跳过")
+    ] = 10.0,
+    ingest_docs: Annotated[int, typer.Option(min=2, help="入库吞吐测试的文档数")] = 96,
+) -> None:
+    """速度与规模：建索引、推荐与搜索延迟、内存、近似召回、入库吞吐、HTTP 压测。"""
+    from matchmaking.bench import perf
+    from matchmaking.matching.runtime import get_encoder
+
+    settings = _settings()
+    try:
+        sizes = [int(x) for x in n.split(",") if x.strip()]
+    except ValueError as exc:
+        raise typer.BadParameter("--n 应为逗号分隔的整数，如 10000,100000") from exc
+    bars = Bars("条")
+    try:
+        result = perf.run(sizes, get_encoder(settings), settings, database_url=database_url,
+                          http_seconds=http_seconds, ingest_docs=ingest_docs,
+                          progress=bars)  # fmt: skip
+    finally:
+        bars.close()
+    typer.echo(perf.table(result))
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+
+
 def main() -> None:
     logging.basicConfig(level=os.environ.get("MATCHMAKING_LOG_LEVEL", "WARNING"))
     app()

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     lexical_rebuild_interval: float = 1.0
 
     # Fusion of the dense and lexical rankings.
-    fusion: Literal["rrf", "weighted"] = "rrf"
+    fusion: Literal["rrf", "weighted", "dense", "lexical"] = "rrf"
     rrf_k: int = 60
     fusion_dense_weight: float = 0.5
 

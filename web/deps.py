@@ -9,21 +9,15 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from matchmaking.common.filters import ItemFilters
+from matchmaking.db import session_scope
 from matchmaking.enums import CooperationMode, IndustryField, Maturity
 from matchmaking.matching.indexes import IndexManager
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """Commit when the endpoint returns, roll back when it raises."""
-    session: Session = request.app.state.session_factory()
-    try:
+    with session_scope(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def get_index_manager(request: Request) -> IndexManager:

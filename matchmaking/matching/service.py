@@ -88,7 +88,8 @@ def search(
     if not text:
         raise InvalidInput("请输入搜索内容", field="q")
     manager.sync()
-    vector = manager.encoder.encode_queries([text])[0]
+    lexical_only = manager.settings.fusion == "lexical"
+    vector = None if lexical_only else manager.encoder.encode_queries([text])[0]
     query = Query(vector=vector, tokens=manager.tokenizer.tokens(text))
     return rank(session, manager, kind, query, limit=limit, filters=filters or ItemFilters())
 

@@ -31,7 +31,8 @@ def achievement_text(a: Achievement) -> str:
     parts = [a.title, a.abstract]
     if a.keywords:
         parts.append(f"关键词：{a.keywords.replace(';', '、')}")
-    parts.append(f"领域：{_label(a.industry_field)}")
+    if a.industry_field:
+        parts.append(f"领域：{_label(a.industry_field)}")
     return "\n".join(p for p in parts if p)
 
 

@@ -1,0 +1,356 @@
+"""Speed and scale: index build, recommend and search latency, memory, recall, ingest, HTTP.
+
+The corpus is N achievements and N/10 needs in a real database, with Chinese
+texts recombined from the demo data and random unit vectors in place of model
+vectors (so a large N is cheap to make; the output says so). Everything else
+is the production code: the repository queries, the index manager, the
+ranking, the web app.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from embeddings.encoders import Encoder
+from matchmaking import demo, jobs
+from matchmaking.common.filters import ItemFilters
+from matchmaking.config import Settings
+from matchmaking.db import make_engine, make_sessionmaker
+from matchmaking.enums import Kind
+from matchmaking.matching import embedding
+from matchmaking.matching import service as matching
+from matchmaking.matching.indexes import IndexManager
+from matchmaking.matching.runtime import get_tokenizer
+from matchmaking.matching.text import achievement_text, need_text, text_hash
+from matchmaking.migrate import upgrade
+from matchmaking.models import Achievement, Embedding, Need, Organization
+
+Progress = Callable[[str, int, int], None]
+QUERIES = 500
+CHUNK = 5000
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class Texts:
+    """Plausible Chinese texts made by recombining sentences of the demo data."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.ach = demo.read_csv(demo.DEMO_DIR / "achievements.csv")
+        self.needs = demo.read_csv(demo.DEMO_DIR / "needs.csv")
+        self.sentences = [s for r in self.ach for s in r["abstract"].split("。") if s]
+
+    def achievement(self, n: int) -> dict[str, Any]:
+        base = self.rng.choice(self.ach)
+        extra = "。".join(self.rng.sample(self.sentences, 2))
+        return {
+            "title": f"{base['title']}（{n}）",
+            "abstract": f"{base['abstract']}{extra}。",
+            "keywords": base["keywords"],
+            "industry_field": base["industry_field"],
+            "maturity": base["maturity"],
+            "cooperation_mode": base["cooperation_mode"],
+        }
+
+    def need(self, n: int) -> dict[str, Any]:
+        base = self.rng.choice(self.needs)
+        return {
+            "title": f"{base['title']}（{n}）",
+            "description": base["description"],
+            "indicators": base["indicators"],
+            "industry_field": base["industry_field"],
+            "cooperation_mode": base["cooperation_mode"],
+            "status": "open",
+        }
+
+
+def populate(factory: sessionmaker[Session], n: int, dim: int, model_id: str, seed: int,
+             progress: Progress | None) -> None:  # fmt: skip
+    """Insert N achievements, N/10 needs and their random unit vectors (bulk, in chunks)."""
+    rng = random.Random(seed)
+    nrng = np.random.default_rng(seed)
+    texts = Texts(rng)
+    with factory() as session:
+        unis = [Organization(name=f"高校{i}", kind="university", district="", town="")
+                for i in range(15)]  # fmt: skip
+        towns = ["海门街道", "三厂街道", "临江镇", "常乐镇"]
+        ents = [Organization(name=f"企业{i}", kind="enterprise", district="海门区",
+                             town=towns[i % len(towns)]) for i in range(60)]  # fmt: skip
+        session.add_all(unis + ents)
+        session.commit()
+        uni_ids, ent_ids = [o.id for o in unis], [o.id for o in ents]
+    for kind, model, count, orgs, make, text in (
+        (Kind.ACHIEVEMENTS, Achievement, n, uni_ids, texts.achievement, achievement_text),
+        (Kind.NEEDS, Need, max(n // 10, 1), ent_ids, texts.need, need_text),
+    ):
+        next_id = 1
+        for start in range(0, count, CHUNK):
+            size = min(CHUNK, count - start)
+            rows = []
+            for i in range(size):
+                values = make(start + i)
+                values.update(id=next_id + i, org_id=orgs[(start + i) % len(orgs)],
+                              embedding_status="ready")  # fmt: skip
+                values["text_hash"] = text_hash(text(model(**values)))
+                rows.append(values)
+            vectors = nrng.standard_normal((size, dim)).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            with factory() as session:
+                session.execute(insert(model), rows)
+                session.execute(insert(Embedding), [
+                    {"kind": kind.value, "item_id": r["id"], "model_id": model_id,
+                     "text_hash": r["text_hash"], "dim": dim, "vector": embedding.to_blob(v)}
+                    for r, v in zip(rows, vectors, strict=True)
+                ])  # fmt: skip
+                session.commit()
+            next_id += size
+            if progress:
+                progress(f"N={n} {kind.value}", start + size, count)
+
+
+def measure_n(n: int, encoder: Encoder, settings: Settings, workdir: Path,
+              progress: Progress | None, database_url: str | None) -> dict[str, Any]:  # fmt: skip
+    url = database_url or f"sqlite:///{workdir / f'perf-{n}.sqlite3'}"
+    upgrade(url)
+    engine = make_engine(url)
+    factory = make_sessionmaker(engine)
+    populate(factory, n, encoder.dim, encoder.model_id, seed=n, progress=progress)
+    run_settings = settings.model_copy(update={"data_dir": workdir / f"var-{n}"})
+    manager = IndexManager(run_settings, factory, encoder, get_tokenizer())
+    t0 = time.perf_counter()
+    ach = manager.rebuild(Kind.ACHIEVEMENTS, reason="bench")
+    build_s = time.perf_counter() - t0
+    manager.rebuild(Kind.NEEDS, reason="bench")
+    rng = random.Random(1)
+    with factory() as session:
+        needs = list(session.execute(select(Need.id, Need.industry_field)))
+        titles = [t for (t,) in session.execute(select(Need.title).limit(200))]
+    rec: list[float] = []
+    with factory() as session:
+        for _ in range(QUERIES):
+            need_id, field = rng.choice(needs)
+            t = time.perf_counter()
+            matching.recommend(session, manager, source_kind=Kind.NEEDS, source_id=need_id,
+                               target_kind=Kind.ACHIEVEMENTS, limit=10,
+                               filters=ItemFilters(industry_field=field))  # fmt: skip
+            rec.append((time.perf_counter() - t) * 1000)
+            session.expunge_all()
+    search: list[float] = []
+    with factory() as session:
+        for i in range(min(QUERIES, 200)):
+            t = time.perf_counter()
+            matching.search(session, manager, q=titles[i % len(titles)], kind=Kind.ACHIEVEMENTS)
+            search.append((time.perf_counter() - t) * 1000)
+    qrng = np.random.default_rng(2)
+    recall = []
+    for _ in range(200):
+        q = qrng.standard_normal(encoder.dim).astype(np.float32)
+        q /= np.linalg.norm(q)
+        approx = {i for i, _ in ach.vectors.search(q, 10)}
+        exact = {i for i, _ in ach.vectors.exact_search(q, 10)}
+        recall.append(len(approx & exact) / 10)
+    result = {
+        "build_s": round(build_s, 2),
+        "index_type": ach.vectors.kind,
+        "recommend_p50_ms": round(_pct(rec, 0.5), 2),
+        "recommend_p95_ms": round(_pct(rec, 0.95), 2),
+        "recommend_p99_ms": round(_pct(rec, 0.99), 2),
+        "search_p95_ms": round(_pct(search, 0.95), 2),
+        "rss_mb": round(rss_mb(), 1),
+        "recall10": round(statistics.fmean(recall), 4),
+    }
+    engine.dispose()
+    result["_url"] = url
+    result["_data_dir"] = str(run_settings.data_dir)
+    return result
+
+
+def measure_ingest(
+    encoder: Encoder, settings: Settings, workdir: Path, count: int = 96
+) -> dict[str, float]:
+    """Documents/s through import → embed task body → vector stored → searchable, vs raw encoder."""
+    texts = Texts(random.Random(5))
+    docs = [texts.achievement(i) for i in range(count)]
+    raw_texts = [achievement_text(Achievement(**d)) for d in docs]
+    encoder.encode_documents(raw_texts[:4])  # warm up
+    t = time.perf_counter()
+    encoder.encode_documents(raw_texts)
+    raw = count / (time.perf_counter() - t)
+
+    url = f"sqlite:///{workdir / 'ingest.sqlite3'}"
+    upgrade(url)
+    factory = make_sessionmaker(make_engine(url))
+    manager = IndexManager(settings.model_copy(update={"data_dir": workdir / "var-ingest"}),
+                           factory, encoder, get_tokenizer())  # fmt: skip
+    manager.load_all()
+    from matchmaking.importing.service import import_rows
+
+    with factory() as session:
+        session.add(Organization(name="高校0", kind="university", district="", town=""))
+        session.commit()
+    rows = [{**{k: str(v) for k, v in d.items()}, "organization": "高校0"} for d in docs]
+    sent: list[tuple[str, tuple[Any, ...]]] = []
+    previous = jobs._dispatcher  # noqa: SLF001 - restore whatever the caller had
+    jobs.set_dispatcher(lambda name, args: sent.append((name, args)))
+    try:
+        t = time.perf_counter()
+        with factory() as session:
+            import_rows(session, Kind.ACHIEVEMENTS, rows)
+            session.commit()
+        # What the worker does with the jobs the import sent (batched by the task's ids).
+        ids = [i for name, (kind, batch) in sent if name == "embeddings.embed" for i in batch]
+        for start in range(0, len(ids), embedding.BATCH):
+            with factory() as session:
+                embedding.embed_items(
+                    session, encoder, Kind.ACHIEVEMENTS, ids[start : start + embedding.BATCH]
+                )
+                session.commit()
+        manager.sync()
+        pipeline = count / (time.perf_counter() - t)
+    finally:
+        jobs.set_dispatcher(previous)
+    searchable = len(manager.get(Kind.ACHIEVEMENTS).vectors)
+    return {"ingest_raw_docs_s": round(raw, 2), "ingest_pipeline_docs_s": round(pipeline, 2),
+            "ingest_ratio": round(pipeline / raw, 3), "ingest_searchable": searchable}  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def measure_http(url: str, data_dir: str, n_needs: int, seconds: float = 10.0,
+                 concurrency: int = 16) -> dict[str, float]:  # fmt: skip
+    """Requests/s and p95 on the recommendation endpoint of a real server (uvicorn)."""
+    port = _free_port()
+    env = {**os.environ, "MATCHMAKING_DATABASE_URL": url, "MATCHMAKING_DATA_DIR": data_dir,
+           "MATCHMAKING_MODE": "embedded", "MATCHMAKING_LOG_LEVEL": "WARNING"}  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "matchmaking.cli", "serve", "--no-worker", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/api/v1/status", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        latencies: list[float] = []
+        errors = 0
+        lock = threading.Lock()
+        stop = time.monotonic() + seconds
+
+        def worker(seed: int) -> None:
+            nonlocal errors
+            rng = random.Random(seed)
+            with httpx.Client(base_url=base, timeout=30) as client:
+                while time.monotonic() < stop:
+                    need = rng.randint(1, n_needs)
+                    t = time.perf_counter()
+                    r = client.get(f"/api/v1/needs/{need}/recommendations", params={"limit": 10})
+                    ms = (time.perf_counter() - t) * 1000
+                    with lock:
+                        latencies.append(ms)
+                        errors += r.status_code != 200
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        elapsed = time.monotonic() - started
+    finally:
+        server.terminate()  # it writes its index snapshots on the way out
+        try:
+            server.wait(timeout=300)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    return {
+        "http_rps": round(len(latencies) / elapsed, 1),
+        "http_p95_ms": round(_pct(latencies, 0.95), 1),
+        "http_errors": errors,
+        "http_concurrency": concurrency,
+    }
+
+
+def run(
+    sizes: list[int],
+    encoder: Encoder,
+    settings: Settings,
+    *,
+    database_url: str | None = None,
+    http_seconds: float = 10.0,
+    ingest_docs: int = 96,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "vectors": "random unit vectors (not model vectors)",
+        "model_id": encoder.model_id,
+    }
+    with tempfile.TemporaryDirectory(prefix="mm-perf-") as tmp:
+        work = Path(tmp)
+        last: dict[str, Any] = {}
+        for n in sizes:
+            if database_url and n != sizes[0]:
+                raise ValueError(
+                    "with --database-url give a single --n (the database must start empty)"
+                )
+            last = measure_n(n, encoder, settings, work, progress, database_url)
+            out[str(n)] = {k: v for k, v in last.items() if not k.startswith("_")}
+            sys.stderr.write(f"N={n}: {out[str(n)]}\n")
+        out.update(measure_ingest(encoder, settings, work, ingest_docs))
+        if http_seconds > 0 and last:
+            out.update(
+                measure_http(last["_url"], last["_data_dir"], max(sizes[-1] // 10, 1), http_seconds)
+            )
+    return out
+
+
+def table(result: dict[str, Any]) -> str:
+    lines = [f"向量：{result['vectors']}；模型（搜索时编码查询）：{result['model_id']}"]
+    keys = ["build_s", "index_type", "recommend_p50_ms", "recommend_p95_ms", "recommend_p99_ms",
+            "search_p95_ms", "rss_mb", "recall10"]  # fmt: skip
+    for n, m in result.items():
+        if isinstance(m, dict):
+            lines.append(f"N={n}: " + "  ".join(f"{k}={m[k]}" for k in keys))
+    rest = {
+        k: v
+        for k, v in result.items()
+        if not isinstance(v, dict) and k not in ("vectors", "model_id")
+    }
+    lines.append("  ".join(f"{k}={v}" for k, v in rest.items()))
+    return "\n".join(lines)

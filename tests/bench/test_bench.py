@@ -1,0 +1,92 @@
+"""Both benchmark commands run on a tiny input and end with well-formed JSON (not their speed)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PAPERS = [
+    (
+        "燃料电池金属双极板涂层研究",
+        "研究了燃料电池金属双极板表面碳基涂层的制备工艺与耐腐蚀性能，接触电阻显著降低。",
+        "燃料电池_双极板_涂层",
+        "材料科学与工程",
+    ),
+    (
+        "船舶压载水紫外处理",
+        "针对船舶压载水中的微生物，提出中压紫外与过滤组合的处理方法，满足排放标准。",
+        "压载水_紫外_船舶",
+        "船舶与海洋工程",
+    ),
+    (
+        "装配式建筑节点抗震性能",
+        "通过拟静力试验研究了装配式混凝土框架节点的抗震性能与破坏模式。",
+        "装配式建筑_节点_抗震",
+        "土木工程",
+    ),
+    (
+        "家纺面料抗菌整理",
+        "采用壳聚糖对棉织物进行抗菌整理，研究了整理工艺对抑菌率与耐洗性的影响。",
+        "家纺_抗菌_整理",
+        "纺织科学与工程",
+    ),
+    (
+        "锂电池隔膜陶瓷涂覆",
+        "在聚乙烯隔膜表面涂覆勃姆石陶瓷层，提高了隔膜的耐热收缩性能。",
+        "隔膜_锂电池_涂覆",
+        "材料科学与工程",
+    ),
+]
+
+
+def run(*args: str, tmp: Path) -> dict:
+    env = {**os.environ, "MATCHMAKING_DATA_DIR": str(tmp / "var"), "MATCHMAKING_MODE": "embedded"}
+    env.pop("MATCHMAKING_DATABASE_URL", None)
+    proc = subprocess.run([sys.executable, "-m", "matchmaking.cli", "bench", *args, "--json"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def test_quality_bench_on_a_tiny_csl_folder(tmp_path: Path) -> None:
+    csl = tmp_path / "csl"
+    csl.mkdir()
+    (csl / "ts_tiny.tsv").write_text("".join(f"to title\t{a}\t{t}\n" for t, a, _, _ in PAPERS))
+    (csl / "kg_tiny.tsv").write_text(
+        "".join(f"to keywords\t{a} {t}\t{k}\n" for t, a, k, _ in PAPERS)
+    )
+    (csl / "cls_dcp_tiny.tsv").write_text(
+        "".join(f"to discipline\t{a}\t{d}\n" for _, a, _, d in PAPERS)
+    )
+    result = run("quality", "--csl", str(csl), tmp=tmp_path)
+    assert result["corpus"] == len(PAPERS)
+    assert result["served"] in result["methods"]
+    assert {"lexical", "dense", "rrf"} <= set(result["methods"])
+    for tasks in result["methods"].values():
+        for task in ("title", "keywords"):
+            assert set(tasks[task]) >= {"mrr10", "r1", "r10", "dp10", "p50_ms", "p95_ms"}
+            assert 0.0 <= tasks[task]["mrr10"] <= 1.0
+    # Five distinct papers: every title finds its own abstract first.
+    assert result["methods"][result["served"]]["title"]["r1"] == 1.0
+
+
+def test_perf_bench_on_a_tiny_corpus(tmp_path: Path) -> None:
+    result = run("perf", "--n", "300", "--http-seconds", "1", "--ingest-docs", "4", tmp=tmp_path)
+    per_n = result["300"]
+    assert set(per_n) >= {
+        "build_s",
+        "recommend_p50_ms",
+        "recommend_p95_ms",
+        "recommend_p99_ms",
+        "search_p95_ms",
+        "rss_mb",
+        "recall10",
+    }
+    assert per_n["recall10"] == 1.0  # exact index at this size
+    assert set(result) >= {"ingest_ratio", "http_rps", "http_p95_ms"}
+    assert result["http_errors"] == 0
+    assert result["http_rps"] > 0
