@@ -83,6 +83,16 @@ def _worker_command(*, beat: bool, concurrency: int) -> list[str]:
     return cmd
 
 
+def _die_with_parent() -> None:
+    """In the worker child: get SIGTERM if `serve` dies, even by SIGKILL (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass  # not Linux: serve still stops the worker on a normal exit
+
+
 def _print_urls(host: str, port: int) -> None:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     typer.echo(f"平台首页：  http://{shown}:{port}/")
@@ -98,7 +108,9 @@ def _serve(settings: Settings, host: str, port: int, worker: bool | None) -> Non
     child: subprocess.Popen[bytes] | None = None
     if run_worker:
         # A real Celery worker (with beat for the periodic reconcile) in its own process.
-        child = subprocess.Popen(_worker_command(beat=True, concurrency=1))
+        child = subprocess.Popen(
+            _worker_command(beat=True, concurrency=1), preexec_fn=_die_with_parent
+        )
         typer.echo(f"后台任务进程已启动（pid {child.pid}）")
     _print_urls(host, port)
     try:

@@ -65,13 +65,18 @@ def start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[by
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the leader only (it stops its own children), then clear its group."""
     if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
+        proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(timeout=30)
+            proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # anything of the group still there
+    except ProcessLookupError:
+        pass
+    proc.wait()
 
 
 @pytest.fixture
