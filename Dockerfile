@@ -5,7 +5,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     HF_HUB_OFFLINE=1 \
-    MATCHMAKING_DATA_DIR=/var/lib/matchmaking
+    MATCHMAKING_DATA_DIR=/var/lib/matchmaking \
+    MATCHMAKING_DEMO_DIR=/app/data/demo
 
 WORKDIR /app
 COPY pyproject.toml README.md ./

@@ -194,7 +194,8 @@ def demo(
     encoder = get_encoder(settings)
     bars = Bars("条")
     try:
-        report = demo_data.load(get_sessionmaker(), encoder, progress=bars)
+        source = settings.demo_dir or demo_data.DEMO_DIR
+        report = demo_data.load(get_sessionmaker(), encoder, demo_dir=source, progress=bars)
     finally:
         bars.close()
     typer.echo(f"单位 {report.organizations} 家")
@@ -244,19 +245,16 @@ def import_(
     except MatchmakingError as exc:
         typer.echo(f"无法读取 {path}：{exc.message}", err=True)
         raise typer.Exit(1) from exc
-    if not embed_now:
-        from workers.celery_app import install_dispatcher
+    if embed_now:
+        # The vectors are computed below, in this process: the import's jobs are dropped.
+        routing = jobs.handled_inline()
+    else:
+        from workers.celery_app import dispatch
 
-        install_dispatcher()
-    factory = get_sessionmaker()
-    with factory() as session:
-        if embed_now:
-            with jobs.handled_inline():
-                report = import_rows(session, target, rows)
-                session.commit()
-        else:
-            report = import_rows(session, target, rows)
-            session.commit()
+        routing = jobs.dispatching_to(dispatch)
+    with routing, get_sessionmaker()() as session:
+        report = import_rows(session, target, rows)
+        session.commit()
     typer.echo(
         f"共 {report.total} 行：新增 {report.created}，更新 {report.updated}，"
         f"出错 {len(report.errors)}"

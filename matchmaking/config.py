@@ -26,6 +26,8 @@ class Settings(BaseSettings):
 
     mode: Mode = Mode.EMBEDDED
     data_dir: Path = Path("var")
+    # Where `matchmaking demo` reads the demo CSVs; default: data/demo of the checkout.
+    demo_dir: Path | None = None
     database_url: str | None = None
     broker_url: str | None = None
     secret_key: str = "dev-secret-not-for-production"

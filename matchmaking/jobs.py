@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from sqlalchemy import event
@@ -34,15 +34,20 @@ def set_dispatcher(dispatcher: Dispatcher | None) -> None:
 
 
 @contextmanager
-def handled_inline() -> Iterator[None]:
-    """Drop the jobs committed inside this block: the caller does their work itself."""
+def dispatching_to(dispatcher: Dispatcher | None) -> Iterator[None]:
+    """Send the jobs committed inside this block to ``dispatcher``, then restore."""
     global _dispatcher
     previous = _dispatcher
-    _dispatcher = _discard
+    _dispatcher = dispatcher
     try:
         yield
     finally:
         _dispatcher = previous
+
+
+def handled_inline() -> AbstractContextManager[None]:
+    """Drop the jobs committed inside this block: the caller does their work itself."""
+    return dispatching_to(_discard)
 
 
 def _discard(_name: str, _args: tuple[Any, ...]) -> None:

@@ -218,25 +218,20 @@ def measure_ingest(
         session.commit()
     rows = [{**{k: str(v) for k, v in d.items()}, "organization": "高校0"} for d in docs]
     sent: list[tuple[str, tuple[Any, ...]]] = []
-    previous = jobs._dispatcher  # noqa: SLF001 - restore whatever the caller had
-    jobs.set_dispatcher(lambda name, args: sent.append((name, args)))
-    try:
+    with jobs.dispatching_to(lambda name, args: sent.append((name, args))):
         t = time.perf_counter()
         with factory() as session:
             import_rows(session, Kind.ACHIEVEMENTS, rows)
             session.commit()
-        # What the worker does with the jobs the import sent (batched by the task's ids).
-        ids = [i for name, (kind, batch) in sent if name == "embeddings.embed" for i in batch]
-        for start in range(0, len(ids), embedding.BATCH):
-            with factory() as session:
-                embedding.embed_items(
-                    session, encoder, Kind.ACHIEVEMENTS, ids[start : start + embedding.BATCH]
-                )
-                session.commit()
+        # What the worker does: one embeddings.embed task per job the import sent,
+        # each with that job's ids (the body of workers.tasks.embeddings.embed).
+        for name, (_kind, ids) in sent:
+            if name == "embeddings.embed":
+                with factory() as session:
+                    embedding.embed_items(session, encoder, Kind.ACHIEVEMENTS, ids)
+                    session.commit()
         manager.sync()
         pipeline = count / (time.perf_counter() - t)
-    finally:
-        jobs.set_dispatcher(previous)
     searchable = len(manager.get(Kind.ACHIEVEMENTS).vectors)
     return {"ingest_raw_docs_s": round(raw, 2), "ingest_pipeline_docs_s": round(pipeline, 2),
             "ingest_ratio": round(pipeline / raw, 3), "ingest_searchable": searchable}  # fmt: skip

@@ -200,11 +200,8 @@ def methods(settings: Settings) -> tuple[dict[str, dict[str, Any]], str]:
     served = {"fusion": settings.fusion, "rrf_k": settings.rrf_k,
               "fusion_dense_weight": settings.fusion_dense_weight}  # fmt: skip
     for name, spec in out.items():
-        if all(served[k] == v for k, v in spec.items()) and (
-            spec["fusion"] in ("lexical", "dense")
-            or len(spec) == 3
-            or served["fusion"] == "weighted"
-        ):
+        # Each spec names exactly the settings its fusion reads.
+        if all(served[k] == v for k, v in spec.items()):
             return out, name
     out["served"] = served
     return out, "served"
