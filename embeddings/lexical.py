@@ -113,6 +113,11 @@ class LexicalIndex:
         self._row = {item_id: n for n, item_id in enumerate(order)}
         self.dirty = False
 
+    @property
+    def rows(self) -> dict[int, int]:
+        """Item id -> row of the built index (the order ``scores`` returns)."""
+        return self._row
+
     def idf(self, token: str) -> float:
         n = max(len(self._order), 1)
         df = self._df.get(token, 0)

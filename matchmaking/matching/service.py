@@ -139,25 +139,15 @@ def rank(
     day = today()
     with ki.lock:
         order, lex_all = ki.lexical.scores(query.tokens)
-    lex_row = {item_id: n for n, item_id in enumerate(order)}
+        lex_row = ki.lexical.rows
 
-    if filters.any():
-        # Filters can be very selective: score every item that passes them.
-        pool = [
-            i
-            for i in repo.matching_ids(
-                session, today=day, filters=filters, exclude_org_id=query.exclude_org_id
-            )
-            if i not in query.exclude_ids
-        ]
-        scored = _score(ki, query, pool, lex_all, lex_row, manager)
-        best = pool_order(scored, limit * 2)
-        rows = repo.get_many(session, [pool[i] for i in best], today=day, filters=filters)
-        return _matches(ki, query, pool, scored, best, rows, limit)
-
-    n = max(limit * 5, 50)
+    # Candidates: the dense top n and the BM25 top n; the database applies every
+    # rule and filter to them. Too few survivors: widen n. A filter that stays too
+    # selective after a few rounds: score every item that passes it instead.
+    n = max(limit * 5, 50) * (4 if filters.any() else 1)
     size = max(len(ki.vectors), len(order))
-    while True:
+    rounds = 3 if filters.any() else 64
+    for _ in range(rounds):
         with ki.lock:
             dense_hits = ki.vectors.search(query.vector, n) if query.vector is not None else []
         cand = {i for i, _ in dense_hits}
@@ -165,13 +155,42 @@ def rank(
             top = np.argpartition(-lex_all, min(n, len(lex_all)) - 1)[:n]
             cand.update(order[t] for t in top if lex_all[t] > 0)
         cand -= query.exclude_ids
-        rows = repo.get_many(session, sorted(cand), today=day, exclude_org_id=query.exclude_org_id)
+        rows = repo.get_many(
+            session, sorted(cand), today=day, filters=filters, exclude_org_id=query.exclude_org_id
+        )
         if len(rows) >= limit or n >= size:
             break
         n *= 4
+    else:
+        return _rank_exhaustive(session, ki, manager, query, limit=limit, filters=filters,
+                                lex_all=lex_all, lex_row=lex_row)  # fmt: skip
     pool = sorted(rows)
     scored = _score(ki, query, pool, lex_all, lex_row, manager)
     best = pool_order(scored, limit)
+    return _matches(ki, query, pool, scored, best, rows, limit)
+
+
+def _rank_exhaustive(
+    session: Session,
+    ki: KindIndex,
+    manager: IndexManager,
+    query: Query,
+    *,
+    limit: int,
+    filters: ItemFilters,
+    lex_all: np.ndarray,
+    lex_row: dict[int, int],
+) -> list[Match]:
+    """Score every item that passes the filters (for filters that keep few items)."""
+    repo = SERVICES[ki.kind].repo
+    day = today()
+    ids = repo.matching_ids(
+        session, today=day, filters=filters, exclude_org_id=query.exclude_org_id
+    )
+    pool = [i for i in ids if i not in query.exclude_ids]
+    scored = _score(ki, query, pool, lex_all, lex_row, manager)
+    best = pool_order(scored, limit * 2)
+    rows = repo.get_many(session, [pool[i] for i in best], today=day, filters=filters)
     return _matches(ki, query, pool, scored, best, rows, limit)
 
 
