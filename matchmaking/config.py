@@ -52,7 +52,9 @@ class Settings(BaseSettings):
     # Fusion of the dense and lexical rankings.
     fusion: Literal["rrf", "weighted", "dense", "lexical"] = "rrf"
     rrf_k: int = 60
-    fusion_dense_weight: float = 0.5
+    # Chosen by `matchmaking bench quality` (docs/benchmarks.md): RRF with 0.8 on the
+    # dense ranking beat 0.5 and 0.65 and both single signals on every metric.
+    fusion_dense_weight: float = 0.8
 
     # How often beat runs the reconcile task (seconds).
     reconcile_interval: float = 60.0

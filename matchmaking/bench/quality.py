@@ -195,6 +195,9 @@ def methods(settings: Settings) -> tuple[dict[str, dict[str, Any]], str]:
         "lexical": {"fusion": "lexical"},
         "dense": {"fusion": "dense"},
         "rrf": {"fusion": "rrf", "rrf_k": 60, "fusion_dense_weight": 0.5},
+        # Variants being tuned: more weight on the dense ranking.
+        "rrf_d65": {"fusion": "rrf", "rrf_k": 60, "fusion_dense_weight": 0.65},
+        "rrf_d80": {"fusion": "rrf", "rrf_k": 60, "fusion_dense_weight": 0.8},
         "weighted": {"fusion": "weighted", "fusion_dense_weight": 0.5},
     }
     served = {"fusion": settings.fusion, "rrf_k": settings.rrf_k,
