@@ -14,6 +14,7 @@ class ItemFilters:
     cooperation_mode: str | None = None
     org_id: int | None = None
     status: str | None = None
+    external_id: str | None = None
 
     def any(self) -> bool:
         return any(v is not None for v in self.__dict__.values())

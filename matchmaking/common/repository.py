@@ -58,6 +58,8 @@ class ItemRepository(Generic[M]):
             clauses.append(self.model.org_id == filters.org_id)
         if filters.status is not None:
             clauses.append(self.model.status == filters.status)
+        if filters.external_id is not None:
+            clauses.append(self.model.external_id == filters.external_id)
         org_clauses = []
         if filters.town is not None:
             org_clauses.append(Organization.town == filters.town)

@@ -78,6 +78,12 @@ def test_list_is_paginated_and_filtered(client: TestClient) -> None:
     filtered = client.get("/api/v1/needs", params={"industry_field": "hydrogen_storage"}).json()
     assert [n["title"] for n in filtered["items"]] == ["燃料电池双极板耐腐蚀涂层"]
 
+    add_need(
+        client, org, "带外部编号的需求", "需要提高复合材料的耐湿热老化性能。", external_id="N-X-1"
+    )
+    by_key = client.get("/api/v1/needs", params={"external_id": "N-X-1"}).json()
+    assert [n["title"] for n in by_key["items"]] == ["带外部编号的需求"]
+
 
 def test_validation_errors_name_the_field_in_chinese(client: TestClient) -> None:
     org = add_org(client, "海门氢能科技有限公司", "enterprise")

@@ -70,11 +70,13 @@ def _router(kind: Kind) -> APIRouter:
         filters: FiltersDep,
         org_id: int | None = None,
         status: str | None = None,
+        external_id: Annotated[str | None, Query(description="外部编号（导入时的编号）")] = None,
         include_closed: bool = False,
         page: PageQ = 1,
         page_size: PageSize = 20,
     ) -> Any:
-        merged = ItemFilters(**{**filters.__dict__, "org_id": org_id, "status": status})
+        extra = {"org_id": org_id, "status": status, "external_id": external_id}
+        merged = ItemFilters(**{**filters.__dict__, **extra})
         rows, total = service.list_page(
             session, filters=merged, page=page, page_size=page_size, include_closed=include_closed
         )
