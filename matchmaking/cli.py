@@ -59,7 +59,10 @@ class Bars:
             bar = self._bars[label] = tqdm(total=total, desc=label, unit=self.unit, leave=True)
         bar.update(done - bar.n)
 
-    def close(self) -> None:
+    def __enter__(self) -> Bars:
+        return self
+
+    def __exit__(self, *_: object) -> None:
         for bar in self._bars.values():
             bar.close()
 
@@ -192,12 +195,9 @@ def demo(
     _prepare(settings)
     typer.echo(f"数据目录：{settings.data_dir.resolve()}（模式：{settings.mode.value}）")
     encoder = get_encoder(settings)
-    bars = Bars("条")
-    try:
+    with Bars("条") as bars:
         source = settings.demo_dir or demo_data.DEMO_DIR
         report = demo_data.load(get_sessionmaker(), encoder, demo_dir=source, progress=bars)
-    finally:
-        bars.close()
     typer.echo(f"单位 {report.organizations} 家")
     for kind, rep in report.imports.items():
         typer.echo(f"{kind}: 新增 {rep.created}，更新 {rep.updated}，出错 {len(rep.errors)}")
@@ -205,12 +205,9 @@ def demo(
             typer.echo(f"  第 {err.row} 行：{err.message}", err=True)
     typer.echo(f"向量：新计算 {report.encoded}，复用 {report.from_cache}")
     manager = IndexManager(settings, get_sessionmaker(), encoder, get_tokenizer())
-    bars = Bars("条")
-    try:
+    with Bars("条") as bars:
         for kind in Kind:
             manager.rebuild(kind, progress=bars, reason="demo")
-    finally:
-        bars.close()
     typer.echo("索引已建好。")
     if serve_after:
         _serve(settings, host, port, None)
@@ -323,12 +320,9 @@ def reindex(
     encoded = _embed_stale(settings, kinds, force=force)
     typer.echo(f"计算向量 {encoded} 条。")
     manager = IndexManager(settings, get_sessionmaker(), get_encoder(settings), get_tokenizer())
-    bars = Bars("条")
-    try:
+    with Bars("条") as bars:
         for k in kinds:
             manager.rebuild(k, progress=bars, reason="reindex")
-    finally:
-        bars.close()
     for k in kinds:
         ki = manager.get(k)
         typer.echo(
@@ -398,11 +392,8 @@ def bench_quality(
     from matchmaking.matching.runtime import get_encoder
 
     settings = _settings()
-    bars = Bars("条")
-    try:
+    with Bars("条") as bars:
         result = quality.run(csl, get_encoder(settings), settings, limit=limit, progress=bars)
-    finally:
-        bars.close()
     typer.echo(quality.table(result))
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
@@ -429,13 +420,10 @@ def bench_perf(
         sizes = [int(x) for x in n.split(",") if x.strip()]
     except ValueError as exc:
         raise typer.BadParameter("--n 应为逗号分隔的整数，如 10000,100000") from exc
-    bars = Bars("条")
-    try:
+    with Bars("条") as bars:
         result = perf.run(sizes, get_encoder(settings), settings, database_url=database_url,
                           http_seconds=http_seconds, ingest_docs=ingest_docs,
                           progress=bars)  # fmt: skip
-    finally:
-        bars.close()
     typer.echo(perf.table(result))
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))

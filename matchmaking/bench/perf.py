@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.encoders import Encoder
 from matchmaking import demo, jobs
+from matchmaking.bench import percentile
 from matchmaking.common.filters import ItemFilters
 from matchmaking.config import Settings
 from matchmaking.db import make_engine, make_sessionmaker
@@ -44,11 +45,6 @@ from matchmaking.models import Achievement, Embedding, Need, Organization
 Progress = Callable[[str, int, int], None]
 QUERIES = 500
 CHUNK = 5000
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
 
 
 def rss_mb() -> float:
@@ -142,7 +138,8 @@ def populate(factory: sessionmaker[Session], n: int, dim: int, model_id: str, se
 
 
 def measure_n(n: int, encoder: Encoder, settings: Settings, workdir: Path,
-              progress: Progress | None, database_url: str | None) -> dict[str, Any]:  # fmt: skip
+              progress: Progress | None, database_url: str | None,
+              ) -> tuple[dict[str, Any], str, str]:  # fmt: skip
     url = database_url or f"sqlite:///{workdir / f'perf-{n}.sqlite3'}"
     upgrade(url)
     engine = make_engine(url)
@@ -187,17 +184,15 @@ def measure_n(n: int, encoder: Encoder, settings: Settings, workdir: Path,
     result = {
         "build_s": round(build_s, 2),
         "index_type": ach.vectors.kind,
-        "recommend_p50_ms": round(_pct(rec, 0.5), 2),
-        "recommend_p95_ms": round(_pct(rec, 0.95), 2),
-        "recommend_p99_ms": round(_pct(rec, 0.99), 2),
-        "search_p95_ms": round(_pct(search, 0.95), 2),
+        "recommend_p50_ms": round(percentile(rec, 0.5), 2),
+        "recommend_p95_ms": round(percentile(rec, 0.95), 2),
+        "recommend_p99_ms": round(percentile(rec, 0.99), 2),
+        "search_p95_ms": round(percentile(search, 0.95), 2),
         "rss_mb": round(rss_mb(), 1),
         "recall10": round(statistics.fmean(recall), 4),
     }
     engine.dispose()
-    result["_url"] = url
-    result["_data_dir"] = str(run_settings.data_dir)
-    return result
+    return result, url, str(run_settings.data_dir)
 
 
 def measure_ingest(
@@ -306,7 +301,7 @@ def measure_http(url: str, data_dir: str, n_needs: int, seconds: float = 10.0,
             server.wait()
     return {
         "http_rps": round(len(latencies) / elapsed, 1),
-        "http_p95_ms": round(_pct(latencies, 0.95), 1),
+        "http_p95_ms": round(percentile(latencies, 0.95), 1),
         "http_errors": errors,
         "http_concurrency": concurrency,
     }
@@ -328,20 +323,18 @@ def run(
     }
     with tempfile.TemporaryDirectory(prefix="mm-perf-") as tmp:
         work = Path(tmp)
-        last: dict[str, Any] = {}
+        served: tuple[str, str] | None = None  # database and data dir of the largest N
         for n in sizes:
             if database_url and n != sizes[0]:
                 raise ValueError(
                     "with --database-url give a single --n (the database must start empty)"
                 )
-            last = measure_n(n, encoder, settings, work, progress, database_url)
-            out[str(n)] = {k: v for k, v in last.items() if not k.startswith("_")}
+            result, url, data_dir = measure_n(n, encoder, settings, work, progress, database_url)
+            out[str(n)], served = result, (url, data_dir)
             sys.stderr.write(f"N={n}: {out[str(n)]}\n")
         out.update(measure_ingest(encoder, settings, work, ingest_docs))
-        if http_seconds > 0 and last:
-            out.update(
-                measure_http(last["_url"], last["_data_dir"], max(sizes[-1] // 10, 1), http_seconds)
-            )
+        if http_seconds > 0 and served:
+            out.update(measure_http(*served, max(sizes[-1] // 10, 1), http_seconds))
     return out
 
 

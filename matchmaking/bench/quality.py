@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.cache import VectorCache, cache_file
 from embeddings.encoders import Encoder
+from matchmaking.bench import percentile
 from matchmaking.config import Settings
 from matchmaking.db import make_engine, make_sessionmaker
 from matchmaking.enums import Kind
@@ -139,13 +140,6 @@ def build(corpus: Corpus, encoder: Encoder, settings: Settings, workdir: Path,
     return Bench(bench_settings, factory, manager, ids)
 
 
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def evaluate(bench: Bench, corpus: Corpus, method: dict[str, Any],
              progress: Progress | None = None) -> dict[str, dict[str, float]]:  # fmt: skip
     """Run the title and keyword tasks with one fusion setting."""
@@ -182,8 +176,8 @@ def evaluate(bench: Bench, corpus: Corpus, method: dict[str, Any],
             "r1": statistics.fmean(r1) if r1 else 0.0,
             "r10": statistics.fmean(r10) if r10 else 0.0,
             "dp10": statistics.fmean(dp) if dp else 0.0,
-            "p50_ms": _percentile(latency, 0.5),
-            "p95_ms": _percentile(latency, 0.95),
+            "p50_ms": percentile(latency, 0.5),
+            "p95_ms": percentile(latency, 0.95),
         }
     return out
 

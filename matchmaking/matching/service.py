@@ -162,35 +162,18 @@ def rank(
             break
         n *= 4
     else:
-        return _rank_exhaustive(session, ki, manager, query, limit=limit, filters=filters,
-                                lex_all=lex_all, lex_row=lex_row)  # fmt: skip
+        # The filter stays too selective: score every item that passes it.
+        ids = repo.matching_ids(
+            session, today=day, filters=filters, exclude_org_id=query.exclude_org_id
+        )
+        pool = [i for i in ids if i not in query.exclude_ids]
+        scored = _score(ki, query, pool, lex_all, lex_row, manager)
+        best = pool_order(scored, limit * 2)
+        rows = repo.get_many(session, [pool[i] for i in best], today=day, filters=filters)
+        return _matches(ki, query, pool, scored, best, rows, limit)
     pool = sorted(rows)
     scored = _score(ki, query, pool, lex_all, lex_row, manager)
     best = pool_order(scored, limit)
-    return _matches(ki, query, pool, scored, best, rows, limit)
-
-
-def _rank_exhaustive(
-    session: Session,
-    ki: KindIndex,
-    manager: IndexManager,
-    query: Query,
-    *,
-    limit: int,
-    filters: ItemFilters,
-    lex_all: np.ndarray,
-    lex_row: dict[int, int],
-) -> list[Match]:
-    """Score every item that passes the filters (for filters that keep few items)."""
-    repo = SERVICES[ki.kind].repo
-    day = today()
-    ids = repo.matching_ids(
-        session, today=day, filters=filters, exclude_org_id=query.exclude_org_id
-    )
-    pool = [i for i in ids if i not in query.exclude_ids]
-    scored = _score(ki, query, pool, lex_all, lex_row, manager)
-    best = pool_order(scored, limit * 2)
-    rows = repo.get_many(session, [pool[i] for i in best], today=day, filters=filters)
     return _matches(ki, query, pool, scored, best, rows, limit)
 
 
