@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PY     := $(BIN)/python
 
-.PHONY: install demo test test-fast lint fmt services bench-quality bench-perf clean
+.PHONY: install demo test test-fast lint fmt services browser bench-quality bench-perf clean
 
 # The stamp is refreshed whenever pyproject.toml changes. torch is pinned to
 # the local CPU build first so sentence-transformers does not pull CUDA wheels.
@@ -24,7 +24,11 @@ demo: install
 services:
 	scripts/services.sh
 
-test: install services
+# The browser tests drive Debian's Chromium through Playwright (no browser download).
+browser:
+	scripts/browser.sh
+
+test: install services browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q
