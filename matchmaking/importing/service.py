@@ -20,6 +20,7 @@ from matchmaking.common.validation import FIELD_LABELS, validation_details
 from matchmaking.enums import (
     CooperationMode,
     IndustryField,
+    ItemStatus,
     Kind,
     LabelledEnum,
     Maturity,
@@ -27,6 +28,14 @@ from matchmaking.enums import (
 )
 from matchmaking.exceptions import InvalidInput, MatchmakingError
 from matchmaking.experts.schemas import ExpertCreate, ExpertUpdate
+from matchmaking.importing import tables
+from matchmaking.importing.columns import (
+    COLUMNS,
+    EXAMPLE_MARK,
+    UNRECOGNISED,
+    field_label,
+    known_fields,
+)
 from matchmaking.matching.kinds import SERVICES
 from matchmaking.needs.schemas import NeedCreate, NeedUpdate
 from matchmaking.organizations import repository as orgs
@@ -42,12 +51,15 @@ ENUM_COLUMNS = {
     "maturity": Maturity,
 }
 FIRST_DATA_ROW = 2  # row 1 is the header, as Excel numbers them
+PREVIEW_ROWS = 10
 
 
 @dataclass
 class RowError:
     row: int
     message: str
+    # The row as read (field -> text), so that it can be written back to a sheet to fix.
+    values: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -76,6 +88,25 @@ def org_by_name(session: Session, row: dict[str, str]) -> int:
     return org.id
 
 
+def forced_org(session: Session, org_id: int) -> OrgResolver:
+    """Every row belongs to ``org_id``; a filled-in “单位” must name that organization."""
+    org = orgs.get(session, org_id)
+    if org is None:
+        raise InvalidInput(f"单位 {org_id} 不存在", field="org_id")
+    name = org.name
+
+    def resolve(_: Session, row: dict[str, str]) -> int:
+        given = row.get("organization", "").strip()
+        if given and given != name:
+            raise InvalidInput(
+                f"单位“{given}”不是您所属的单位“{name}”，只能导入本单位的数据",
+                field="organization",
+            )
+        return org_id
+
+    return resolve
+
+
 def _parse(key: str, enum: type[LabelledEnum], value: str) -> str:
     try:
         return enum.parse(value).value
@@ -84,21 +115,32 @@ def _parse(key: str, enum: type[LabelledEnum], value: str) -> str:
 
 
 def _prepare(kind: Kind, row: dict[str, str], org_id: int) -> dict[str, Any]:
+    known = known_fields(kind)
     data: dict[str, Any] = {}
     for key, value in row.items():
-        if key in ("organization", "org_key") or value == "":
+        if key not in known or key == "organization" or value == "":
             continue
         if key in ENUM_COLUMNS:
             data[key] = _parse(key, ENUM_COLUMNS[key], value)
         elif key == "fields" and kind is Kind.EXPERTS:
             parts = [v for v in value.replace("；", ";").split(";") if v.strip()]
             data[key] = [_parse(key, IndustryField, v) for v in parts]
-        elif key == "status" and kind is Kind.NEEDS:
-            data[key] = _parse(key, NeedStatus, value)
+        elif key == "status":
+            data[key] = _parse(key, NeedStatus if kind is Kind.NEEDS else ItemStatus, value)
         else:
             data[key] = value
+    key_value = str(data.get(SERVICES[kind].natural_key, ""))
+    if key_value.startswith(EXAMPLE_MARK):
+        raise InvalidInput(
+            f"这是模板中的示例行（以“{EXAMPLE_MARK}”开头），请改为真实内容或删除该行",
+            field=SERVICES[kind].natural_key,
+        )
     data["org_id"] = org_id
     return data
+
+
+def _blank(row: dict[str, str]) -> bool:
+    return not any(v.strip() for v in row.values())
 
 
 def import_rows(
@@ -107,20 +149,33 @@ def import_rows(
     rows: Iterable[dict[str, str]],
     *,
     resolve_org: OrgResolver = org_by_name,
+    org_id: int | None = None,
+    first_row: int = FIRST_DATA_ROW,
 ) -> ImportReport:
+    """Import rows, each in its own savepoint; bad rows are reported, good rows kept.
+
+    ``org_id``, when given, assigns every row to that organization (an enterprise
+    user importing their own needs); a filled-in “单位” must then name it.
+    ``first_row`` is the file row number of ``rows[0]`` (blank rows are skipped
+    but counted, so numbers match what Excel shows).
+    """
+    if org_id is not None:
+        resolve_org = forced_org(session, org_id)
     service = SERVICES[kind]
     create_schema, update_schema = SCHEMAS[kind]
     report = ImportReport(kind=kind.value)
     for offset, row in enumerate(rows):
-        number = offset + FIRST_DATA_ROW
+        if _blank(row):
+            continue
+        number = offset + first_row
         report.total += 1
         savepoint = session.begin_nested()
         try:
-            org_id = resolve_org(session, row)
-            data = _prepare(kind, row, org_id)
+            row_org = resolve_org(session, row)
+            data = _prepare(kind, row, row_org)
             status = data.pop("status", None)
             key = data.get(service.natural_key, "")
-            existing = service.find_by_key(session, org_id, key, data.get("external_id"))
+            existing = service.find_by_key(session, row_org, key, data.get("external_id"))
             if existing is None:
                 item = service.create(session, create_schema.model_validate(data))
                 report.created += 1
@@ -133,8 +188,113 @@ def import_rows(
         except ValidationError as exc:
             savepoint.rollback()
             detail = "；".join(d["message"] for d in validation_details(exc.errors()))
-            report.errors.append(RowError(number, detail))
+            report.errors.append(RowError(number, detail, dict(row)))
         except (MatchmakingError, ValueError) as exc:
             savepoint.rollback()
-            report.errors.append(RowError(number, getattr(exc, "message", str(exc))))
+            message = getattr(exc, "message", str(exc))
+            report.errors.append(RowError(number, message, dict(row)))
     return report
+
+
+def import_file(
+    session: Session, data: bytes, filename: str, kind: Kind, *, org_id: int | None = None
+) -> ImportReport:
+    """Read an uploaded CSV/XLSX and import it (the caller commits)."""
+    sheet = tables.read_sheet(data, filename, kind.value)
+    return import_rows(session, kind, sheet.rows, org_id=org_id, first_row=sheet.first_row)
+
+
+# -- preview ------------------------------------------------------------------
+@dataclass
+class ColumnMapping:
+    """One column of the uploaded file and what the importer does with it."""
+
+    header: str  # as written in the file
+    field: str | None  # the field it fills, None when ignored
+    label: str  # the field's Chinese name, or why the column is ignored
+
+
+@dataclass
+class ParsedRow:
+    row: int  # as Excel numbers it
+    values: dict[str, str]  # field -> text, recognised columns only
+
+
+@dataclass
+class Preview:
+    kind: str
+    columns: list[ColumnMapping]
+    missing: list[str]  # required columns the file lacks (Chinese headers)
+    total: int
+    sample: list[ParsedRow]
+    errors: list[RowError]
+    would_create: int
+    would_update: int
+
+    @property
+    def ok(self) -> int:
+        return self.would_create + self.would_update
+
+
+def _mapping(kind: Kind, sheet: tables.Sheet) -> list[ColumnMapping]:
+    known = known_fields(kind)
+    out = []
+    for header, name in zip(sheet.headers, sheet.fields, strict=True):
+        if not header:
+            out.append(ColumnMapping(header, None, f"{UNRECOGNISED}（空表头，已忽略）"))
+        elif name is None:
+            out.append(ColumnMapping(header, None, "与前面的列重复，已忽略"))
+        elif name in known:
+            out.append(ColumnMapping(header, name, field_label(kind, name)))
+        else:
+            out.append(ColumnMapping(header, None, UNRECOGNISED))
+    return out
+
+
+def preview(
+    session: Session,
+    data: bytes,
+    filename: str,
+    kind: Kind,
+    *,
+    org_id: int | None = None,
+    sample_rows: int = PREVIEW_ROWS,
+) -> Preview:
+    """What importing this file would do, without writing anything.
+
+    The rows go through :func:`import_rows` inside a savepoint that is then rolled
+    back, so the preview and the import can never disagree (a row that would
+    clash with an earlier row of the same file is reported here too).
+    """
+    sheet = tables.read_sheet(data, filename, kind.value)
+    columns = _mapping(kind, sheet)
+    present = {c.field for c in columns if c.field}
+    missing = [
+        c.heading
+        for c in COLUMNS[kind]
+        if c.required
+        and c.field not in present
+        and not (c.field == "organization" and org_id is not None)
+    ]
+    known = known_fields(kind)
+    sample = [
+        ParsedRow(sheet.first_row + i, {k: v for k, v in row.items() if k in known})
+        for i, row in enumerate(sheet.rows)
+        if not _blank(row)
+    ][:sample_rows]
+    dry_run = session.begin_nested()
+    try:
+        report = import_rows(session, kind, sheet.rows, org_id=org_id, first_row=sheet.first_row)
+    finally:
+        # Rolling the savepoint back also drops the embedding jobs it enqueued.
+        dry_run.rollback()
+    return Preview(
+        kind=kind.value,
+        columns=columns,
+        missing=missing,
+        total=report.total,
+        sample=sample,
+        errors=report.errors,
+        would_create=report.created,
+        would_update=report.updated,
+    )

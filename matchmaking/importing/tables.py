@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from matchmaking.exceptions import InvalidInput
@@ -62,8 +63,14 @@ ALIASES = {
 }
 
 
+# Templates mark required columns ("需求名称*"); people also write "（必填）".
+REQUIRED_MARKS = ("*", "＊", "（必填）", "(必填)")
+
+
 def normalise_header(raw: str, kind: str) -> str:
     text = (raw or "").strip().lstrip("\ufeff")
+    for mark in REQUIRED_MARKS:
+        text = text.removesuffix(mark).strip()
     key = text.lower()
     if kind == "experts" and text in ("名称", "姓名"):
         return "name"
@@ -84,8 +91,22 @@ def _check_xlsx(data: bytes) -> None:
         ) from exc
 
 
-def read_table(data: bytes, filename: str, kind: str) -> list[dict[str, str]]:
-    """Rows as dicts of stripped strings; the format is detected from the content."""
+@dataclass
+class Sheet:
+    """A table as read: the raw headers, the field each maps to, and the data rows.
+
+    ``rows[i]`` is the file's row ``first_row + i`` as Excel numbers it; blank rows
+    are kept (all values empty) so that row numbers stay true.
+    """
+
+    headers: list[str]
+    fields: list[str | None]  # None: empty header, or a repeat of an earlier column
+    rows: list[dict[str, str]]
+    first_row: int
+
+
+def read_sheet(data: bytes, filename: str, kind: str) -> Sheet:
+    """Read the first sheet of an .xlsx or a CSV; the format is detected from the content."""
     if len(data) > MAX_BYTES:
         raise InvalidInput(f"文件超过 {MAX_BYTES // 1024 // 1024} MB，请拆分后导入")
     suffix = Path(filename).suffix.lower()
@@ -96,15 +117,27 @@ def read_table(data: bytes, filename: str, kind: str) -> list[dict[str, str]]:
         raise InvalidInput("文件扩展名是 .xlsx，但内容不是 Excel 文件")
     else:
         rows = _csv_rows(data)
-    if not rows:
+    blank = [not any(c.strip() for c in row) for row in rows]
+    if all(blank):
         raise InvalidInput("文件是空的：第一行应为表头，从第二行开始是数据")
-    header = [normalise_header(h, kind) for h in rows[0]]
+    top = blank.index(False)
+    end = len(rows) - blank[::-1].index(False)
+    headers = [("" if h is None else str(h)).strip() for h in rows[top]]
+    fields: list[str | None] = []
+    for raw in headers:
+        name = normalise_header(raw, kind)
+        fields.append(name if name and name not in fields else None)
     out = []
-    for raw in rows[1:]:
-        values = [("" if v is None else str(v)).strip() for v in raw]
-        values += [""] * (len(header) - len(values))
-        out.append({h: v for h, v in zip(header, values, strict=False) if h})
-    return out
+    for raw_row in rows[top + 1 : end]:
+        values = [("" if v is None else str(v)).strip() for v in raw_row]
+        values += [""] * (len(fields) - len(values))
+        out.append({f: v for f, v in zip(fields, values, strict=False) if f})
+    return Sheet(headers=headers, fields=fields, rows=out, first_row=top + 2)
+
+
+def read_table(data: bytes, filename: str, kind: str) -> list[dict[str, str]]:
+    """Rows as dicts of stripped strings, from the row after the header (blank rows kept)."""
+    return read_sheet(data, filename, kind).rows
 
 
 def _csv_rows(data: bytes) -> list[list[str]]:
@@ -118,7 +151,8 @@ def _csv_rows(data: bytes) -> list[list[str]]:
         raise InvalidInput("无法识别文件编码，请保存为 UTF-8 的 CSV 或 .xlsx")
     if "\x00" in text:
         raise InvalidInput("文件不是文本 CSV，也不是 Excel（.xlsx）文件")
-    return [row for row in csv.reader(io.StringIO(text)) if any(c.strip() for c in row)]
+    # Blank lines are kept: Excel shows a CSV's records one per row, blank ones too.
+    return list(csv.reader(io.StringIO(text)))
 
 
 def _xlsx_rows(data: bytes) -> list[list[str]]:
@@ -128,10 +162,9 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
     try:
         ws = wb.worksheets[0]
         rows = []
+        # Read-only mode yields gaps as empty rows, so the list index is the row number - 1.
         for row in ws.iter_rows(values_only=True):
-            cells = ["" if c is None else _cell(c) for c in row]
-            if any(c.strip() for c in cells):
-                rows.append(cells)
+            rows.append(["" if c is None else _cell(c) for c in row])
         return rows
     finally:
         wb.close()
