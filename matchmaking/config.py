@@ -56,6 +56,15 @@ class Settings(BaseSettings):
     # dense ranking beat 0.5 and 0.65 and both single signals on every metric.
     fusion_dense_weight: float = 0.8
 
+    # Sessions: a signed cookie (HttpOnly, SameSite=Lax); Secure when served over TLS.
+    cookie_secure: bool = False
+    # A session unused for this long is logged out.
+    session_idle_minutes: int = 120
+    # Login tries: failures within the window, per account and per client IP.
+    login_window_minutes: int = 15
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_ip: int = 30
+
     # How often beat runs the reconcile task (seconds).
     reconcile_interval: float = 60.0
     # Embeddings whose task has not finished after this long are re-enqueued.

@@ -15,15 +15,20 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.cache import VectorCache, cache_file
 from embeddings.encoders import Encoder
 from matchmaking import jobs
-from matchmaking.enums import Kind
+from matchmaking.accounts import repository as account_repo
+from matchmaking.accounts import service as accounts
+from matchmaking.accounts.schemas import UserCreate
+from matchmaking.enums import Kind, Role
 from matchmaking.exceptions import InvalidInput
 from matchmaking.importing.service import ImportReport, import_rows
 from matchmaking.matching import embedding
+from matchmaking.models import Expert
 from matchmaking.organizations import repository as org_repo
 from matchmaking.organizations import service as org_service
 from matchmaking.organizations.schemas import OrganizationCreate
@@ -39,12 +44,38 @@ EMBED_BATCH = 32
 Progress = Callable[[str, int, int], None]
 
 
+# One account per role, printed by `matchmaking demo` and listed in the README.
+# Demo only: a production deployment creates its accounts with `matchmaking user create`.
+DEMO_PASSWORD = "haimen-demo-2026"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    display_name: str
+    role: Role
+    org_key: str = ""  # organizations.csv key (enterprise, university)
+    expert_key: str = ""  # experts.csv external_id (expert)
+    town: str = ""  # staff scope
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("admin", "系统管理员", Role.ADMIN),
+    DemoAccount("staff", "区科技局 陈科长", Role.STAFF),
+    DemoAccount("staff_zhengyu", "正余镇 科技网格员", Role.STAFF, town="正余镇"),
+    DemoAccount("qiye", "海门氢能 王工", Role.ENTERPRISE, org_key="ENT024"),
+    DemoAccount("gaoxiao", "同济大学 技术转移中心 李老师", Role.UNIVERSITY, org_key="UNI008"),
+    DemoAccount("zhuanjia", "曾新华", Role.EXPERT, expert_key="E021"),
+)
+
+
 @dataclass
 class DemoReport:
     organizations: int = 0
     imports: dict[str, ImportReport] = field(default_factory=dict)
     encoded: int = 0
     from_cache: int = 0
+    accounts: list[DemoAccount] = field(default_factory=list)
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -64,6 +95,40 @@ def load_organizations(session: Session, demo_dir: Path) -> dict[str, int]:
             org = org_service.create(session, data)
         keys[row["key"]] = org.id
     return keys
+
+
+def load_accounts(session: Session, keys: dict[str, int]) -> list[DemoAccount]:
+    """One demo account per role (existing usernames are left as they are)."""
+    for account in DEMO_ACCOUNTS:
+        if account_repo.by_username(session, account.username) is not None:
+            continue
+        org_id = keys.get(account.org_key) if account.org_key else None
+        expert_id = None
+        if account.expert_key:
+            expert_id = session.scalar(
+                select(Expert.id).where(Expert.external_id == account.expert_key)
+            )
+        accounts.create_user(
+            session,
+            UserCreate(
+                username=account.username,
+                password=DEMO_PASSWORD,
+                display_name=account.display_name,
+                role=account.role,
+                org_id=org_id,
+                expert_id=expert_id,
+                town=account.town,
+            ),
+        )
+        if org_id is not None:
+            org = org_service.get(session, org_id)
+            if not org.contact_name:
+                # Demo contact details, shown to the other side once a docking is accepted.
+                org.contact_name = account.display_name
+                org.contact_phone = f"0513-8{org_id:07d}"
+                org.contact_email = f"{account.username}@demo.haimen.example"
+    session.flush()
+    return list(DEMO_ACCOUNTS)
 
 
 def load(
@@ -90,6 +155,7 @@ def load(
             report.imports[kind.value] = import_rows(
                 session, kind, read_csv(demo_dir / name), resolve_org=resolve
             )
+        report.accounts = load_accounts(session, keys)
         session.commit()
 
     cache = VectorCache(

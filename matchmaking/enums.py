@@ -96,3 +96,33 @@ class Kind(StrEnum):
 
 # A need is recommendable while companies are still looking for a solution.
 OPEN_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.IN_DOCKING)
+
+
+class OrgStatus(LabelledEnum):
+    PENDING = "pending", "待审核"
+    ACTIVE = "active", "已发布"
+    CLOSED = "closed", "已关闭"
+
+
+class Role(LabelledEnum):
+    ENTERPRISE = "enterprise", "企业用户"
+    UNIVERSITY = "university", "高校院所用户"
+    EXPERT = "expert", "专家"
+    STAFF = "staff", "科技局工作人员"
+    ADMIN = "admin", "管理员"
+
+
+class DockingStatus(LabelledEnum):
+    REQUESTED = "requested", "已申请"
+    ACCEPTED = "accepted", "已接受"
+    NEGOTIATING = "negotiating", "洽谈中"
+    SIGNED = "signed", "已签约"
+    DECLINED = "declined", "已婉拒"
+
+
+class FeedbackReason(LabelledEnum):
+    MISMATCH = "mismatch", "技术不对口"
+    IMMATURE = "immature", "成熟度不够"
+    PRICE = "price", "价格不合适"
+    HAS_SOLUTION = "has_solution", "已有方案"
+    OTHER = "other", "其他"

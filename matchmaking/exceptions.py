@@ -22,3 +22,19 @@ class Conflict(MatchmakingError):
 
 class InvalidInput(MatchmakingError):
     status_code = 422
+
+
+class Unauthorized(MatchmakingError):
+    """Not logged in (or the token is not valid)."""
+
+    status_code = 401
+
+
+class Forbidden(MatchmakingError):
+    """Logged in, but this user may not do this."""
+
+    status_code = 403
+
+
+class TooManyAttempts(MatchmakingError):
+    status_code = 429

@@ -137,7 +137,7 @@ def make_client(
 
     opened: list[TestClient] = []
 
-    def make() -> TestClient:
+    def make(token: str | None = None) -> TestClient:
         app = create_app(
             settings,
             session_factory=factory,
@@ -146,6 +146,8 @@ def make_client(
             maintenance_interval=0.2,
         )
         client = TestClient(app)
+        if token:
+            client.headers["Authorization"] = f"Bearer {token}"
         client.__enter__()
         opened.append(client)
         return client
@@ -155,8 +157,52 @@ def make_client(
         client.__exit__(None, None, None)
 
 
+def make_user(
+    factory: sessionmaker[Session],
+    username: str,
+    role: str,
+    *,
+    org_id: int | None = None,
+    expert_id: int | None = None,
+    town: str = "",
+    password: str = "correct-horse-battery",
+) -> str:
+    """Create a user directly in the database; returns an API token with its permissions."""
+    from matchmaking.accounts import service as accounts
+    from matchmaking.accounts.schemas import UserCreate
+    from matchmaking.enums import Role
+
+    with factory() as session:
+        user = accounts.create_user(
+            session,
+            UserCreate(
+                username=username,
+                password=password,
+                role=Role(role),
+                org_id=org_id,
+                expert_id=expert_id,
+                town=town,
+            ),
+        )
+        _token, plain = accounts.create_token(session, user, "tests")
+        session.commit()
+    return plain
+
+
 @pytest.fixture
-def client(make_client: Callable[[], TestClient]) -> TestClient:
+def admin_token(factory: sessionmaker[Session]) -> str:
+    return make_user(factory, "admin", "admin")
+
+
+@pytest.fixture
+def client(make_client: Callable[..., TestClient], admin_token: str) -> TestClient:
+    """The app as an administrator (API token): tests of data and matching, not permissions."""
+    return make_client(admin_token)
+
+
+@pytest.fixture
+def anon_client(make_client: Callable[..., TestClient]) -> TestClient:
+    """The app as a visitor who is not logged in."""
     return make_client()
 
 

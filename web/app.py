@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.middleware.sessions import SessionMiddleware
 
 from embeddings.encoders import Encoder
 from matchmaking import jobs
@@ -84,6 +85,16 @@ def create_app(
         description="技术需求、科技成果与专家的智能匹配。Recommendations carry the fused, "
         "semantic and BM25 scores and the key terms both texts share.",
         lifespan=lifespan,
+    )
+    # A signed cookie (itsdangerous): HttpOnly always, SameSite=Lax, Secure behind TLS.
+    # The idle timeout is enforced per request (web.deps); max_age bounds its life.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="mm_session",
+        same_site="lax",
+        https_only=settings.cookie_secure,
+        max_age=14 * 24 * 3600,
     )
     errors.install(app)
     app.include_router(api_router)

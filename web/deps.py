@@ -1,17 +1,26 @@
-"""Request dependencies: the request owns the transaction."""
+"""Request dependencies: the request owns the transaction; who is asking; CSRF."""
 
 from __future__ import annotations
 
+import secrets
+import time
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
+from matchmaking.accounts import service as accounts
+from matchmaking.accounts.permissions import ANONYMOUS, Principal
 from matchmaking.common.filters import ItemFilters
 from matchmaking.db import session_scope
 from matchmaking.enums import CooperationMode, IndustryField, Maturity
+from matchmaking.exceptions import Forbidden, Unauthorized
 from matchmaking.matching.indexes import IndexManager
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -29,6 +38,79 @@ def get_index_manager(request: Request) -> IndexManager:
 # 201 can read the row at once, and a failed commit is an error, not a lost write.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 IndexDep = Annotated[IndexManager, Depends(get_index_manager)]
+
+
+def csrf_token(request: Request) -> str:
+    """This session's CSRF token (made on first use); forms carry it in a hidden field."""
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return str(token)
+
+
+def _csrf_matches(request: Request, sent: str | None) -> bool:
+    expected = request.session.get("csrf")
+    return bool(expected and sent and secrets.compare_digest(str(expected), sent))
+
+
+def _session_user(request: Request, session: Session) -> Principal:
+    """The user of the signed session cookie, logged out after the idle timeout."""
+    uid = request.session.get("uid")
+    if uid is None:
+        return ANONYMOUS
+    settings = request.app.state.settings
+    now = time.time()
+    seen = float(request.session.get("seen", 0))
+    if now - seen > settings.session_idle_minutes * 60:
+        request.session.pop("uid", None)
+        request.state.session_expired = True
+        return ANONYMOUS
+    user = accounts.repository.get(session, int(uid))
+    if user is None or not user.is_active:
+        request.session.pop("uid", None)
+        return ANONYMOUS
+    request.session["seen"] = now
+    return accounts.principal_for(user)
+
+
+def get_principal(request: Request, session: SessionDep) -> Principal:
+    """Who is asking: an API token (Authorization: Bearer) or the session cookie.
+
+    A cookie-authenticated change to the JSON API must carry the CSRF token in the
+    X-CSRF-Token header; token-authenticated calls cannot be forged by a browser.
+    """
+    auth = request.headers.get("authorization", "")
+    if auth[:7].lower() == "bearer ":
+        user = accounts.user_for_token(session, auth[7:].strip())
+        if user is None:
+            raise Unauthorized("API 令牌无效或已撤销，请在“账号”页面重新生成")
+        return accounts.principal_for(user)
+    principal = _session_user(request, session)
+    if (
+        principal.is_authenticated
+        and request.method in UNSAFE_METHODS
+        and request.url.path.startswith("/api/")
+        and not _csrf_matches(request, request.headers.get(CSRF_HEADER))
+    ):
+        raise Forbidden("缺少或错误的 CSRF 令牌：请在请求头 X-CSRF-Token 中携带页面提供的令牌")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+async def csrf_protect(request: Request) -> None:
+    """Every form post of the pages carries this session's CSRF token."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not _csrf_matches(request, sent):
+        raise Forbidden("页面已过期或来源无效（CSRF 校验失败），请刷新页面后重试")
 
 
 def item_filters(

@@ -1,4 +1,8 @@
-"""One place that turns errors into answers a person can act on (in Chinese)."""
+"""One place that turns errors into answers a person can act on (in Chinese).
+
+The JSON API gets ``{"message", "detail"}``; pages get an error page, and a page
+that needs a login redirects to it (then back).
+"""
 
 from __future__ import annotations
 
@@ -6,22 +10,54 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matchmaking.common.validation import validation_details
-from matchmaking.exceptions import MatchmakingError
+from matchmaking.exceptions import MatchmakingError, Unauthorized
+
+HTTP_MESSAGES = {
+    404: "页面不存在",
+    405: "不支持的请求方式",
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _page(request: Request, status: int, message: str) -> Response:
+    from web.pages.common import render_page
+
+    return render_page(request, "errors/error.html", {"status": status, "message": message}, status)
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(MatchmakingError)
-    async def _business(_: Request, exc: MatchmakingError) -> JSONResponse:
+    async def _business(request: Request, exc: MatchmakingError) -> Response:
+        if not _is_api(request):
+            if isinstance(exc, Unauthorized) and request.method == "GET":
+                from web.pages.common import login_url
+
+                return RedirectResponse(login_url(request), status_code=303)
+            return _page(request, exc.status_code, exc.message)
         body: dict[str, Any] = {"message": exc.message}
         if exc.field:
             body["detail"] = [{"field": exc.field, "message": exc.message}]
-        return JSONResponse(body, status_code=exc.status_code)
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+        return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         details = validation_details(exc.errors())
         message = "；".join(d["message"] for d in details)
+        if not _is_api(request):
+            return _page(request, 422, f"输入有误：{message}")
         return JSONResponse({"message": f"输入有误：{message}", "detail": details}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
+        if not _is_api(request):
+            return _page(request, exc.status_code, message)
+        return JSONResponse({"message": message}, status_code=exc.status_code)

@@ -15,11 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaking import jobs
+from matchmaking.accounts import permissions
+from matchmaking.accounts.permissions import Principal
 from matchmaking.common.filters import ItemFilters
 from matchmaking.common.repository import ItemRepository, M
 from matchmaking.common.validation import KIND_NOUNS
 from matchmaking.enums import EmbeddingStatus, OrgKind
-from matchmaking.exceptions import Conflict, InvalidInput, NotFound
+from matchmaking.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from matchmaking.matching.text import item_text, text_hash
 from matchmaking.models import Organization
 from matchmaking.models.base import utcnow
@@ -136,6 +138,41 @@ class ItemService(Generic[M]):
         session.flush()
         self.repo.record_change(session, item.id)
         return item
+
+    # -- the same operations on behalf of a user (pages and the JSON API) ----------
+    def get_visible(self, session: Session, p: Principal, item_id: int) -> M:
+        """The item if this user may see it (published, or theirs, or staff in scope)."""
+        item = self.get(session, item_id)
+        permissions.ensure_can_view(p, self.kind, item)
+        return item
+
+    def create_as(self, session: Session, p: Principal, data: BaseModel) -> M:
+        """Create for the user's own organization (staff: any organization in scope)."""
+        org_id = getattr(data, "org_id", None)
+        org = session.get(Organization, org_id) if org_id is not None else None
+        if org is None:
+            permissions.require_login(p)
+            raise InvalidInput(f"单位 {org_id} 不存在", field="org_id")
+        permissions.ensure_can_create(p, self.kind, org)
+        return self.create(session, data)
+
+    def update_as(self, session: Session, p: Principal, item_id: int, data: BaseModel) -> M:
+        """Change an item the user may edit; moving it to another organization is for staff."""
+        item = self.get(session, item_id)
+        permissions.ensure_can_edit(p, self.kind, item)
+        new_org = getattr(data, "org_id", None)
+        if new_org is not None and new_org != item.org_id:
+            target = session.get(Organization, new_org)
+            if target is None:
+                raise InvalidInput(f"单位 {new_org} 不存在", field="org_id")
+            if not permissions.in_scope(p, target):
+                raise Forbidden("只有科技局工作人员可以把条目转到其他单位", field="org_id")
+        return self.update(session, item_id, data)
+
+    def close_as(self, session: Session, p: Principal, item_id: int, status: str = "closed") -> M:
+        item = self.get(session, item_id)
+        permissions.ensure_can_edit(p, self.kind, item)
+        return self.close(session, item_id, status)
 
     def _saved(self, session: Session, item: M) -> None:
         digest = text_hash(item_text(self.kind, item))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from matchmaking.enums import CooperationMode, IndustryField, LabelledEnum, Maturity
+from matchmaking.enums import CooperationMode, IndustryField, LabelledEnum, Maturity, OrgKind
 
 FIELD_LABELS = {
     "org_id": "所属单位",
@@ -34,6 +34,17 @@ FIELD_LABELS = {
     "target": "推荐对象",
     "town": "区镇",
     "district": "区县",
+    "username": "登录名",
+    "password": "密码",
+    "display_name": "姓名",
+    "org_name": "单位名称",
+    "org_kind": "单位类型",
+    "contact_name": "联系人",
+    "contact_phone": "联系电话",
+    "contact_email": "联系邮箱",
+    "role": "角色",
+    "reason": "原因",
+    "message": "留言",
 }
 
 
@@ -42,6 +53,7 @@ ENUM_FIELDS: dict[str, type[LabelledEnum]] = {
     "fields": IndustryField,
     "cooperation_mode": CooperationMode,
     "maturity": Maturity,
+    "org_kind": OrgKind,
 }
 
 
@@ -70,6 +82,10 @@ def _rule(err: dict[str, Any], field: str) -> str:
         return "日期格式应为 YYYY-MM-DD"
     if kind.startswith(("int_", "decimal_", "float_")):
         return "应为数字"
+    if kind == "string_pattern_mismatch":
+        if field == "username":
+            return "只能使用 3–64 个字母、数字或 _.@-"
+        return "格式不正确"
     if kind == "value_error":
         return str(ctx.get("error", err.get("msg", "")))
     if kind == "json_invalid":

@@ -1,10 +1,31 @@
 """ORM models, one table a file."""
 
 from matchmaking.models.achievement import Achievement
+from matchmaking.models.api_token import ApiToken
 from matchmaking.models.base import Base
+from matchmaking.models.docking import Docking, DockingEvent
 from matchmaking.models.embedding import Embedding, IndexChange
 from matchmaking.models.expert import Expert
+from matchmaking.models.feedback import Feedback
+from matchmaking.models.login_attempt import LoginAttempt
 from matchmaking.models.need import Need
+from matchmaking.models.notification import Notification
 from matchmaking.models.organization import Organization
+from matchmaking.models.user import User
 
-__all__ = ["Achievement", "Base", "Embedding", "Expert", "IndexChange", "Need", "Organization"]
+__all__ = [
+    "Achievement",
+    "ApiToken",
+    "Base",
+    "Docking",
+    "DockingEvent",
+    "Embedding",
+    "Expert",
+    "Feedback",
+    "IndexChange",
+    "LoginAttempt",
+    "Need",
+    "Notification",
+    "Organization",
+    "User",
+]

@@ -16,4 +16,9 @@ class Organization(TimestampMixin, Base):
     town: Mapped[str] = mapped_column(String(64), default="", index=True)
     industry_field: Mapped[str | None] = mapped_column(String(48))
     description: Mapped[str] = mapped_column(Text, default="")
+    # pending (registered, awaiting approval by bureau staff) | active | closed.
     status: Mapped[str] = mapped_column(String(16), default="active")
+    # Shown to the other side of a docking only once it is accepted.
+    contact_name: Mapped[str] = mapped_column(String(64), default="")
+    contact_phone: Mapped[str] = mapped_column(String(32), default="")
+    contact_email: Mapped[str] = mapped_column(String(120), default="")

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from matchmaking.enums import IndustryField, ItemStatus, OrgKind
+from matchmaking.enums import IndustryField, OrgKind, OrgStatus
 
 
 class OrganizationCreate(BaseModel):
@@ -14,6 +14,9 @@ class OrganizationCreate(BaseModel):
     town: str = Field(default="", max_length=64, description="所在区镇（街道）")
     industry_field: IndustryField | None = None
     description: str = Field(default="", max_length=5000)
+    contact_name: str = Field(default="", max_length=64, description="联系人")
+    contact_phone: str = Field(default="", max_length=32, description="联系电话")
+    contact_email: str = Field(default="", max_length=120, description="联系邮箱")
 
 
 class OrganizationUpdate(BaseModel):
@@ -23,7 +26,10 @@ class OrganizationUpdate(BaseModel):
     town: str | None = Field(default=None, max_length=64)
     industry_field: IndustryField | None = None
     description: str | None = Field(default=None, max_length=5000)
-    status: ItemStatus | None = None
+    status: OrgStatus | None = None
+    contact_name: str | None = Field(default=None, max_length=64)
+    contact_phone: str | None = Field(default=None, max_length=32)
+    contact_email: str | None = Field(default=None, max_length=120)
 
 
 class OrganizationRead(BaseModel):
@@ -37,5 +43,9 @@ class OrganizationRead(BaseModel):
     industry_field: str | None
     description: str
     status: str
+    # Empty unless the reader may see them (own organization, staff, or an accepted docking).
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
     created_at: datetime
     updated_at: datetime

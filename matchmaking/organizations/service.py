@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaking.enums import ItemStatus, Kind
+from matchmaking.enums import Kind, OrgStatus
 from matchmaking.exceptions import Conflict, NotFound
 from matchmaking.models import Achievement, Expert, IndexChange, Need, Organization
 from matchmaking.organizations import repository
@@ -48,7 +48,7 @@ def update_org(session: Session, org_id: int, data: OrganizationUpdate) -> Organ
 
 def close(session: Session, org_id: int) -> Organization:
     """Close an organization: its items stop being shown and recommended."""
-    return update_org(session, org_id, OrganizationUpdate(status=ItemStatus.CLOSED))
+    return update_org(session, org_id, OrganizationUpdate(status=OrgStatus.CLOSED))
 
 
 def _touch_items(session: Session, org_id: int) -> None:

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from matchmaking.accounts import permissions
+from matchmaking.accounts.permissions import ANONYMOUS, Principal
 from matchmaking.achievements.schemas import AchievementCreate, AchievementRead, AchievementUpdate
 from matchmaking.common.filters import ItemFilters
 from matchmaking.common.schemas import Page, make_page
@@ -17,7 +19,7 @@ from matchmaking.matching import service as matching
 from matchmaking.matching.kinds import SERVICES
 from matchmaking.needs.schemas import NeedCreate, NeedRead, NeedUpdate
 from web.api.schemas import MatchList, MatchRead
-from web.deps import FiltersDep, IndexDep, PageSize, SessionDep
+from web.deps import FiltersDep, IndexDep, PageSize, PrincipalDep, SessionDep
 from web.deps import Page as PageQ
 
 READ: dict[Kind, type[BaseModel]] = {
@@ -33,12 +35,22 @@ SPECS: dict[Kind, tuple[type[BaseModel], type[BaseModel], str]] = {
 Limit = Annotated[int, Query(ge=1, le=matching.MAX_LIMIT, description="返回条数")]
 
 
-def to_read(kind: Kind, row: Any) -> Any:
-    return READ[kind].model_validate(row)
+def to_read(kind: Kind, row: Any, session: Any = None, principal: Principal = ANONYMOUS) -> Any:
+    """The read model; a need's contact is blank unless the reader may see it."""
+    read = READ[kind].model_validate(row)
+    if kind is Kind.NEEDS and read.contact_name:
+        if session is None or not permissions.can_see_contacts(session, principal, row.org):
+            read.contact_name = ""
+    return read
 
 
 def match_list(
-    manager: Any, matches: list[matching.Match], target: Kind, source: dict[str, object] | None
+    manager: Any,
+    matches: list[matching.Match],
+    target: Kind,
+    source: dict[str, object] | None,
+    session: Any = None,
+    principal: Principal = ANONYMOUS,
 ) -> MatchList:
     return MatchList(
         source=source,
@@ -48,7 +60,7 @@ def match_list(
         items=[
             MatchRead(
                 kind=target.value,
-                item=to_read(target, m.item),
+                item=to_read(target, m.item, session, principal),
                 score=m.score,
                 dense_score=m.dense_score,
                 lexical_score=m.lexical_score,
@@ -67,6 +79,7 @@ def _router(kind: Kind) -> APIRouter:
 
     def list_items(
         session: SessionDep,
+        principal: PrincipalDep,
         filters: FiltersDep,
         org_id: int | None = None,
         status: str | None = None,
@@ -77,22 +90,31 @@ def _router(kind: Kind) -> APIRouter:
     ) -> Any:
         extra = {"org_id": org_id, "status": status, "external_id": external_id}
         merged = ItemFilters(**{**filters.__dict__, **extra})
+        if include_closed or status is not None:
+            permissions.ensure_can_list_unpublished(principal, org_id)
         rows, total = service.list_page(
             session, filters=merged, page=page, page_size=page_size, include_closed=include_closed
         )
-        return make_page([to_read(kind, r) for r in rows], total, page, page_size)
+        items = [to_read(kind, r, session, principal) for r in rows]
+        return make_page(items, total, page, page_size)
 
-    def create_item(session: SessionDep, data: create_model) -> Any:  # type: ignore[valid-type]
-        return to_read(kind, service.create(session, data))
+    def create_item(session: SessionDep, principal: PrincipalDep, data: create_model) -> Any:  # type: ignore[valid-type]
+        return to_read(kind, service.create_as(session, principal, data), session, principal)
 
-    def read_item(session: SessionDep, item_id: int) -> Any:
-        return to_read(kind, service.get(session, item_id))
+    def read_item(session: SessionDep, principal: PrincipalDep, item_id: int) -> Any:
+        return to_read(kind, service.get_visible(session, principal, item_id), session, principal)
 
-    def update_item(session: SessionDep, item_id: int, data: update_model) -> Any:  # type: ignore[valid-type]
-        return to_read(kind, service.update(session, item_id, data))
+    def update_item(
+        session: SessionDep,
+        principal: PrincipalDep,
+        item_id: int,
+        data: update_model,  # type: ignore[valid-type]
+    ) -> Any:
+        item = service.update_as(session, principal, item_id, data)
+        return to_read(kind, item, session, principal)
 
-    def close_item(session: SessionDep, item_id: int) -> Any:
-        return to_read(kind, service.close(session, item_id))
+    def close_item(session: SessionDep, principal: PrincipalDep, item_id: int) -> Any:
+        return to_read(kind, service.close_as(session, principal, item_id), session, principal)
 
     noun = service.noun
     router.add_api_route(
@@ -144,6 +166,7 @@ def _add_recommendations(router: APIRouter, kind: Kind) -> None:
 
     def recommendations(
         session: SessionDep,
+        principal: PrincipalDep,
         manager: IndexDep,
         filters: FiltersDep,
         item_id: int,
@@ -152,6 +175,7 @@ def _add_recommendations(router: APIRouter, kind: Kind) -> None:
         ],
         limit: Limit = 10,
     ) -> MatchList:
+        SERVICES[kind].get_visible(session, principal, item_id)
         matches = matching.recommend(
             session,
             manager,
@@ -161,7 +185,8 @@ def _add_recommendations(router: APIRouter, kind: Kind) -> None:
             limit=limit,
             filters=filters,
         )
-        return match_list(manager, matches, target, {"kind": kind.value, "id": item_id})
+        source = {"kind": kind.value, "id": item_id}
+        return match_list(manager, matches, target, source, session, principal)
 
     router.add_api_route(
         "/{item_id}/recommendations",

@@ -1,0 +1,204 @@
+"""The one permission layer: pages and the JSON API ask the same questions here.
+
+Deny by default: every function answers for the roles it names and refuses the
+rest. Services call ``ensure_*``, which raise ``Unauthorized`` (not logged in) or
+``Forbidden`` (logged in, not allowed) with a Chinese message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from matchmaking.enums import DockingStatus, Kind, OrgStatus, Role
+from matchmaking.exceptions import Forbidden, Unauthorized
+from matchmaking.models import Docking, Expert, Organization
+
+# Dockings in these states let both sides see each other's contact details.
+CONTACT_STATES = (
+    DockingStatus.ACCEPTED.value,
+    DockingStatus.NEGOTIATING.value,
+    DockingStatus.SIGNED.value,
+)
+KIND_NOUN = {Kind.NEEDS: "技术需求", Kind.ACHIEVEMENTS: "科技成果", Kind.EXPERTS: "专家信息"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a logged-in user (by session cookie or API token) or nobody."""
+
+    user_id: int | None = None
+    role: Role | None = None
+    org_id: int | None = None
+    expert_id: int | None = None
+    # Staff scope: "" = the whole district, else one town.
+    town: str = ""
+    name: str = ""
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    @property
+    def is_staff(self) -> bool:
+        """Bureau staff or administrator."""
+        return self.role in (Role.STAFF, Role.ADMIN)
+
+
+ANONYMOUS = Principal()
+
+
+def require_login(p: Principal) -> None:
+    if not p.is_authenticated:
+        raise Unauthorized("请先登录")
+
+
+def require_staff(p: Principal) -> None:
+    require_login(p)
+    if not p.is_staff:
+        raise Forbidden("只有科技局工作人员可以进行此操作")
+
+
+def in_scope(p: Principal, org: Organization | None) -> bool:
+    """Staff see the organizations of their town (or of the whole district)."""
+    if p.is_admin:
+        return True
+    if p.role is not Role.STAFF or org is None:
+        return False
+    return not p.town or org.town == p.town
+
+
+def editable_kinds(p: Principal) -> tuple[Kind, ...]:
+    """The kinds of item this user can create or edit for their own organization."""
+    if p.role is Role.ENTERPRISE:
+        return (Kind.NEEDS,)
+    if p.role is Role.UNIVERSITY:
+        return (Kind.ACHIEVEMENTS, Kind.EXPERTS)
+    if p.role is Role.EXPERT:
+        return (Kind.EXPERTS,)
+    if p.is_staff:
+        return (Kind.NEEDS, Kind.ACHIEVEMENTS, Kind.EXPERTS)
+    return ()
+
+
+def can_edit(p: Principal, kind: Kind, item: Any) -> bool:
+    """Enterprises their needs, universities their achievements and experts, experts themselves."""
+    if not p.is_authenticated:
+        return False
+    if p.is_staff:
+        return in_scope(p, item.org)
+    if p.role is Role.EXPERT:
+        return kind is Kind.EXPERTS and item.id == p.expert_id
+    return kind in editable_kinds(p) and item.org_id == p.org_id
+
+
+def ensure_can_edit(p: Principal, kind: Kind, item: Any) -> None:
+    require_login(p)
+    if not can_edit(p, kind, item):
+        if p.is_staff:
+            raise Forbidden(f"该{KIND_NOUN[kind]}不在您负责的区镇范围内")
+        raise Forbidden(f"只能修改本单位的{KIND_NOUN[kind]}")
+
+
+def ensure_can_create(p: Principal, kind: Kind, org: Organization) -> None:
+    require_login(p)
+    if p.is_staff:
+        if not in_scope(p, org):
+            raise Forbidden(f"“{org.name}”不在您负责的区镇范围内")
+        return
+    if kind not in editable_kinds(p) or p.role is Role.EXPERT:
+        raise Forbidden(f"{p.role.label if p.role else '访客'}不能发布{KIND_NOUN[kind]}")
+    if org.id != p.org_id:
+        raise Forbidden(f"只能为本单位发布{KIND_NOUN[kind]}")
+
+
+def is_published(kind: Kind, item: Any) -> bool:
+    from matchmaking.enums import OPEN_NEED_STATUSES, ItemStatus
+
+    statuses = OPEN_NEED_STATUSES if kind is Kind.NEEDS else (ItemStatus.ACTIVE,)
+    return item.status in statuses and item.org.status == OrgStatus.ACTIVE.value
+
+
+def can_view(p: Principal, kind: Kind, item: Any) -> bool:
+    """Everyone sees published items; owners and staff in scope also see the rest."""
+    return is_published(kind, item) or can_edit(p, kind, item) or in_scope(p, item.org)
+
+
+def ensure_can_view(p: Principal, kind: Kind, item: Any) -> None:
+    if not can_view(p, kind, item):
+        if not p.is_authenticated:
+            raise Unauthorized(f"该{KIND_NOUN[kind]}尚未发布，请登录后查看")
+        raise Forbidden(f"该{KIND_NOUN[kind]}尚未发布，只有发布单位和科技局可以查看")
+
+
+def ensure_can_list_unpublished(p: Principal, org_id: int | None) -> None:
+    """Closed and unpublished items are listed only for their organization and staff."""
+    require_login(p)
+    if p.is_staff or (org_id is not None and org_id == p.org_id):
+        return
+    raise Forbidden("只能查看本单位未发布或已关闭的条目；请按本单位筛选（org_id）")
+
+
+def own_org_ids(session: Session, p: Principal) -> set[int]:
+    """The organizations whose side this user speaks for (an expert: their institution)."""
+    ids = {p.org_id} if p.org_id is not None else set()
+    if p.expert_id is not None:
+        org_id = session.scalar(select(Expert.org_id).where(Expert.id == p.expert_id))
+        if org_id is not None:
+            ids.add(org_id)
+    return ids
+
+
+def can_see_contacts(session: Session, p: Principal, org: Organization) -> bool:
+    """Contact details: own organization, staff in scope, or after an accepted docking."""
+    if not p.is_authenticated:
+        return False
+    if in_scope(p, org):
+        return True
+    mine = own_org_ids(session, p)
+    if org.id in mine:
+        return True
+    if not mine:
+        return False
+    pair = or_(
+        (Docking.requester_org_id.in_(mine)) & (Docking.responder_org_id == org.id),
+        (Docking.responder_org_id.in_(mine)) & (Docking.requester_org_id == org.id),
+    )
+    stmt = select(Docking.id).where(pair, Docking.status.in_(CONTACT_STATES)).limit(1)
+    return session.scalar(stmt) is not None
+
+
+def can_manage_org(p: Principal, org: Organization) -> bool:
+    """Change an organization's profile: its own users, or staff in scope."""
+    if not p.is_authenticated:
+        return False
+    if in_scope(p, org):
+        return True
+    return p.role in (Role.ENTERPRISE, Role.UNIVERSITY) and p.org_id == org.id
+
+
+def ensure_can_manage_org(p: Principal, org: Organization, *, status_change: bool) -> None:
+    require_login(p)
+    if status_change:
+        if not in_scope(p, org):
+            raise Forbidden("只有科技局工作人员可以审核、启用或关闭单位")
+        return
+    if not can_manage_org(p, org):
+        raise Forbidden("只能修改本单位的信息")
+
+
+def import_org_id(p: Principal, kind: Kind) -> int | None:
+    """For an import: None = rows name their organization (staff); else the forced own org."""
+    require_login(p)
+    if p.is_staff:
+        return None
+    if kind not in editable_kinds(p) or p.role is Role.EXPERT or p.org_id is None:
+        raise Forbidden(f"{p.role.label if p.role else '访客'}不能导入{KIND_NOUN[kind]}")
+    return p.org_id

@@ -1,0 +1,61 @@
+"""Every query of the accounts concept."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from matchmaking.models import ApiToken, LoginAttempt, User
+
+
+def get(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def by_username(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username)).one_or_none()
+
+
+def users_of_org(session: Session, org_id: int) -> list[User]:
+    stmt = select(User).where(User.org_id == org_id, User.is_active.is_(True)).order_by(User.id)
+    return list(session.scalars(stmt))
+
+
+def users_of_expert(session: Session, expert_id: int) -> list[User]:
+    stmt = select(User).where(User.expert_id == expert_id, User.is_active.is_(True))
+    return list(session.scalars(stmt))
+
+
+def staff_for_town(session: Session, town: str) -> list[User]:
+    """Staff who cover this town: district-wide staff and the town's own."""
+    stmt = select(User).where(
+        User.role == "staff", User.is_active.is_(True), User.town.in_(["", town])
+    )
+    return list(session.scalars(stmt))
+
+
+def failures_since(
+    session: Session, *, since: datetime, username: str | None, ip: str | None
+) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since)
+    )
+    if username is not None:
+        stmt = stmt.where(LoginAttempt.username == username)
+    if ip is not None:
+        stmt = stmt.where(LoginAttempt.ip == ip)
+    return session.scalar(stmt) or 0
+
+
+def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
+    stmt = select(ApiToken).where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
+    return session.scalars(stmt).one_or_none()
+
+
+def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
+    stmt = select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id.desc())
+    return list(session.scalars(stmt))

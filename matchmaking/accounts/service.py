@@ -1,0 +1,250 @@
+"""Registration, login (rate limited), users, API tokens, organization approval."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from matchmaking.accounts import passwords, repository
+from matchmaking.accounts.permissions import Principal, ensure_can_manage_org, require_staff
+from matchmaking.accounts.schemas import Registration, UserCreate
+from matchmaking.config import Settings
+from matchmaking.enums import OrgKind, OrgStatus, Role
+from matchmaking.exceptions import Conflict, Forbidden, InvalidInput, NotFound
+from matchmaking.models import ApiToken, Expert, LoginAttempt, Organization, User
+from matchmaking.models.base import utcnow
+from matchmaking.notifications.service import notify
+from matchmaking.organizations import repository as org_repository
+from matchmaking.organizations import service as org_service
+from matchmaking.organizations.schemas import OrganizationUpdate
+
+TOKEN_PREFIX = "mm_"
+ROLE_FOR_ORG = {
+    OrgKind.ENTERPRISE.value: Role.ENTERPRISE,
+    OrgKind.UNIVERSITY.value: Role.UNIVERSITY,
+    OrgKind.INSTITUTE.value: Role.UNIVERSITY,
+}
+
+
+def principal_for(user: User) -> Principal:
+    return Principal(
+        user_id=user.id,
+        role=Role(user.role),
+        org_id=user.org_id,
+        expert_id=user.expert_id,
+        town=user.town,
+        name=user.display_name or user.username,
+    )
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = repository.get(session, user_id)
+    if user is None:
+        raise NotFound(f"用户 {user_id} 不存在")
+    return user
+
+
+def _check_username_free(session: Session, username: str) -> None:
+    if repository.by_username(session, username) is not None:
+        raise Conflict(f"登录名“{username}”已被使用，请换一个", field="username")
+
+
+def register(session: Session, data: Registration) -> User:
+    """A new organization (pending until staff approve it) and its first user."""
+    _check_username_free(session, data.username)
+    if org_repository.get_by_name(session, data.org_name) is not None:
+        raise Conflict(
+            f"单位“{data.org_name}”已在平台登记，请联系本单位已有账号或科技局为您开通账号",
+            field="org_name",
+        )
+    org = Organization(
+        name=data.org_name,
+        kind=data.org_kind.value,
+        district=data.district,
+        town=data.town,
+        industry_field=data.industry_field.value if data.industry_field else None,
+        status=OrgStatus.PENDING.value,
+        contact_name=data.display_name,
+        contact_phone=data.contact_phone,
+        contact_email=data.contact_email,
+    )
+    session.add(org)
+    session.flush()
+    user = User(
+        username=data.username,
+        display_name=data.display_name,
+        password_hash=passwords.hash_password(data.password),
+        role=ROLE_FOR_ORG[org.kind].value,
+        org_id=org.id,
+        phone=data.contact_phone,
+        email=data.contact_email,
+    )
+    session.add(user)
+    session.flush()
+    for staff in repository.staff_for_town(session, org.town):
+        notify(session, staff.id, f"新单位“{org.name}”注册，等待审核", "/staff/organizations")
+    return user
+
+
+def create_user(session: Session, data: UserCreate) -> User:
+    """An account made by an administrator or by the demo loader."""
+    _check_username_free(session, data.username)
+    if data.role in (Role.ENTERPRISE, Role.UNIVERSITY) and data.org_id is None:
+        raise InvalidInput("企业和高校院所用户必须属于一个单位", field="org_id")
+    if data.org_id is not None and session.get(Organization, data.org_id) is None:
+        raise InvalidInput(f"单位 {data.org_id} 不存在", field="org_id")
+    org_id = data.org_id
+    if data.role is Role.EXPERT:
+        expert = session.get(Expert, data.expert_id) if data.expert_id else None
+        if expert is None:
+            raise InvalidInput("专家账号必须关联一个专家信息（expert_id）", field="expert_id")
+        org_id = expert.org_id
+    user = User(
+        username=data.username,
+        display_name=data.display_name or data.username,
+        password_hash=passwords.hash_password(data.password),
+        role=data.role.value,
+        org_id=org_id,
+        expert_id=data.expert_id if data.role is Role.EXPERT else None,
+        town=data.town if data.role is Role.STAFF else "",
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+@dataclass
+class LoginResult:
+    user: User | None
+    message: str = ""
+
+
+def authenticate(
+    session: Session, settings: Settings, *, username: str, password: str, ip: str
+) -> LoginResult:
+    """Check a login; failures are recorded and limited per account and per IP.
+
+    Returns instead of raising so that the failed attempt is committed with the request.
+    """
+    username = username.strip()
+    window = settings.login_window_minutes
+    since = utcnow() - timedelta(minutes=window)
+    if repository.failures_since(session, since=since, username=None, ip=ip) >= (
+        settings.login_max_failures_per_ip
+    ):
+        return LoginResult(None, f"此网络地址登录失败次数过多，请 {window} 分钟后再试")
+    failures = repository.failures_since(session, since=since, username=username, ip=None)
+    if failures >= settings.login_max_failures_per_account:
+        return LoginResult(None, f"该账号登录失败次数过多，已暂时锁定，请 {window} 分钟后再试")
+    user = repository.by_username(session, username)
+    ok = passwords.verify_password(user.password_hash if user else passwords.DUMMY_HASH, password)
+    if user is not None and ok and not user.is_active:
+        session.add(LoginAttempt(ip=ip, username=username, succeeded=False))
+        return LoginResult(None, "该账号已停用，请联系科技局")
+    session.add(LoginAttempt(ip=ip, username=username, succeeded=bool(user and ok)))
+    if user is None or not ok:
+        left = settings.login_max_failures_per_account - failures - 1
+        hint = f"（还可尝试 {left} 次）" if 0 < left <= 3 else ""
+        if left <= 0:
+            hint = f"（已暂时锁定，请 {window} 分钟后再试）"
+        return LoginResult(None, f"用户名或密码不正确{hint}")
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    user.last_login_at = utcnow()
+    session.flush()
+    return LoginResult(user)
+
+
+def change_password(session: Session, user: User, *, current: str, new: str) -> None:
+    if not passwords.verify_password(user.password_hash, current):
+        raise InvalidInput("当前密码不正确", field="current")
+    problem = passwords.check_strength(new)
+    if problem:
+        raise InvalidInput(problem, field="new")
+    user.password_hash = passwords.hash_password(new)
+    session.flush()
+
+
+# -- API tokens -------------------------------------------------------------
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new bearer token; the plain value is returned once and never stored."""
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=name.strip()[:64] or "API",
+        token_hash=_digest(plain),
+        prefix=plain[:10],
+    )
+    session.add(token)
+    session.flush()
+    return token, plain
+
+
+def user_for_token(session: Session, plain: str) -> User | None:
+    if not plain.startswith(TOKEN_PREFIX):
+        return None
+    token = repository.token_by_hash(session, _digest(plain))
+    if token is None:
+        return None
+    user = repository.get(session, token.user_id)
+    if user is None or not user.is_active:
+        return None
+    now = utcnow()
+    # Touch at most once a minute: a busy client should not write on every request.
+    if token.last_used_at is None or now - _aware(token.last_used_at) > timedelta(minutes=1):
+        token.last_used_at = now
+    return user
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were written in UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def revoke_token(session: Session, user: User, token_id: int) -> None:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound("令牌不存在")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.flush()
+
+
+# -- organizations --------------------------------------------------------------
+def approve_org(session: Session, p: Principal, org_id: int) -> Organization:
+    """Staff publish a registered organization: its items become visible and matchable."""
+    require_staff(p)
+    org = org_service.get(session, org_id)
+    ensure_can_manage_org(p, org, status_change=True)
+    if org.status != OrgStatus.PENDING.value:
+        raise Conflict(f"“{org.name}”当前状态为{OrgStatus(org.status).label}，无需审核")
+    org_service.update_org(session, org.id, OrganizationUpdate(status=OrgStatus.ACTIVE))
+    for user in repository.users_of_org(session, org.id):
+        notify(session, user.id, f"您的单位“{org.name}”已通过审核，发布的内容现已公开", "/")
+    return org
+
+
+def reject_org(session: Session, p: Principal, org_id: int, reason: str) -> Organization:
+    require_staff(p)
+    org = org_service.get(session, org_id)
+    ensure_can_manage_org(p, org, status_change=True)
+    if not reason.strip():
+        raise InvalidInput("请填写不予通过的原因", field="reason")
+    org_service.update_org(session, org.id, OrganizationUpdate(status=OrgStatus.CLOSED))
+    for user in repository.users_of_org(session, org.id):
+        notify(session, user.id, f"您的单位“{org.name}”未通过审核：{reason.strip()}", "/account")
+    return org
+
+
+def ensure_active_user(user: User | None) -> User:
+    if user is None or not user.is_active:
+        raise Forbidden("账号不存在或已停用")
+    return user

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from matchmaking.models.base import Base, TimestampMixin
+
+
+class User(TimestampMixin, Base):
+    """A person who logs in: belongs to an organization (and, for an expert, to a profile)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64), default="")
+    # argon2id, encoded with its parameters (argon2-cffi).
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), index=True)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("experts.id"))
+    # Bureau staff: "" = the whole district, else the one town (区镇) they cover.
+    town: Mapped[str] = mapped_column(String(64), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    email: Mapped[str] = mapped_column(String(120), default="")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,1 @@
+"""In-platform notifications (a list per user with an unread count)."""

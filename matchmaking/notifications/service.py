@@ -1,0 +1,48 @@
+"""Notifications: what happened that a user should see, newest first."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from matchmaking.models import Notification
+from matchmaking.models.base import utcnow
+
+
+def notify(session: Session, user_id: int, text: str, link: str = "") -> None:
+    session.add(Notification(user_id=user_id, text=text[:500], link=link[:200]))
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    stmt = select(func.count()).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
+    return session.scalar(stmt) or 0
+
+
+def list_page(
+    session: Session, user_id: int, *, page: int = 1, page_size: int = 20
+) -> tuple[list[Notification], int]:
+    base = select(Notification).where(Notification.user_id == user_id)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    stmt = base.order_by(Notification.id.desc()).offset((page - 1) * page_size).limit(page_size)
+    return list(session.scalars(stmt)), total
+
+
+def mark_read(session: Session, user_id: int, notification_id: int | None = None) -> int:
+    """Mark one (or, with None, every) notification of this user read; returns how many."""
+    stmt = update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
+    if notification_id is not None:
+        stmt = stmt.where(Notification.id == notification_id)
+    result = session.execute(stmt.values(read_at=utcnow()))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def get(session: Session, user_id: int, notification_id: int) -> Notification | None:
+    """One notification of this user (None for another user's)."""
+    stmt = select(Notification).where(
+        Notification.id == notification_id, Notification.user_id == user_id
+    )
+    return session.scalars(stmt).one_or_none()

@@ -1,0 +1,15 @@
+"""Server-rendered pages (Simplified Chinese), one module per area.
+
+Every page router carries the CSRF check for its form posts.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from web.deps import csrf_protect
+from web.pages import auth, home, notifications
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+for module in (home, auth, notifications):
+    router.include_router(module.router)

@@ -1,0 +1,182 @@
+"""Login, logout, registration of a new organization, and the account page (tokens, password)."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+
+from matchmaking.accounts import repository as account_repository
+from matchmaking.accounts import service as accounts
+from matchmaking.accounts.permissions import require_login
+from matchmaking.accounts.schemas import Registration
+from matchmaking.common.validation import validation_details
+from matchmaking.enums import OrgKind
+from matchmaking.exceptions import MatchmakingError
+from matchmaking.organizations import service as org_service
+from web.pages.common import Ui
+
+router = APIRouter()
+REGISTRABLE = [OrgKind.ENTERPRISE, OrgKind.UNIVERSITY, OrgKind.INSTITUTE]
+HOME_FOR_ROLE = {
+    "enterprise": "/my/needs",
+    "university": "/my/achievements",
+    "expert": "/my/profile",
+    "staff": "/staff/board",
+    "admin": "/staff/board",
+}
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths: never redirect a login to another host."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(ui: Ui, next: Annotated[str | None, Query()] = None) -> HTMLResponse:
+    """The login form."""
+    return ui.render(
+        "auth/login.html", {"next": _safe_next(next) or "", "error": "", "username": ""}
+    )
+
+
+@router.post("/login", response_model=None)
+def login(
+    ui: Ui,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> HTMLResponse | RedirectResponse:
+    """Check the password (rate limited per IP and per account) and start a session."""
+    result = accounts.authenticate(
+        ui.session,
+        ui.request.app.state.settings,
+        username=username,
+        password=password,
+        ip=client_ip(ui.request),
+    )
+    if result.user is None:
+        context = {"next": _safe_next(next) or "", "error": result.message, "username": username}
+        status = 429 if "过多" in result.message else 400
+        return ui.render("auth/login.html", context, status_code=status)
+    # A fresh session on login: nothing from before (a planted CSRF token) survives.
+    ui.request.session.clear()
+    ui.request.session["uid"] = result.user.id
+    ui.request.session["seen"] = time.time()
+    target = _safe_next(next) or HOME_FOR_ROLE.get(result.user.role, "/")
+    return ui.redirect(target, f"欢迎，{result.user.display_name or result.user.username}")
+
+
+@router.post("/logout")
+def logout(ui: Ui) -> RedirectResponse:
+    """End the session."""
+    ui.request.session.clear()
+    return ui.redirect("/", "已退出登录")
+
+
+@router.get("/register", response_class=HTMLResponse)
+def register_form(ui: Ui) -> HTMLResponse:
+    """Register a new enterprise, university or institute (reviewed by the bureau)."""
+    return ui.render("auth/register.html", {"values": {}, "errors": {}, "kinds": REGISTRABLE})
+
+
+@router.post("/register", response_model=None)
+async def register(request: Request, ui: Ui) -> HTMLResponse | RedirectResponse:
+    """Create the organization (pending approval) and its first user, then log in."""
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    errors: dict[str, str] = {}
+    if values.get("password") != values.get("password2"):
+        errors["password2"] = "两次输入的密码不一致"
+    try:
+        data = Registration.model_validate(
+            {k: v for k, v in values.items() if v != "" or k == "password"}
+        )
+    except ValidationError as exc:
+        for detail in validation_details(exc.errors()):
+            errors.setdefault(str(detail["field"]), str(detail["message"]))
+        data = None
+    if data is not None and not errors:
+        try:
+            user = accounts.register(ui.session, data)
+        except MatchmakingError as exc:
+            errors[exc.field or "form"] = exc.message
+        else:
+            request.session.clear()
+            request.session["uid"] = user.id
+            request.session["seen"] = time.time()
+            return ui.redirect(
+                "/account",
+                "注册成功。单位信息已提交科技局审核，审核通过前您发布的内容暂不公开。",
+            )
+    values.pop("password", None)
+    values.pop("password2", None)
+    context = {"values": values, "errors": errors, "kinds": REGISTRABLE}
+    return ui.render("auth/register.html", context, status_code=400)
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(ui: Ui) -> HTMLResponse:
+    """My account: organization and its review status, API tokens, password."""
+    require_login(ui.principal)
+    user = accounts.get_user(ui.session, ui.principal.user_id)  # type: ignore[arg-type]
+    org = org_service.get(ui.session, user.org_id) if user.org_id else None
+    tokens = account_repository.tokens_of(ui.session, user.id)
+    new_token = ui.request.session.pop("new_token", None)
+    return ui.render(
+        "auth/account.html",
+        {"user": user, "org": org, "tokens": tokens, "new_token": new_token, "error": ""},
+    )
+
+
+@router.post("/account/tokens")
+def create_token(ui: Ui, name: Annotated[str, Form()] = "") -> RedirectResponse:
+    """A new API token with this user's permissions; shown once."""
+    require_login(ui.principal)
+    user = accounts.get_user(ui.session, ui.principal.user_id)  # type: ignore[arg-type]
+    _token, plain = accounts.create_token(ui.session, user, name or "API")
+    ui.request.session["new_token"] = plain
+    return ui.redirect("/account", "已生成新的 API 令牌，请立即复制保存：它只显示这一次")
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(ui: Ui, token_id: int) -> RedirectResponse:
+    """Revoke one of my API tokens."""
+    require_login(ui.principal)
+    user = accounts.get_user(ui.session, ui.principal.user_id)  # type: ignore[arg-type]
+    accounts.revoke_token(ui.session, user, token_id)
+    return ui.redirect("/account", "令牌已撤销")
+
+
+@router.post("/account/password", response_model=None)
+def change_password(
+    ui: Ui,
+    current: Annotated[str, Form()] = "",
+    new: Annotated[str, Form()] = "",
+    new2: Annotated[str, Form()] = "",
+) -> HTMLResponse | RedirectResponse:
+    """Change my password."""
+    require_login(ui.principal)
+    user = accounts.get_user(ui.session, ui.principal.user_id)  # type: ignore[arg-type]
+    if new != new2:
+        message = "两次输入的新密码不一致"
+    else:
+        try:
+            accounts.change_password(ui.session, user, current=current, new=new)
+        except MatchmakingError as exc:
+            message = exc.message
+        else:
+            return ui.redirect("/account", "密码已修改")
+    org = org_service.get(ui.session, user.org_id) if user.org_id else None
+    tokens = account_repository.tokens_of(ui.session, user.id)
+    context = {"user": user, "org": org, "tokens": tokens, "new_token": None, "error": message}
+    return ui.render("auth/account.html", context, status_code=400)

@@ -1,0 +1,158 @@
+"""What every page shares: the one Jinja environment, its filters, and the page context.
+
+Pages get a ``Ui`` dependency: the session, who is asking, and ``render``/``redirect``
+that add the layout's context (the user, the CSRF token, unread notifications,
+flash messages). Templates do no I/O: everything they show is computed here or in
+the route.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+from sqlalchemy.orm import Session
+
+from matchmaking.accounts.permissions import Principal
+from matchmaking.enums import (
+    CooperationMode,
+    DockingStatus,
+    FeedbackReason,
+    IndustryField,
+    Maturity,
+    NeedStatus,
+    OrgKind,
+    OrgStatus,
+    Role,
+)
+from matchmaking.notifications import service as notifications
+from web.deps import PrincipalDep, SessionDep, csrf_token
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+
+def _label(enum: Any, code: str | None) -> str:
+    if not code:
+        return ""
+    try:
+        return str(enum(code).label)
+    except ValueError:
+        return str(code)
+
+
+def _money(value: Decimal | float | None) -> str:
+    if value is None:
+        return "面议"
+    return f"{value:,.2f}".rstrip("0").rstrip(".") + " 万元"
+
+
+def _date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value.strftime("%Y-%m-%d")
+
+
+def highlight(text: str, terms: list[str]) -> Markup:
+    """Escape ``text`` and wrap every occurrence of the shared key terms in <mark>."""
+    out = str(escape(text))
+    for term in sorted({t for t in terms if t.strip()}, key=len, reverse=True):
+        safe = str(escape(term))
+        out = out.replace(safe, f"\x00{safe}\x01")
+    return Markup(out.replace("\x00", "<mark>").replace("\x01", "</mark>"))
+
+
+env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+)
+env.filters.update(
+    field_label=lambda c: _label(IndustryField, c),
+    mode_label=lambda c: _label(CooperationMode, c),
+    maturity_label=lambda c: _label(Maturity, c),
+    need_status_label=lambda c: _label(NeedStatus, c),
+    org_kind_label=lambda c: _label(OrgKind, c),
+    org_status_label=lambda c: _label(OrgStatus, c),
+    role_label=lambda c: _label(Role, c),
+    docking_status_label=lambda c: _label(DockingStatus, c),
+    feedback_label=lambda c: _label(FeedbackReason, c),
+    money=_money,
+    day=_date,
+    highlight=highlight,
+    urlquote=lambda s: quote(str(s), safe=""),
+)
+env.globals.update(
+    INDUSTRY_FIELDS=list(IndustryField),
+    COOPERATION_MODES=list(CooperationMode),
+    MATURITIES=list(Maturity),
+    NEED_STATUSES=list(NeedStatus),
+    FEEDBACK_REASONS=list(FeedbackReason),
+    DOCKING_STATUSES=list(DockingStatus),
+)
+templates = Jinja2Templates(env=env)
+
+
+def flash(request: Request, message: str, level: str = "ok") -> None:
+    """A one-time message shown on the next page (after a redirect)."""
+    request.session.setdefault("flash", []).append([level, message])
+
+
+class PageContext:
+    def __init__(self, request: Request, session: Session, principal: Principal) -> None:
+        self.request, self.session, self.principal = request, session, principal
+
+    def render(
+        self, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+    ) -> HTMLResponse:
+        return render_page(self.request, name, context or {}, status_code, self)
+
+    def redirect(self, url: str, message: str | None = None, level: str = "ok") -> RedirectResponse:
+        if message:
+            flash(self.request, message, level)
+        return RedirectResponse(url, status_code=303)
+
+
+def render_page(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    status_code: int = 200,
+    ui: PageContext | None = None,
+) -> HTMLResponse:
+    """Render with the layout's context; ``ui`` is None on error pages."""
+    me = ui.principal if ui is not None else getattr(request.state, "principal", None)
+    unread = 0
+    if ui is not None and me is not None and me.is_authenticated:
+        unread = notifications.unread_count(ui.session, me.user_id)  # type: ignore[arg-type]
+    base = {
+        "me": me or Principal(),
+        "csrf_token": csrf_token(request),
+        "unread": unread,
+        "flashes": request.session.pop("flash", []),
+        "session_expired": getattr(request.state, "session_expired", False),
+        "path": request.url.path,
+    }
+    return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+
+
+def page_context(request: Request, session: SessionDep, principal: PrincipalDep) -> PageContext:
+    request.state.principal = principal
+    return PageContext(request, session, principal)
+
+
+Ui = Annotated[PageContext, Depends(page_context)]
+
+
+def login_url(request: Request) -> str:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"/login?next={quote(target, safe='')}"
