@@ -1,10 +1,11 @@
 from fastapi import APIRouter
 
-from web.api import items, organizations, search, system
+from web.api import dockings, items, organizations, search, system
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(organizations.router)
 for item_router in items.routers():
     router.include_router(item_router)
+router.include_router(dockings.router)
 router.include_router(search.router)
 router.include_router(system.router)

@@ -8,8 +8,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from web.deps import csrf_protect
-from web.pages import auth, home, notifications
+from web.pages import (
+    achievements,
+    auth,
+    docking,
+    experts,
+    home,
+    needs,
+    notifications,
+    staff,
+    transfer,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
-for module in (home, auth, notifications):
+for module in (home, auth, notifications, needs, achievements, experts, docking, staff, transfer):
     router.include_router(module.router)

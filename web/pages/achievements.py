@@ -1,0 +1,7 @@
+"""Pages: achievements (being written)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,7 @@
+"""Pages: transfer (being written)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
