@@ -7,13 +7,8 @@ its own worker process; everything goes over HTTP.
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +23,10 @@ from matchmaking import jobs
 from matchmaking.config import Settings
 from matchmaking.db import make_engine, make_sessionmaker
 from tests.conftest import REDIS_URL
+from tests.support.processes import free_port, start, stop, wait_until
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
 NEED = {
     "title": "氢燃料电池金属双极板耐腐蚀涂层开发",
     "description": "金属双极板在燃料电池酸性环境下腐蚀严重，接触电阻升高，需要耐腐蚀导电涂层。",
@@ -45,38 +40,6 @@ ACHIEVEMENT = {
     "maturity": "scaleup",
     "cooperation_mode": "licensing",
 }
-
-
-def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-
-
-def start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    out = log.open("wb")
-    return subprocess.Popen(
-        cmd, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the leader only (it stops its own children), then clear its group."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)  # anything of the group still there
-    except ProcessLookupError:
-        pass
-    proc.wait()
 
 
 @pytest.fixture
@@ -165,12 +128,6 @@ def test_worker_on_redis_embeds_new_need_and_reconcile_heals_lost_task(
         stop(worker)
         engine.dispose()
     assert "embeddings.reconcile" in (tmp_path / "worker.log").read_text()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_embedded_serve_runs_its_own_worker(tmp_path: Path) -> None:
