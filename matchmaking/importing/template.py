@@ -171,7 +171,8 @@ def append_row(ws: Worksheet, values: Sequence[object]) -> None:
             cell.data_type = "s"
 
 
-def _workbook(kind: Kind, cols: Sequence[Column], extra: Iterable[str] = ()) -> Workbook:
+def blank_workbook(kind: Kind, cols: Sequence[Column], extra: Iterable[str] = ()) -> Workbook:
+    """Data sheet with the headers and drop-downs, then 填写说明 (used by exports too)."""
     wb = Workbook()
     ws = wb.active
     ws.title = DATA_SHEET[kind]
@@ -181,7 +182,7 @@ def _workbook(kind: Kind, cols: Sequence[Column], extra: Iterable[str] = ()) -> 
     return wb
 
 
-def _save(wb: Workbook) -> bytes:
+def workbook_bytes(wb: Workbook) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -190,18 +191,18 @@ def _save(wb: Workbook) -> bytes:
 def template_workbook(kind: Kind) -> bytes:
     """The import template for ``kind`` (.xlsx): data sheet with one example row, and 填写说明."""
     cols = columns(kind)
-    wb = _workbook(kind, cols)
+    wb = blank_workbook(kind, cols)
     ws = wb[DATA_SHEET[kind]]
     append_row(ws, [EXAMPLES[kind].get(c.field, "") for c in cols])
     for cell in ws[2]:
         cell.font = _EXAMPLE_FONT
-    return _save(wb)
+    return workbook_bytes(wb)
 
 
 def error_workbook(kind: Kind, errors: Sequence[RowError]) -> bytes:
     """The rows that failed, with their values as read plus 错误原因, to fix and upload again."""
     cols = columns(kind)
-    wb = _workbook(kind, cols, extra=[ERROR_HEADER])
+    wb = blank_workbook(kind, cols, extra=[ERROR_HEADER])
     ws = wb[DATA_SHEET[kind]]
     for error in sorted(errors, key=lambda e: e.row):
         append_row(
@@ -209,4 +210,4 @@ def error_workbook(kind: Kind, errors: Sequence[RowError]) -> bytes:
             [error.values.get(c.field, "") for c in cols] + [f"第 {error.row} 行：{error.message}"],
         )
         ws.cell(row=ws.max_row, column=len(cols) + 1).fill = _ERROR_FILL
-    return _save(wb)
+    return workbook_bytes(wb)

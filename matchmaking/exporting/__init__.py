@@ -1,0 +1,1 @@
+"""Exports of needs, achievements and experts: Excel (re-importable) and printable booklets."""

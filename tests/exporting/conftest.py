@@ -1,0 +1,3 @@
+"""Export tests reuse the import tests' registered organizations."""
+
+from tests.importing.conftest import registered  # noqa: F401
