@@ -64,7 +64,8 @@ def _session_user(request: Request, session: Session) -> Principal:
     seen = float(request.session.get("seen", 0))
     if now - seen > settings.session_idle_minutes * 60:
         request.session.pop("uid", None)
-        request.state.session_expired = True
+        # Shown once on the next page (the login form the visitor is sent to).
+        request.session.setdefault("flash", []).append(["warn", "登录已超时，请重新登录。"])
         return ANONYMOUS
     user = accounts.repository.get(session, int(uid))
     if user is None or not user.is_active:

@@ -139,7 +139,6 @@ def render_page(
         "csrf_token": csrf_token(request),
         "unread": unread,
         "flashes": request.session.pop("flash", []),
-        "session_expired": getattr(request.state, "session_expired", False),
         "path": request.url.path,
     }
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
