@@ -71,6 +71,11 @@ def recommend(
     source = SERVICES[source_kind].get(session, source_id)
     manager.sync()
     query = _source_query(session, manager, source_kind, source)
+    if source_kind is Kind.NEEDS:
+        # Items the company marked "not relevant" to this need are not recommended to it again.
+        from matchmaking.feedback.service import excluded_ids
+
+        query.exclude_ids = query.exclude_ids | excluded_ids(session, source_id, target_kind)
     return rank(session, manager, target_kind, query, limit=limit, filters=filters or ItemFilters())
 
 

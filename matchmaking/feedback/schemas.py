@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from matchmaking.enums import FeedbackReason
+
+TargetKind = Literal["achievements", "experts"]
+
+
+class FeedbackCreate(BaseModel):
+    target_kind: TargetKind
+    target_id: int
+    reason: FeedbackReason
+
+
+class FeedbackRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    need_id: int
+    target_kind: str
+    target_id: int
+    reason: str
+    created_at: datetime
+
+
+class FeedbackEntry(BaseModel):
+    """One "not relevant" mark with the item it concerns (None if the item was deleted)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    feedback: FeedbackRead
+    target: Any = None
