@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import shot
@@ -51,17 +50,12 @@ def test_search_finds_bipolar_plate_achievements_and_explains_why(page: Page) ->
     shot(page, "search-achievements")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="search has no relevance floor yet: dense retrieval always returns the "
-    "nearest items, so a query that matches nothing still lists 20 results",
-)
-def test_search_that_matches_nothing_says_so(page: Page) -> None:
+def test_search_that_matches_no_keyword_says_so(page: Page) -> None:
     page.goto("/")
 
     search(page, "zzxqvw", "achievements")
 
-    shot(page, "search-no-hits")
-    expect(page.get_by_text("没有找到")).to_be_visible(timeout=2_000)
-    expect(page.locator("ol.results li")).to_have_count(0)
+    shot(page, "search-no-keyword-hits")
+    # The nearest items are still listed, but the page says none shares a keyword.
+    expect(page.get_by_text("没有找到包含“zzxqvw”中关键词的科技成果")).to_be_visible(timeout=2_000)
+    expect(page.locator("ol.results li mark")).to_have_count(0)
