@@ -197,7 +197,14 @@ def demo(
     encoder = get_encoder(settings)
     with Bars("条") as bars:
         source = settings.demo_dir or demo_data.DEMO_DIR
-        report = demo_data.load(get_sessionmaker(), encoder, demo_dir=source, progress=bars)
+        # Demo accounts share a published password: never on a production site.
+        report = demo_data.load(
+            get_sessionmaker(),
+            encoder,
+            demo_dir=source,
+            progress=bars,
+            accounts=settings.mode is Mode.EMBEDDED,
+        )
     typer.echo(f"单位 {report.organizations} 家")
     for kind, rep in report.imports.items():
         typer.echo(f"{kind}: 新增 {rep.created}，更新 {rep.updated}，出错 {len(rep.errors)}")
@@ -210,6 +217,8 @@ def demo(
             manager.rebuild(kind, progress=bars, reason="demo")
     typer.echo("索引已建好。")
     _print_accounts(report.accounts, demo_data.DEMO_PASSWORD)
+    if settings.mode is Mode.PRODUCTION:
+        typer.echo("生产模式不创建演示账号；请用 matchmaking user create 创建账号。")
     if serve_after:
         _serve(settings, host, port, None)
 

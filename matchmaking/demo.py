@@ -137,6 +137,7 @@ def load(
     *,
     demo_dir: Path = DEMO_DIR,
     progress: Progress | None = None,
+    accounts: bool = True,
 ) -> DemoReport:
     """Load (or refresh) the demo data and make sure every item has its vector."""
     report = DemoReport()
@@ -155,7 +156,8 @@ def load(
             report.imports[kind.value] = import_rows(
                 session, kind, read_csv(demo_dir / name), resolve_org=resolve
             )
-        report.accounts = load_accounts(session, keys)
+        if accounts:
+            report.accounts = load_accounts(session, keys)
         session.commit()
 
     cache = VectorCache(
