@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, bindparam, select
+from sqlalchemy.orm import Session, joinedload
 
 from embeddings.fusion import fuse
+from embeddings.lexical import LexicalScores
 from matchmaking.common.filters import ItemFilters
 from matchmaking.common.service import today
 from matchmaking.enums import Kind
@@ -68,7 +70,12 @@ def recommend(
     if target_kind not in TARGETS[source_kind]:
         allowed = " / ".join(k.value for k in TARGETS[source_kind])
         raise InvalidInput(f"target 应为 {allowed}", field="target")
-    source = SERVICES[source_kind].get(session, source_id)
+    service = SERVICES[source_kind]
+    # The row alone (its organization is not needed): one query instead of two.
+    model = service.repo.model
+    source = session.scalars(
+        select(model).where(model.id == source_id).execution_options(populate_existing=True)
+    ).one_or_none() or service.get(session, source_id)  # get() raises the 404 in Chinese
     manager.sync()
     query = _source_query(session, manager, source_kind, source)
     if source_kind is Kind.NEEDS:
@@ -137,33 +144,32 @@ def rank(
     limit: int,
     filters: ItemFilters,
 ) -> list[Match]:
+    """The best ``limit`` items of ``kind`` for ``query`` that pass every rule and filter."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit 应在 1 到 {MAX_LIMIT} 之间", field="limit")
     repo = SERVICES[kind].repo
     ki = manager.get(kind)
     day = today()
+    rules = _rules(repo, day, filters, query.exclude_org_id)
     with ki.lock:
-        order, lex_all = ki.lexical.scores(query.tokens)
-        lex_row = ki.lexical.rows
+        lex = ki.lexical.query(query.tokens)
 
     # Candidates: the dense top n and the BM25 top n; the database applies every
-    # rule and filter to them. Too few survivors: widen n. A filter that stays too
-    # selective after a few rounds: score every item that passes it instead.
+    # rule and filter to them, returning only their ids (ORM rows of ~230
+    # candidates were 60 % of a recommendation at 30k). Too few survivors: widen
+    # n. A filter that stays too selective after a few rounds: score every item
+    # that passes it instead.
     n = max(limit * 5, 50) * (4 if filters.any() else 1)
-    size = max(len(ki.vectors), len(order))
+    size = max(len(ki.vectors), len(ki.lexical))
     rounds = 3 if filters.any() else 64
     for _ in range(rounds):
         with ki.lock:
             dense_hits = ki.vectors.search(query.vector, n) if query.vector is not None else []
         cand = {i for i, _ in dense_hits}
-        if len(lex_all):
-            top = np.argpartition(-lex_all, min(n, len(lex_all)) - 1)[:n]
-            cand.update(order[t] for t in top if lex_all[t] > 0)
+        cand.update(lex.top(n))
         cand -= query.exclude_ids
-        rows = repo.get_many(
-            session, sorted(cand), today=day, filters=filters, exclude_org_id=query.exclude_org_id
-        )
-        if len(rows) >= limit or n >= size:
+        pool = _passing_ids(session, repo, cand, rules)
+        if len(pool) >= limit or n >= size:
             break
         n *= 4
     else:
@@ -171,23 +177,51 @@ def rank(
         ids = repo.matching_ids(
             session, today=day, filters=filters, exclude_org_id=query.exclude_org_id
         )
-        pool = [i for i in ids if i not in query.exclude_ids]
-        scored = _score(ki, query, pool, lex_all, lex_row, manager)
-        best = pool_order(scored, limit * 2)
-        rows = repo.get_many(session, [pool[i] for i in best], today=day, filters=filters)
-        return _matches(ki, query, pool, scored, best, rows, limit)
-    pool = sorted(rows)
-    scored = _score(ki, query, pool, lex_all, lex_row, manager)
-    best = pool_order(scored, limit)
-    return _matches(ki, query, pool, scored, best, rows, limit)
+        pool = sorted(i for i in ids if i not in query.exclude_ids)
+    scored = _score(ki, query, pool, lex, manager)
+    return _matches(session, repo, ki, query, pool, scored, limit, rules)
+
+
+def _rules(
+    repo: Any, day: date, filters: ItemFilters, exclude_org_id: int | None
+) -> list[ColumnElement[bool]]:
+    """The conditions of ``repo.get_many``: active, organization active, filters, other org."""
+    clauses = [repo.active_clause(day), *repo.filter_clauses(filters)]
+    if exclude_org_id is not None:
+        clauses.append(repo.model.org_id != exclude_org_id)
+    return clauses
+
+
+def _passing_ids(
+    session: Session, repo: Any, ids: set[int], rules: list[ColumnElement[bool]]
+) -> list[int]:
+    """The ids among ``ids`` that pass every rule, sorted (ids only: no ORM rows)."""
+    if not ids:
+        return []
+    # One expanding parameter: a literal per id cost 1.5 ms of SQL compilation for 400 ids.
+    stmt = select(repo.model.id).where(repo.model.id.in_(bindparam("ids", expanding=True)), *rules)
+    return sorted(session.scalars(stmt, {"ids": sorted(ids)}))
+
+
+def _rows(
+    session: Session, repo: Any, ids: list[int], rules: list[ColumnElement[bool]]
+) -> dict[int, Any]:
+    """Rows (with their organization) of the ids that still pass every rule."""
+    model = repo.model
+    # The organization in the same query: selectinload's second query was 2 ms.
+    stmt = (
+        select(model)
+        .where(model.id.in_(bindparam("ids", expanding=True)), *rules)
+        .options(joinedload(model.org))
+    )
+    return {row.id: row for row in session.scalars(stmt, {"ids": ids})}
 
 
 def _score(
     ki: KindIndex,
     query: Query,
     pool: list[int],
-    lex_all: np.ndarray,
-    lex_row: dict[int, int],
+    lex: LexicalScores,
     manager: IndexManager,
 ) -> dict[str, np.ndarray]:
     if query.vector is not None:
@@ -195,8 +229,7 @@ def _score(
             dense = ki.vectors.scores_for(query.vector, pool)
     else:
         dense = np.full(len(pool), np.nan, dtype=np.float32)
-    rows = [lex_row.get(i, -1) for i in pool]
-    lexical = np.array([lex_all[r] if r >= 0 else 0.0 for r in rows], dtype=np.float64)
+    lexical = lex.of(pool)
     s = manager.settings
     fused = fuse(s.fusion, dense, lexical, k=s.rrf_k, dense_weight=s.fusion_dense_weight)
     return {"dense": dense, "lexical": lexical, "fused": fused}
@@ -213,35 +246,43 @@ def pool_order(scored: dict[str, np.ndarray], k: int) -> list[int]:
 
 
 def _matches(
+    session: Session,
+    repo: Any,
     ki: KindIndex,
     query: Query,
     pool: list[int],
     scored: dict[str, np.ndarray],
-    best: list[int],
-    rows: dict[int, Any],
     limit: int,
+    rules: list[ColumnElement[bool]],
 ) -> list[Match]:
+    """Rows of the best pool items, loaded (with every rule applied again) only for the top."""
+    order = pool_order(scored, len(pool))
     out: list[Match] = []
     qset = set(query.tokens)
-    for p in best:
-        item_id = pool[p]
-        row = rows.get(item_id)
-        if row is None:
-            continue
-        dense = scored["dense"][p]
-        with ki.lock:
-            tokens = ki.lexical.tokens(item_id)
-        out.append(
-            Match(
-                item=row,
-                score=round(float(scored["fused"][p]), 6),
-                dense_score=None if np.isnan(dense) else round(float(dense), 6),
-                lexical_score=round(float(scored["lexical"][p]), 6),
-                shared_terms=shared_terms(ki, qset, tokens),
+    start = 0
+    while len(out) < limit and start < len(order):
+        # Normally one round of ``limit`` rows; an item closed since the id query
+        # (another transaction, on PostgreSQL) drops out and the next ones are loaded.
+        best = order[start : start + limit - len(out)]
+        start += len(best)
+        rows = _rows(session, repo, [pool[p] for p in best], rules)
+        for p in best:
+            item_id = pool[p]
+            row = rows.get(item_id)
+            if row is None:
+                continue
+            dense = scored["dense"][p]
+            with ki.lock:
+                tokens = ki.lexical.tokens(item_id)
+            out.append(
+                Match(
+                    item=row,
+                    score=round(float(scored["fused"][p]), 6),
+                    dense_score=None if np.isnan(dense) else round(float(dense), 6),
+                    lexical_score=round(float(scored["lexical"][p]), 6),
+                    shared_terms=shared_terms(ki, qset, tokens),
+                )
             )
-        )
-        if len(out) == limit:
-            break
     return out
 
 
