@@ -1,7 +1,429 @@
-"""Pages: needs (being written)."""
+"""Pages for technical needs: my needs, the need form with its quality check, the need page
+with explained recommendations, and "not relevant" feedback."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from decimal import Decimal
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+
+from matchmaking.accounts import permissions
+from matchmaking.accounts.permissions import Principal
+from matchmaking.common.filters import ItemFilters
+from matchmaking.common.service import today
+from matchmaking.common.validation import validation_details
+from matchmaking.docking import repository as dockings
+from matchmaking.enums import (
+    OPEN_NEED_STATUSES,
+    CooperationMode,
+    IndustryField,
+    Kind,
+    Maturity,
+    NeedStatus,
+    OrgStatus,
+)
+from matchmaking.exceptions import Forbidden, InvalidInput, MatchmakingError
+from matchmaking.feedback import service as feedback
+from matchmaking.matching import service as matching
+from matchmaking.matching.kinds import SERVICES
+from matchmaking.models import Need
+from matchmaking.needs import quality
+from matchmaking.needs.schemas import NeedCreate, NeedUpdate
+from matchmaking.organizations import service as org_service
+from web.deps import IndexDep
+from web.pages.common import Ui
 
 router = APIRouter()
+needs = SERVICES[Kind.NEEDS]
+PAGE_SIZE = 20
+# Recommendations: first this many, "显示更多" adds as many again.
+STEP = 10
+FORM_FIELDS = (
+    "title",
+    "description",
+    "indicators",
+    "industry_field",
+    "budget_wan",
+    "deadline",
+    "cooperation_mode",
+    "contact_name",
+)
+TARGET_LABELS = {"achievements": "推荐科技成果", "experts": "推荐专家"}
+
+
+# -- my needs ----------------------------------------------------------------------
+@router.get("/my/needs", response_class=HTMLResponse)
+def my_needs(ui: Ui, page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
+    """My organization's needs in every status, newest first."""
+    permissions.require_login(ui.principal)
+    p = ui.principal
+    if p.org_id is None or Kind.NEEDS not in permissions.editable_kinds(p):
+        raise Forbidden("“我的需求”只对企业用户开放；科技局工作人员请使用“需求管理”")
+    org = org_service.get(ui.session, p.org_id)
+    rows, total = needs.list_page(
+        ui.session,
+        filters=ItemFilters(org_id=p.org_id),
+        page=page,
+        page_size=PAGE_SIZE,
+        include_closed=True,
+    )
+    pages = max(1, -(-total // PAGE_SIZE))
+    return ui.render(
+        "needs/mine.html",
+        {
+            "org": org,
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "today": today(),
+        },
+    )
+
+
+# -- the form ----------------------------------------------------------------------
+def _form_values(**fields: str) -> dict[str, str]:
+    return {k: (v or "").strip() for k, v in fields.items()}
+
+
+def _payload(values: dict[str, str]) -> dict[str, Any]:
+    """Form strings to schema input: blank optional fields become None."""
+    out: dict[str, Any] = {}
+    for name in FORM_FIELDS:
+        value = values.get(name, "")
+        if name in ("budget_wan", "deadline"):
+            out[name] = value or None
+        elif name in ("industry_field", "cooperation_mode"):
+            if value:
+                out[name] = value
+        else:
+            out[name] = value
+    return out
+
+
+def _errors(exc: ValidationError) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for detail in validation_details(exc.errors()):
+        errors.setdefault(str(detail["field"]).split(".")[0], str(detail["message"]))
+    return errors
+
+
+def _need_values(need: Need) -> dict[str, str]:
+    def text(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, Decimal):
+            return format(value.normalize(), "f")
+        return str(value)
+
+    return {name: text(getattr(need, name)) for name in FORM_FIELDS}
+
+
+def _render_form(
+    ui: Ui,
+    *,
+    need: Need | None,
+    values: dict[str, str],
+    errors: dict[str, str],
+    hints: list[quality.Hint],
+    org_id: int | None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    shown = [h for h in hints if h.field not in errors]
+    return ui.render(
+        "needs/form.html",
+        {
+            "need": need,
+            "values": values,
+            "errors": errors,
+            "hints": shown,
+            "hinted": {h.field for h in shown},
+            "org_id": org_id,
+        },
+        status_code=status_code,
+    )
+
+
+def _create_org_id(p: Principal, org_id: int | None) -> int:
+    """Enterprises post for their own organization; staff name one (``?org_id=``)."""
+    permissions.require_login(p)
+    if p.is_staff:
+        if org_id is None:
+            raise InvalidInput("请从“需求管理”中选择企业后代为发布（缺少 org_id）", field="org_id")
+        return org_id
+    if p.org_id is None or Kind.NEEDS not in permissions.editable_kinds(p):
+        raise Forbidden(f"{p.role.label if p.role else '访客'}不能发布技术需求")
+    return p.org_id
+
+
+@router.get("/needs/new", response_class=HTMLResponse)
+def new_need_form(ui: Ui, org_id: Annotated[int | None, Query()] = None) -> HTMLResponse:
+    """The form for a new need."""
+    owner = _create_org_id(ui.principal, org_id)
+    return _render_form(ui, need=None, values={}, errors={}, hints=[], org_id=owner)
+
+
+@router.post("/needs/new", response_model=None)
+def create_need(
+    ui: Ui,
+    title: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+    indicators: Annotated[str, Form()] = "",
+    industry_field: Annotated[str, Form()] = "",
+    budget_wan: Annotated[str, Form()] = "",
+    deadline: Annotated[str, Form()] = "",
+    cooperation_mode: Annotated[str, Form()] = "",
+    contact_name: Annotated[str, Form()] = "",
+    org_id: Annotated[int | None, Form()] = None,
+    confirm: Annotated[str, Form()] = "",
+) -> HTMLResponse | RedirectResponse:
+    """Publish a need: fields validated, then the quality hints unless confirmed."""
+    owner = _create_org_id(ui.principal, org_id)
+    values = _form_values(
+        title=title,
+        description=description,
+        indicators=indicators,
+        industry_field=industry_field,
+        budget_wan=budget_wan,
+        deadline=deadline,
+        cooperation_mode=cooperation_mode,
+        contact_name=contact_name,
+    )
+    hints = quality.check(values)
+    errors: dict[str, str] = {}
+    try:
+        data = NeedCreate.model_validate({"org_id": owner, **_payload(values)})
+    except ValidationError as exc:
+        errors = _errors(exc)
+    else:
+        if not hints or confirm == "1":
+            try:
+                need = needs.create_as(ui.session, ui.principal, data)
+            except MatchmakingError as exc:
+                if exc.status_code == 403:
+                    raise
+                errors[exc.field or "form"] = exc.message
+            else:
+                return ui.redirect(f"/needs/{need.id}", _published_message(ui, need))
+    status = 400 if errors else 200
+    return _render_form(
+        ui, need=None, values=values, errors=errors, hints=hints, org_id=owner, status_code=status
+    )
+
+
+def _published_message(ui: Ui, need: Need) -> str:
+    org = org_service.get(ui.session, need.org_id)
+    if org.status != OrgStatus.ACTIVE.value:
+        return "需求已保存。单位审核通过后将公开展示并参与推荐。"
+    return "需求已发布，系统正在为您匹配科技成果和专家。"
+
+
+@router.get("/needs/{need_id}/edit", response_class=HTMLResponse)
+def edit_need_form(ui: Ui, need_id: int) -> HTMLResponse:
+    """The form to change a need (its organization's users and staff in scope)."""
+    need = needs.get(ui.session, need_id)
+    permissions.ensure_can_edit(ui.principal, Kind.NEEDS, need)
+    return _render_form(
+        ui, need=need, values=_need_values(need), errors={}, hints=[], org_id=need.org_id
+    )
+
+
+@router.post("/needs/{need_id}/edit", response_model=None)
+def update_need(
+    ui: Ui,
+    need_id: int,
+    title: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+    indicators: Annotated[str, Form()] = "",
+    industry_field: Annotated[str, Form()] = "",
+    budget_wan: Annotated[str, Form()] = "",
+    deadline: Annotated[str, Form()] = "",
+    cooperation_mode: Annotated[str, Form()] = "",
+    contact_name: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> HTMLResponse | RedirectResponse:
+    """Save changes to a need, with the same checks and hints as a new one."""
+    need = needs.get(ui.session, need_id)
+    permissions.ensure_can_edit(ui.principal, Kind.NEEDS, need)
+    values = _form_values(
+        title=title,
+        description=description,
+        indicators=indicators,
+        industry_field=industry_field,
+        budget_wan=budget_wan,
+        deadline=deadline,
+        cooperation_mode=cooperation_mode,
+        contact_name=contact_name,
+    )
+    hints = quality.check(values)
+    errors: dict[str, str] = {}
+    payload = _payload(values)
+    # The two choices are required: blank means "not chosen", which the schema reports.
+    for name in ("industry_field", "cooperation_mode"):
+        if name not in payload:
+            errors[name] = "必填"
+    try:
+        data = NeedUpdate.model_validate(payload)
+    except ValidationError as exc:
+        errors = {**_errors(exc), **errors}
+    if not errors and (not hints or confirm == "1"):
+        try:
+            needs.update_as(ui.session, ui.principal, need_id, data)
+        except MatchmakingError as exc:
+            if exc.status_code == 403:
+                raise
+            errors[exc.field or "form"] = exc.message
+        else:
+            return ui.redirect(f"/needs/{need_id}", "需求已保存")
+    status = 400 if errors else 200
+    return _render_form(
+        ui,
+        need=need,
+        values=values,
+        errors=errors,
+        hints=hints,
+        org_id=need.org_id,
+        status_code=status,
+    )
+
+
+@router.post("/needs/{need_id}/close")
+def close_need(ui: Ui, need_id: int) -> RedirectResponse:
+    """Close a need: it is no longer shown or recommended."""
+    needs.close_as(ui.session, ui.principal, need_id, NeedStatus.CLOSED.value)
+    return ui.redirect(f"/needs/{need_id}", "需求已关闭，不再公开展示和推荐")
+
+
+@router.post("/needs/{need_id}/status")
+def change_status(ui: Ui, need_id: int, status: Annotated[str, Form()] = "") -> RedirectResponse:
+    """Set the need's status: 征集中 / 对接中 / 已解决 / 已关闭."""
+    try:
+        new = NeedStatus(status)
+    except ValueError:
+        choices = "、".join(s.label for s in NeedStatus)
+        raise InvalidInput(f"状态无效，可选：{choices}", field="status") from None
+    needs.close_as(ui.session, ui.principal, need_id, new.value)
+    return ui.redirect(f"/needs/{need_id}", f"需求状态已改为“{new.label}”")
+
+
+# -- the need page -------------------------------------------------------------------
+def _filters(
+    target: Kind, industry_field: str, maturity: str, cooperation_mode: str, town: str
+) -> tuple[ItemFilters, dict[str, str]]:
+    """Filters valid for the tab (maturity and mode apply to achievements only)."""
+    chosen = {"industry_field": "", "maturity": "", "cooperation_mode": "", "town": town.strip()}
+    if industry_field in {f.value for f in IndustryField}:
+        chosen["industry_field"] = industry_field
+    if target is Kind.ACHIEVEMENTS:
+        if maturity in {m.value for m in Maturity}:
+            chosen["maturity"] = maturity
+        if cooperation_mode in {m.value for m in CooperationMode}:
+            chosen["cooperation_mode"] = cooperation_mode
+    filters = ItemFilters(**{k: v or None for k, v in chosen.items()})
+    return filters, chosen
+
+
+@router.get("/needs/{need_id}", response_class=HTMLResponse)
+def need_page(
+    ui: Ui,
+    manager: IndexDep,
+    need_id: int,
+    target: Annotated[str, Query()] = "achievements",
+    industry_field: Annotated[str, Query()] = "",
+    maturity: Annotated[str, Query()] = "",
+    cooperation_mode: Annotated[str, Query()] = "",
+    town: Annotated[str, Query(max_length=64)] = "",
+    limit: Annotated[int, Query(ge=1, le=matching.MAX_LIMIT)] = STEP,
+) -> HTMLResponse:
+    """A need, its contact (when permitted), and explained recommendations with actions."""
+    p = ui.principal
+    need = needs.get_visible(ui.session, p, need_id)
+    kind = Kind.EXPERTS if target == "experts" else Kind.ACHIEVEMENTS
+    filters, chosen = _filters(kind, industry_field, maturity, cooperation_mode, town)
+    # Everything that reads need.org before recommend(): it reloads the bare row.
+    org = need.org
+    can_edit = permissions.can_edit(p, Kind.NEEDS, need)
+    published = permissions.is_published(Kind.NEEDS, need)
+    show_contacts = permissions.can_see_contacts(ui.session, p, org)
+    error = ""
+    try:
+        matches = matching.recommend(
+            ui.session,
+            manager,
+            source_kind=Kind.NEEDS,
+            source_id=need.id,
+            target_kind=kind,
+            limit=limit,
+            filters=filters,
+        )
+    except MatchmakingError as exc:
+        matches, error = [], exc.message
+    requested: dict[int, str] = {}
+    marked: list[Any] = []
+    if can_edit:
+        for m in matches:
+            existing = dockings.by_pair(ui.session, need.id, kind.value, m.item.id)
+            if existing is not None:
+                requested[m.item.id] = existing.status
+        marked = feedback.list_for_need(ui.session, p, need.id)
+    query = urlencode({k: v for k, v in {"target": kind.value, **chosen}.items() if v})
+    return ui.render(
+        "needs/detail.html",
+        {
+            "need": need,
+            "org": org,
+            "published": published,
+            "org_pending": org.status == OrgStatus.PENDING.value,
+            "is_open": need.status in OPEN_NEED_STATUSES,
+            "expired": need.deadline is not None and need.deadline < today(),
+            "show_contacts": show_contacts,
+            "can_edit": can_edit,
+            "target": kind.value,
+            "targets": TARGET_LABELS,
+            "chosen": chosen,
+            "matches": matches,
+            "error": error,
+            "requested": requested,
+            "marked": marked,
+            "limit": limit,
+            "more": limit + STEP if len(matches) >= limit and limit < matching.MAX_LIMIT else 0,
+            "query": query,
+        },
+    )
+
+
+# -- "not relevant" feedback -----------------------------------------------------------
+@router.post("/needs/{need_id}/feedback")
+def mark_not_relevant(
+    ui: Ui,
+    need_id: int,
+    target_kind: Annotated[str, Form()] = "",
+    target_id: Annotated[int, Form()] = 0,
+    reason: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Mark a recommended item not relevant to this need; it is no longer recommended to it."""
+    feedback.mark_not_relevant(ui.session, ui.principal, need_id, target_kind, target_id, reason)
+    return ui.redirect(
+        f"/needs/{need_id}?target={'experts' if target_kind == 'experts' else 'achievements'}",
+        "已标记为不相关，该条目不会再推荐给此需求（可在页面下方撤销）",
+    )
+
+
+@router.post("/needs/{need_id}/feedback/undo")
+def undo_not_relevant(
+    ui: Ui,
+    need_id: int,
+    target_kind: Annotated[str, Form()] = "",
+    target_id: Annotated[int, Form()] = 0,
+) -> RedirectResponse:
+    """Recommend an item marked not relevant to this need again."""
+    done = feedback.undo(ui.session, ui.principal, need_id, target_kind, target_id)
+    message = "已撤销“不相关”标记，该条目会重新参与推荐" if done else "该条目没有被标记为不相关"
+    return ui.redirect(
+        f"/needs/{need_id}?target={'experts' if target_kind == 'experts' else 'achievements'}",
+        message,
+    )
