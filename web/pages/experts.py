@@ -1,7 +1,271 @@
-"""Pages: experts (being written)."""
+"""Pages: an expert's own profile, the expert page, and experts of a university."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from matchmaking.accounts import permissions
+from matchmaking.common.filters import ItemFilters
+from matchmaking.enums import Kind, Role
+from matchmaking.exceptions import Forbidden, MatchmakingError
+from matchmaking.experts.schemas import ExpertCreate, ExpertUpdate
+from matchmaking.matching.indexes import IndexManager
+from matchmaking.matching.kinds import SERVICES
+from matchmaking.organizations import service as org_service
+from web.deps import IndexDep
+from web.pages.achievements import (
+    FITTING_LIMIT,
+    FITTING_MAX,
+    clamp_limit,
+    fitting_needs,
+    form_values,
+    parse_filters,
+    validate_form,
+)
+from web.pages.common import Ui
 
 router = APIRouter()
+PAGE_SIZE = 20
+FIELDS = ("name", "title", "fields", "expertise", "availability")
+MULTI = ("fields",)
+
+
+def _values_of(item: Any) -> dict[str, Any]:
+    values = {name: getattr(item, name) for name in FIELDS}
+    values["fields"] = [f for f in item.fields.split(";") if f]
+    return values
+
+
+def _validate(values: dict[str, Any], org_id: int | None) -> tuple[Any, dict[str, str]]:
+    """Validate as a whole expert (so that clearing a required field is an error)."""
+    full = {**values, "org_id": "" if org_id is None else str(org_id)}
+    return validate_form(ExpertCreate, full, frozenset())
+
+
+def _fitting(
+    ui: Ui, manager: IndexManager, item: Any, industry_field: str, town: str, limit: int
+) -> dict[str, Any]:
+    """The context of the fitting-needs section for one expert."""
+    filters, chosen = parse_filters(industry_field, town)
+    limit = clamp_limit(limit)
+    matches, error = fitting_needs(ui, manager, Kind.EXPERTS, item, filters, limit)
+    return {
+        "matches": matches,
+        "match_error": error,
+        "filters": chosen,
+        "limit": limit,
+        "target_kind": Kind.EXPERTS.value,
+    }
+
+
+# -- my profile (expert users) ---------------------------------------------------
+def _my_expert(ui: Ui) -> Any:
+    p = ui.principal
+    permissions.require_login(p)
+    if p.expert_id is None:
+        raise Forbidden("“我的专家信息”只对专家账号开放")
+    return SERVICES[Kind.EXPERTS].get(ui.session, p.expert_id)
+
+
+def _profile(
+    ui: Ui,
+    manager: IndexManager,
+    item: Any,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    fitting: tuple[str, str, int] = ("", "", FITTING_LIMIT),
+    status_code: int = 200,
+) -> HTMLResponse:
+    org = item.org
+    published = permissions.is_published(Kind.EXPERTS, item)
+    context = {
+        "item": item,
+        "org": org,
+        "values": values,
+        "errors": errors,
+        "published": published,
+        "can_request": published,
+        **_fitting(ui, manager, item, *fitting),
+    }
+    return ui.render("experts/profile.html", context, status_code=status_code)
+
+
+@router.get("/my/profile", response_model=None)
+def my_profile(
+    ui: Ui,
+    manager: IndexDep,
+    industry_field: Annotated[str, Query(max_length=48)] = "",
+    town: Annotated[str, Query(max_length=64)] = "",
+    limit: Annotated[int, Query(ge=1, le=FITTING_MAX)] = FITTING_LIMIT,
+) -> HTMLResponse | RedirectResponse:
+    """My expert profile, and the technical needs that fit it."""
+    permissions.require_login(ui.principal)
+    if ui.principal.expert_id is None and ui.principal.role is Role.UNIVERSITY:
+        return ui.redirect("/my/experts")
+    item = _my_expert(ui)
+    return _profile(ui, manager, item, _values_of(item), {}, (industry_field, town, limit))
+
+
+@router.post("/my/profile", response_model=None)
+async def save_profile(
+    request: Request, ui: Ui, manager: IndexDep
+) -> HTMLResponse | RedirectResponse:
+    """Save my expert profile (the fitting needs are recomputed from the new text)."""
+    item = _my_expert(ui)
+    values = await form_values(request, MULTI)
+    full, errors = _validate(values, item.org_id)
+    if full is not None:
+        data = ExpertUpdate(**{k: getattr(full, k) for k in FIELDS})
+        try:
+            SERVICES[Kind.EXPERTS].update_as(ui.session, ui.principal, item.id, data)
+        except MatchmakingError as exc:
+            if exc.status_code in (401, 403, 404):
+                raise
+            errors[exc.field or "form"] = exc.message
+        else:
+            return ui.redirect("/my/profile", "专家信息已保存，适合的技术需求已按新内容更新")
+    item = SERVICES[Kind.EXPERTS].get(ui.session, item.id)
+    return _profile(ui, manager, item, values, errors, status_code=400)
+
+
+# -- experts of my organization (university users) -----------------------------------
+@router.get("/my/experts", response_model=None)
+def my_experts(ui: Ui, page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse | RedirectResponse:
+    """The experts of my university or institute, every status."""
+    p = ui.principal
+    permissions.require_login(p)
+    if p.role is Role.EXPERT:
+        return ui.redirect("/my/profile")
+    if Kind.EXPERTS not in permissions.editable_kinds(p) or p.org_id is None:
+        raise Forbidden("“本单位专家”只对高校、科研院所用户开放")
+    org = org_service.get(ui.session, p.org_id)
+    rows, total = SERVICES[Kind.EXPERTS].list_page(
+        ui.session,
+        filters=ItemFilters(org_id=p.org_id),
+        page=page,
+        page_size=PAGE_SIZE,
+        include_closed=True,
+    )
+    pages = max(1, -(-total // PAGE_SIZE))
+    return ui.render(
+        "experts/mine.html",
+        {"org": org, "rows": rows, "total": total, "page": page, "pages": pages},
+    )
+
+
+def _form(
+    ui: Ui, item: Any, values: dict[str, Any], errors: dict[str, str], status_code: int = 200
+) -> HTMLResponse:
+    context = {"item": item, "values": values, "errors": errors, "choose_org": False}
+    context["choose_org"] = ui.principal.is_staff and item is None
+    return ui.render("experts/form.html", context, status_code=status_code)
+
+
+def _ensure_may_create(ui: Ui) -> None:
+    """Staff choose the organization in the form; university users add their own experts."""
+    p = ui.principal
+    permissions.require_login(p)
+    if p.is_staff:
+        return
+    if p.org_id is None or p.role is Role.EXPERT:
+        raise Forbidden(f"{p.role.label if p.role else '访客'}不能新增专家")
+    permissions.ensure_can_create(p, Kind.EXPERTS, org_service.get(ui.session, p.org_id))
+
+
+@router.get("/experts/new", response_class=HTMLResponse)
+def new_form(ui: Ui) -> HTMLResponse:
+    """The form for a new expert of my organization."""
+    _ensure_may_create(ui)
+    return _form(ui, None, {"fields": []}, {})
+
+
+@router.post("/experts/new", response_model=None)
+async def create(request: Request, ui: Ui) -> HTMLResponse | RedirectResponse:
+    """Add an expert to my organization (staff: to the organization chosen)."""
+    _ensure_may_create(ui)
+    values = await form_values(request, MULTI)
+    org_id = None if ui.principal.is_staff else ui.principal.org_id
+    if org_id is None:
+        org_id = int(values["org_id"]) if values.get("org_id", "").isdigit() else None
+    full, errors = _validate(values, org_id)
+    if full is not None:
+        try:
+            item = SERVICES[Kind.EXPERTS].create_as(ui.session, ui.principal, full)
+        except MatchmakingError as exc:
+            if exc.status_code in (401, 403, 404):
+                raise
+            errors[exc.field or "form"] = exc.message
+        else:
+            return ui.redirect(f"/experts/{item.id}", "专家信息已保存")
+    return _form(ui, None, values, errors, status_code=400)
+
+
+@router.get("/experts/{item_id}/edit", response_class=HTMLResponse)
+def edit_form(ui: Ui, item_id: int) -> HTMLResponse:
+    """The form for changing an expert (the expert, their organization, or staff in scope)."""
+    item = SERVICES[Kind.EXPERTS].get(ui.session, item_id)
+    permissions.ensure_can_edit(ui.principal, Kind.EXPERTS, item)
+    return _form(ui, item, _values_of(item), {})
+
+
+@router.post("/experts/{item_id}/edit", response_model=None)
+async def update(request: Request, ui: Ui, item_id: int) -> HTMLResponse | RedirectResponse:
+    """Save changes to an expert."""
+    service = SERVICES[Kind.EXPERTS]
+    item = service.get(ui.session, item_id)
+    permissions.ensure_can_edit(ui.principal, Kind.EXPERTS, item)
+    values = await form_values(request, MULTI)
+    full, errors = _validate(values, item.org_id)
+    if full is not None:
+        data = ExpertUpdate(**{k: getattr(full, k) for k in FIELDS})
+        try:
+            service.update_as(ui.session, ui.principal, item_id, data)
+        except MatchmakingError as exc:
+            if exc.status_code in (401, 403, 404):
+                raise
+            errors[exc.field or "form"] = exc.message
+        else:
+            return ui.redirect(f"/experts/{item_id}", "专家信息已保存")
+    return _form(ui, item, values, errors, status_code=400)
+
+
+@router.post("/experts/{item_id}/close")
+def close(ui: Ui, item_id: int) -> RedirectResponse:
+    """Close an expert profile: it is no longer shown or recommended."""
+    SERVICES[Kind.EXPERTS].close_as(ui.session, ui.principal, item_id)
+    return ui.redirect(f"/experts/{item_id}", "专家信息已关闭，不再公开展示和推荐")
+
+
+# -- one expert ---------------------------------------------------------------------------
+@router.get("/experts/{item_id}", response_class=HTMLResponse)
+def detail(
+    ui: Ui,
+    manager: IndexDep,
+    item_id: int,
+    industry_field: Annotated[str, Query(max_length=48)] = "",
+    town: Annotated[str, Query(max_length=64)] = "",
+    limit: Annotated[int, Query(ge=1, le=FITTING_MAX)] = FITTING_LIMIT,
+) -> HTMLResponse:
+    """An expert, their institution, and the technical needs that fit them."""
+    p = ui.principal
+    item = SERVICES[Kind.EXPERTS].get_visible(ui.session, p, item_id)
+    # Everything that reads item.org first: recommend() reloads the row without it.
+    org = item.org
+    # The expert, users of their organization, and staff in scope may act for them.
+    can_edit = permissions.can_edit(p, Kind.EXPERTS, item)
+    published = permissions.is_published(Kind.EXPERTS, item)
+    contacts = permissions.can_see_contacts(ui.session, p, org)
+    context = {
+        "item": item,
+        "org": org,
+        "can_edit": can_edit,
+        "can_request": can_edit and published,
+        "published": published,
+        "contacts": contacts,
+        "is_me": p.expert_id == item.id,
+        **_fitting(ui, manager, item, industry_field, town, limit),
+    }
+    return ui.render("experts/detail.html", context)
