@@ -1,0 +1,347 @@
+"""The access matrix: every role against every route that reads or changes data.
+
+One world (two enterprises in two towns, a university, an institute, an expert, a
+pending company) and one row per route: which roles get in, and what everyone else
+gets (401 for visitors of the API, a redirect to the login page for pages, 403 for a
+logged-in user without the right). Rows run in order against the same world, so a
+row that changes data comes after the rows that read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.conftest import add_achievement, add_expert, add_need, add_org, make_user
+from tests.web.pages_helpers import csrf, login
+
+ROLES = ("anon", "admin", "staff", "staff_zy", "ent_a", "ent_b", "uni_u", "uni_v", "expert_u")
+PASSWORD = "correct-horse-battery"
+
+
+@dataclass
+class World:
+    ids: dict[str, int]
+    api: dict[str, TestClient]  # API token clients per role ("anon": none)
+    pages: dict[str, TestClient]  # cookie-session clients per role
+    tokens: dict[str, str] = field(default_factory=dict)  # CSRF token per page client
+
+
+@dataclass
+class Row:
+    method: str
+    path: str  # with {name} placeholders filled from World.ids
+    allowed: frozenset[str]
+    ok: int = 200
+    body: Callable[[str], dict[str, Any]] | None = None  # role -> JSON or form data
+    page: bool = False
+    denied_status: int = 403
+    # Roles whose answer is not checked (e.g. a second allowed request that now conflicts).
+    skip: frozenset[str] = frozenset()
+
+    def expected(self, role: str) -> int:
+        if role in self.allowed:
+            return self.ok
+        if role == "anon":
+            return 303 if self.page and self.method == "GET" else 401
+        return self.denied_status
+
+
+def roles(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+STAFF_ALL = roles("admin", "staff")
+EVERYONE = frozenset(ROLES)
+
+
+@pytest.fixture
+def world(
+    client: TestClient, make_client: Callable[..., TestClient], factory: sessionmaker[Session]
+) -> World:
+    ids: dict[str, int] = {}
+    ids["ent_a"] = add_org(client, "甲氢能科技有限公司", "enterprise", town="正余镇")
+    ids["ent_b"] = add_org(client, "乙船舶配套有限公司", "enterprise", town="三厂街道")
+    ids["ent_p"] = add_org(client, "丙待审核企业有限公司", "enterprise", town="正余镇")
+    ids["uni_u"] = add_org(client, "丙理工大学", "university", town="")
+    ids["uni_v"] = add_org(client, "丁材料研究院", "institute", town="")
+    ids["need_a"] = add_need(
+        client,
+        ids["ent_a"],
+        "燃料电池双极板耐腐蚀涂层",
+        "不锈钢双极板在酸性环境下腐蚀，接触电阻升高。",
+    )["id"]
+    ids["need_b"] = add_need(
+        client, ids["ent_b"], "船用铝合金焊接变形控制", "铝合金薄板焊接变形大，需要预测与控制工艺。"
+    )["id"]
+    ids["need_p"] = add_need(
+        client, ids["ent_p"], "待审核企业的储氢需求", "高压储氢瓶内胆阻氢性能不足，需要新材料。"
+    )["id"]
+    ids["ach_u"] = add_achievement(
+        client, ids["uni_u"], "双极板碳基复合涂层", "碳基复合涂层降低接触电阻并提高耐腐蚀性。"
+    )["id"]
+    ids["ach_v"] = add_achievement(
+        client, ids["uni_v"], "铝合金焊接变形预测", "有限元预测铝合金焊接变形并给出反变形工艺。"
+    )["id"]
+    ids["exp_u"] = add_expert(client, ids["uni_u"], "王教授", "燃料电池双极板涂层与电堆集成。")[
+        "id"
+    ]
+    # The pending company is registered but not yet approved.
+    assert client.patch(
+        f"/api/v1/organizations/{ids['ent_p']}", json={"status": "pending"}
+    ).is_success
+
+    tokens = {
+        "admin": client.headers["Authorization"].removeprefix("Bearer "),
+        "staff": make_user(factory, "staff", "staff"),
+        "staff_zy": make_user(factory, "staff_zy", "staff", town="正余镇"),
+        "ent_a": make_user(factory, "ent_a", "enterprise", org_id=ids["ent_a"]),
+        "ent_b": make_user(factory, "ent_b", "enterprise", org_id=ids["ent_b"]),
+        "uni_u": make_user(factory, "uni_u", "university", org_id=ids["uni_u"]),
+        "uni_v": make_user(factory, "uni_v", "university", org_id=ids["uni_v"]),
+        "expert_u": make_user(factory, "expert_u", "expert", expert_id=ids["exp_u"]),
+    }
+    api = {role: make_client(token) for role, token in tokens.items()}
+    api["anon"] = make_client()
+    pages: dict[str, TestClient] = {"anon": make_client()}
+    for role in tokens:
+        pages[role] = make_client()
+        login(pages[role], role)
+    w = World(ids=ids, api=api, pages=pages)
+    w.tokens = {role: csrf(c, "/login") for role, c in pages.items()}
+    return w
+
+
+def need_body(org: str) -> Callable[[str], dict[str, Any]]:
+    def body(role: str, ids: dict[str, int] | None = None) -> dict[str, Any]:
+        return {
+            "org_id": org,
+            "title": f"{role} 新建的技术需求",
+            "description": "高速电机转子温升过高，需要新的冷却结构设计方案。",
+            "industry_field": "nev",
+            "cooperation_mode": "joint_development",
+        }
+
+    return body
+
+
+API_ROWS: list[Row] = [
+    # Published items: everyone reads them, with their recommendations.
+    Row("GET", "/api/v1/needs/{need_a}", EVERYONE),
+    Row("GET", "/api/v1/achievements/{ach_u}", EVERYONE),
+    Row("GET", "/api/v1/experts/{exp_u}", EVERYONE),
+    Row("GET", "/api/v1/needs/{need_a}/recommendations", EVERYONE),
+    Row("GET", "/api/v1/achievements/{ach_u}/recommendations", EVERYONE),
+    Row("GET", "/api/v1/organizations/{ent_a}", EVERYONE),
+    Row("GET", "/api/v1/search?q=双极板&kind=achievements", EVERYONE),
+    # Items of an organization under review: its users and staff in scope only.
+    Row("GET", "/api/v1/needs/{need_p}", roles("admin", "staff", "staff_zy")),
+    Row("GET", "/api/v1/needs/{need_p}/recommendations", roles("admin", "staff", "staff_zy")),
+    Row("GET", "/api/v1/organizations/{ent_p}", roles("admin", "staff", "staff_zy")),
+    Row("GET", "/api/v1/organizations?status=pending", STAFF_ALL | roles("staff_zy")),
+    # Closed and unpublished lists: staff, or one's own organization.
+    Row("GET", "/api/v1/needs?include_closed=true", STAFF_ALL | roles("staff_zy")),
+    Row(
+        "GET",
+        "/api/v1/needs?include_closed=true&org_id={ent_a}",
+        STAFF_ALL | roles("staff_zy", "ent_a"),
+    ),
+    # Changes: owners, and staff whose town covers the organization.
+    Row(
+        "PATCH",
+        "/api/v1/needs/{need_a}",
+        roles("admin", "staff", "staff_zy", "ent_a"),
+        body=lambda r: {"indicators": f"接触电阻 < 10 mΩ·cm²（{r}）"},
+    ),
+    Row(
+        "PATCH",
+        "/api/v1/needs/{need_b}",
+        roles("admin", "staff", "ent_b"),
+        body=lambda r: {"indicators": f"变形量 < 0.5 mm（{r}）"},
+    ),
+    Row(
+        "PATCH",
+        "/api/v1/achievements/{ach_u}",
+        roles("admin", "staff", "uni_u"),
+        body=lambda r: {"keywords": f"双极板 涂层 {r}"},
+    ),
+    Row(
+        "PATCH",
+        "/api/v1/experts/{exp_u}",
+        roles("admin", "staff", "uni_u", "expert_u"),
+        body=lambda r: {"availability": f"每月一次（{r}）"},
+    ),
+    Row(
+        "PATCH",
+        "/api/v1/organizations/{ent_a}",
+        roles("admin", "staff", "staff_zy", "ent_a"),
+        body=lambda r: {"description": f"燃料电池电堆（{r}）"},
+    ),
+    # Approving an organization is a status change: staff in scope only.
+    Row(
+        "PATCH",
+        "/api/v1/organizations/{ent_p}",
+        roles("admin", "staff", "staff_zy"),
+        body=lambda r: {"status": "active"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/needs",
+        roles("admin", "staff", "staff_zy", "ent_a"),
+        ok=201,
+        body=need_body("ent_a"),
+    ),
+    Row(
+        "POST",
+        "/api/v1/achievements",
+        roles("admin", "staff", "uni_u"),
+        ok=201,
+        body=lambda r: {
+            "org_id": "uni_u",
+            "title": f"{r} 的新成果",
+            "abstract": "低温等离子体表面改性提高涂层结合力。",
+            "industry_field": "new_materials",
+            "maturity": "pilot",
+            "cooperation_mode": "licensing",
+        },
+    ),
+    Row(
+        "POST",
+        "/api/v1/experts",
+        roles("admin", "staff", "uni_u"),
+        ok=201,
+        body=lambda r: {
+            "org_id": "uni_u",
+            "name": f"{r}专家",
+            "fields": ["new_materials"],
+            "expertise": "金属表面处理与涂层工艺。",
+        },
+    ),
+    Row(
+        "POST",
+        "/api/v1/organizations",
+        STAFF_ALL | roles("staff_zy"),
+        ok=201,
+        body=lambda r: {"name": f"{r} 登记的单位", "kind": "enterprise", "town": "正余镇"},
+    ),
+    # Dockings: the need's side or the target's side asks; only the asked side accepts.
+    Row(
+        "POST",
+        "/api/v1/dockings",
+        roles("ent_a"),
+        ok=201,
+        body=lambda r: {"need_id": "need_a", "target_kind": "achievements", "target_id": "ach_u"},
+        skip=roles(
+            "admin", "staff", "staff_zy", "uni_u"
+        ),  # allowed, but the pair then exists (409)
+    ),
+    Row("GET", "/api/v1/dockings/{docking}", roles("admin", "staff", "staff_zy", "ent_a", "uni_u")),
+    Row(
+        "POST",
+        "/api/v1/dockings/{docking}/accept",
+        roles("uni_u"),
+        body=lambda r: {"message": "欢迎来校交流"},
+        skip=roles("admin", "staff", "staff_zy"),
+    ),
+    # Closing comes last: the item is gone for later rows.
+    Row("POST", "/api/v1/needs/{need_b}/close", roles("admin", "staff", "ent_b")),
+    Row("POST", "/api/v1/organizations/{ent_b}/close", STAFF_ALL),
+]
+
+
+def _fill(value: Any, ids: dict[str, int]) -> Any:
+    """Names of world objects in a body ("need_a") become their ids."""
+    if isinstance(value, str) and value in ids:
+        return ids[value]
+    return value
+
+
+def run_rows(world: World, rows: list[Row]) -> list[str]:
+    failures: list[str] = []
+    for row in rows:
+        # Denied roles first: a successful change must not hide a later denial.
+        ordered = sorted(ROLES, key=lambda r: (r in row.allowed, ROLES.index(r)))
+        for role in ordered:
+            if role in row.skip:
+                continue
+            path = row.path.format(**world.ids)
+            if row.page:
+                c = world.pages[role]
+                data = {**(row.body(role) if row.body else {}), "csrf_token": world.tokens[role]}
+                data = {k: _fill(v, world.ids) for k, v in data.items()}
+                response = c.request(
+                    row.method,
+                    path,
+                    data=data if row.method != "GET" else None,
+                    follow_redirects=False,
+                )
+            else:
+                c = world.api[role]
+                body = row.body(role) if row.body else None
+                if body is not None:
+                    body = {k: _fill(v, world.ids) for k, v in body.items()}
+                response = c.request(row.method, path, json=body)
+                if (
+                    row.method == "POST"
+                    and path == "/api/v1/dockings"
+                    and response.status_code == 201
+                ):
+                    world.ids["docking"] = response.json()["id"]
+            want = row.expected(role)
+            if response.status_code != want:
+                failures.append(
+                    f"{row.method} {row.path} as {role}: got {response.status_code}, want {want}"
+                    f" ({response.text[:120]!r})"
+                )
+    return failures
+
+
+def test_api_access_matrix(world: World) -> None:
+    failures = run_rows(world, API_ROWS)
+    assert not failures, "\n".join(failures)
+
+
+def test_contact_details_only_after_an_accepted_docking(world: World) -> None:
+    api = world.api
+    assert (
+        api["ent_a"]
+        .patch(f"/api/v1/organizations/{world.ids['uni_u']}", json={"contact_phone": "x"})
+        .status_code
+        == 403
+    )
+    assert (
+        api["uni_u"]
+        .patch(
+            f"/api/v1/organizations/{world.ids['uni_u']}", json={"contact_phone": "021-65980000"}
+        )
+        .is_success
+    )
+
+    def phone(role: str) -> str:
+        return api[role].get(f"/api/v1/organizations/{world.ids['uni_u']}").json()["contact_phone"]
+
+    assert phone("uni_u") == "021-65980000"
+    assert phone("staff") == "021-65980000"
+    assert phone("ent_a") == ""
+    assert phone("anon") == ""
+    docking = api["ent_a"].post(
+        "/api/v1/dockings",
+        json={
+            "need_id": world.ids["need_a"],
+            "target_kind": "achievements",
+            "target_id": world.ids["ach_u"],
+        },
+    )
+    assert docking.status_code == 201, docking.text
+    assert phone("ent_a") == ""  # requested is not enough
+    accepted = api["uni_u"].post(
+        f"/api/v1/dockings/{docking.json()['id']}/accept", json={"message": "好"}
+    )
+    assert accepted.is_success, accepted.text
+    assert phone("ent_a") == "021-65980000"
+    assert phone("ent_b") == ""
