@@ -134,7 +134,7 @@ def page(
 
 def counts_by_status(session: Session, where: Sequence[ColumnElement[bool]]) -> dict[str, int]:
     stmt = _joined(select(Docking.status, func.count())).where(*where).group_by(Docking.status)
-    return {str(status): int(count) for status, count in session.execute(stmt).tuples()}
+    return {str(status): int(count) for status, count in session.execute(stmt)}
 
 
 def with_status(

@@ -1,7 +1,152 @@
-"""Pages: docking (being written)."""
+"""Docking pages: my dockings (incoming, outgoing, all); one docking, its history and actions."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+from urllib.parse import urlencode, urlparse
 
-router = APIRouter()
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from matchmaking.accounts.permissions import require_login
+from matchmaking.docking import service
+from matchmaking.docking.schemas import Action, Box
+from matchmaking.enums import DockingStatus
+from matchmaking.exceptions import Conflict, InvalidInput, MatchmakingError, Unauthorized
+from web.pages.common import Ui
+
+router = APIRouter(prefix="/dockings")
+PAGE_SIZE = 20
+TABS = [(Box.INCOMING, "收到的"), (Box.OUTGOING, "发出的"), (Box.ALL, "全部")]
+
+
+@router.get("", response_class=HTMLResponse)
+def docking_list(
+    ui: Ui,
+    box: Annotated[Box | None, Query()] = None,
+    status: Annotated[DockingStatus | None, Query()] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> HTMLResponse:
+    """My docking requests: received, sent or all, with a status filter."""
+    require_login(ui.principal)
+    box = box or (Box.ALL if ui.principal.is_staff else Box.INCOMING)
+    rows, total = service.list_for(
+        ui.session, ui.principal, box=box, status=status, page=page, page_size=PAGE_SIZE
+    )
+    params = {"box": box.value, **({"status": status.value} if status else {})}
+    return ui.render(
+        "docking/list.html",
+        {
+            "rows": rows,
+            "total": total,
+            "box": box.value,
+            "status": status.value if status else "",
+            "tabs": [(b.value, label) for b, label in TABS],
+            "page": page,
+            "pages": max(1, -(-total // PAGE_SIZE)),
+            "query": urlencode(params) + "&",
+        },
+    )
+
+
+@router.get("/{docking_id}", response_class=HTMLResponse)
+def docking_page(ui: Ui, docking_id: int) -> HTMLResponse:
+    """One docking: both sides, status, history, contacts once accepted, and what I may do."""
+    return _render_detail(ui, docking_id)
+
+
+def _render_detail(
+    ui: Ui,
+    docking_id: int,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    d = service.detail(ui.session, ui.principal, docking_id)
+    return ui.render(
+        "docking/detail.html",
+        {
+            "d": d,
+            "actions": [a.value for a in d.allowed_actions],
+            "values": values or {},
+            "errors": errors or {},
+        },
+        status_code=status_code,
+    )
+
+
+def _back(ui: Ui) -> str:
+    """The same-site page the form was posted from (else the docking list)."""
+    referer = urlparse(ui.request.headers.get("referer", ""))
+    if referer.netloc and referer.netloc != ui.request.url.netloc:
+        return "/dockings"
+    path = referer.path or "/dockings"
+    if not path.startswith("/") or path.startswith("//"):
+        return "/dockings"
+    return path + (f"?{referer.query}" if referer.query else "")
+
+
+@router.post("/request")
+def request_docking(
+    ui: Ui,
+    need_id: Annotated[int, Form()],
+    target_kind: Annotated[str, Form()],
+    target_id: Annotated[int, Form()],
+    message: Annotated[str, Form(max_length=2000)] = "",
+    score: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Request a docking from a need or achievement/expert page; go to the new docking."""
+    try:
+        fused = float(score) if score.strip() else None
+    except ValueError:
+        fused = None
+    try:
+        docking = service.request(
+            ui.session,
+            ui.principal,
+            need_id=need_id,
+            target_kind=target_kind,
+            target_id=target_id,
+            message=message,
+            score=fused,
+        )
+    except Unauthorized:
+        raise
+    except MatchmakingError as exc:
+        # Checks run before any write: nothing to keep, go back and say why.
+        ui.session.rollback()
+        return ui.redirect(_back(ui), exc.message, "error")
+    return ui.redirect(
+        f"/dockings/{docking.id}", "对接申请已发送，对方会在平台通知中看到，请留意回复"
+    )
+
+
+FLASH = {
+    Action.ACCEPT: "已接受对接，双方现在可以看到彼此的联系方式",
+    Action.DECLINE: "已婉拒对接，对方会收到通知",
+    Action.NEGOTIATE: "已进入洽谈阶段",
+    Action.SIGN: "已记录签署合作协议，科技局会收到通知",
+}
+
+
+@router.post("/{docking_id}/{action}", response_model=None)
+def act(
+    ui: Ui,
+    docking_id: int,
+    action: Action,
+    message: Annotated[str, Form(max_length=2000)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> HTMLResponse | RedirectResponse:
+    """Accept, decline (with a reason), move to negotiation, or record the signed agreement."""
+    try:
+        service.act(ui.session, ui.principal, docking_id, action, message=message, reason=reason)
+    except InvalidInput as exc:
+        ui.session.rollback()
+        values = {"message": message, "reason": reason, "action": action.value}
+        errors = {exc.field or "form": exc.message}
+        return _render_detail(ui, docking_id, values=values, errors=errors, status_code=422)
+    except Conflict as exc:
+        ui.session.rollback()
+        return ui.redirect(f"/dockings/{docking_id}", exc.message, "error")
+    return ui.redirect(f"/dockings/{docking_id}", FLASH[action])

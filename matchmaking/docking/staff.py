@@ -1,0 +1,97 @@
+"""What bureau staff oversee: every need, achievement and organization in their scope.
+
+Town-scoped staff see their town (by the organization's town); district staff and
+administrators see everything. Unlike the public lists, every status is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from matchmaking.accounts.permissions import Principal, require_staff
+from matchmaking.enums import Kind, OrgStatus
+from matchmaking.models import Achievement, Need, Organization
+
+MODELS: dict[Kind, Any] = {Kind.NEEDS: Need, Kind.ACHIEVEMENTS: Achievement}
+
+
+@dataclass(frozen=True)
+class StaffFilters:
+    industry_field: str | None = None
+    town: str | None = None
+    status: str | None = None
+    keyword: str | None = None
+
+
+def scope_town(p: Principal, town: str | None) -> str | None:
+    """The town a staff member may look at: their own if they have one, else the filter."""
+    return p.town if (p.town and not p.is_admin) else (town or None)
+
+
+def items(
+    session: Session,
+    p: Principal,
+    kind: Kind,
+    filters: StaffFilters,
+    *,
+    page: int = 1,
+    page_size: int = 20,
+) -> tuple[list[Any], int]:
+    """Needs or achievements of every status within the staff member's scope, newest first."""
+    require_staff(p)
+    model = MODELS[kind]
+    stmt = select(model).join(Organization, Organization.id == model.org_id)
+    town = scope_town(p, filters.town)
+    if town:
+        stmt = stmt.where(Organization.town == town)
+    if filters.industry_field:
+        stmt = stmt.where(model.industry_field == filters.industry_field)
+    if filters.status:
+        stmt = stmt.where(model.status == filters.status)
+    if filters.keyword and filters.keyword.strip():
+        stmt = stmt.where(model.title.contains(filters.keyword.strip(), autoescape=True))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.options(selectinload(model.org))
+        .order_by(model.id.desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    return list(rows), total
+
+
+def organizations(
+    session: Session,
+    p: Principal,
+    *,
+    status: str | None = None,
+    town: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> tuple[list[Organization], int]:
+    """Organizations in scope, those awaiting review first."""
+    require_staff(p)
+    stmt = select(Organization)
+    town = scope_town(p, town)
+    if town:
+        stmt = stmt.where(Organization.town == town)
+    if status:
+        stmt = stmt.where(Organization.status == status)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    pending_first = case((Organization.status == OrgStatus.PENDING.value, 0), else_=1)
+    rows = session.scalars(
+        stmt.order_by(pending_first, Organization.created_at.desc(), Organization.id.desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    return list(rows), total
+
+
+def towns(session: Session) -> list[str]:
+    """The towns organizations are registered in (for the filter menus)."""
+    stmt = select(Organization.town).where(Organization.town != "").distinct()
+    return sorted(session.scalars(stmt))
