@@ -137,7 +137,7 @@ def check(data: Mapping[str, Any] | BaseModel, *, today: date | None = None) -> 
             Hint(
                 "budget_wan",
                 "未填写预算。给出大致预算（万元）有助于对方判断合作方式和投入；"
-                "不便公开可填大致区间的下限。",
+                "暂不确定可留空，页面显示为“面议”。",
             )
         )
 

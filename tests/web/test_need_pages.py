@@ -59,10 +59,14 @@ def test_enterprise_publishes_a_need_and_curates_its_recommendations(
     draft = post_form(owner, "/needs/new", DRAFT)
     assert draft.status_code == 200
     page = soup(draft.text)
-    hints = page.select_one(".quality").get_text()
-    assert "需求描述只有" in hints
-    assert "技术指标" in hints
-    assert "预算" in hints
+    hinted = {a.get_text() for a in page.select(".quality a")}
+    assert {"需求描述", "技术指标", "预算", "截止日期"} <= hinted
+    hint = {
+        name: page.select_one(f"[name={name}]").find_parent("label").select_one(".field-hint")
+        for name in ("description", "indicators")
+    }
+    assert f"需求描述只有 {len(DRAFT['description'])} 个字" in hint["description"].get_text()
+    assert "接触电阻 < 10 mΩ·cm²" in hint["indicators"].get_text()
     assert page.select_one("button[name=confirm][value='1']").get_text(strip=True) == "仍然发布"
     assert page.select_one("textarea[name=description]").get_text() == DRAFT["description"]
     assert "本单位还没有发布技术需求" in owner.get("/my/needs").text

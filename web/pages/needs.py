@@ -52,6 +52,16 @@ FORM_FIELDS = (
     "cooperation_mode",
     "contact_name",
 )
+FORM_LABELS = {
+    "title": "需求名称",
+    "description": "需求描述",
+    "indicators": "技术指标",
+    "industry_field": "行业领域",
+    "budget_wan": "预算",
+    "deadline": "截止日期",
+    "cooperation_mode": "合作方式",
+    "contact_name": "联系人",
+}
 TARGET_LABELS = {"achievements": "推荐科技成果", "experts": "推荐专家"}
 
 
@@ -142,6 +152,7 @@ def _render_form(
             "errors": errors,
             "hints": shown,
             "hinted": {h.field for h in shown},
+            "labels": FORM_LABELS,
             "org_id": org_id,
         },
         status_code=status_code,
@@ -408,7 +419,8 @@ def mark_not_relevant(
     """Mark a recommended item not relevant to this need; it is no longer recommended to it."""
     feedback.mark_not_relevant(ui.session, ui.principal, need_id, target_kind, target_id, reason)
     return ui.redirect(
-        f"/needs/{need_id}?target={'experts' if target_kind == 'experts' else 'achievements'}",
+        f"/needs/{need_id}?target={'experts' if target_kind == 'experts' else 'achievements'}"
+        "#recommendations",
         "已标记为不相关，该条目不会再推荐给此需求（可在页面下方撤销）",
     )
 
@@ -424,6 +436,7 @@ def undo_not_relevant(
     done = feedback.undo(ui.session, ui.principal, need_id, target_kind, target_id)
     message = "已撤销“不相关”标记，该条目会重新参与推荐" if done else "该条目没有被标记为不相关"
     return ui.redirect(
-        f"/needs/{need_id}?target={'experts' if target_kind == 'experts' else 'achievements'}",
+        f"/needs/{need_id}?target={'experts' if target_kind == 'experts' else 'achievements'}"
+        "#recommendations",
         message,
     )
