@@ -202,3 +202,23 @@ def import_org_id(p: Principal, kind: Kind) -> int | None:
     if kind not in editable_kinds(p) or p.role is Role.EXPERT or p.org_id is None:
         raise Forbidden(f"{p.role.label if p.role else '访客'}不能导入{KIND_NOUN[kind]}")
     return p.org_id
+
+
+def export_scope(
+    p: Principal, *, contacts: bool, unpublished: bool, town: str | None
+) -> str | None:
+    """Check an export's options; returns the town filter to apply.
+
+    Published items are public: any logged-in user may export them. Contact details
+    and unpublished or closed items are for staff only, within their town scope.
+    """
+    require_login(p)
+    if not (contacts or unpublished):
+        return town
+    if not p.is_staff:
+        raise Forbidden("只有科技局工作人员可以导出联系方式或未公开的条目")
+    if p.is_admin or not p.town:
+        return town
+    if town and town != p.town:
+        raise Forbidden(f"只能导出您负责的区镇（{p.town}）的联系方式或未公开条目")
+    return p.town
