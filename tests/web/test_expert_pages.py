@@ -79,6 +79,22 @@ def test_expert_edits_profile_and_sees_fitting_needs(
     assert form.select_one("[name=target_id]")["value"] == str(me["id"])
     assert form.select_one("[name=need_id]")["value"] == str(need["id"])
 
+    # When: the expert sends the request from this page.
+    fields = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+    sent = browser.post(
+        "/dockings/request",
+        data={**fields, "message": "可以到现场诊断淬火工艺"},
+        follow_redirects=False,
+    )
+
+    # Then: a docking exists, and the page links to it instead of offering the form again.
+    assert sent.status_code == 303
+    assert sent.headers["location"].startswith("/dockings/")
+    again = soup(browser.get("/my/profile").text).select_one("#fitting li")
+    assert again.select_one("form[action='/dockings/request']") is None
+    link = again.select_one(f"a[href='{sent.headers['location']}']")
+    assert "已申请" in link.get_text()
+
 
 def test_expert_cannot_edit_another_expert(
     client: TestClient,

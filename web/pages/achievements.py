@@ -12,11 +12,13 @@ from matchmaking.accounts import permissions
 from matchmaking.achievements.schemas import AchievementCreate, AchievementUpdate
 from matchmaking.common.filters import ItemFilters
 from matchmaking.common.validation import FIELD_LABELS, validation_details
+from matchmaking.docking import repository as dockings
 from matchmaking.enums import IndustryField, Kind
 from matchmaking.exceptions import Forbidden, MatchmakingError
 from matchmaking.matching import service as matching
 from matchmaking.matching.indexes import IndexManager
 from matchmaking.matching.kinds import SERVICES
+from matchmaking.models import Docking
 from matchmaking.organizations import service as org_service
 from web.deps import IndexDep
 from web.pages.common import Ui
@@ -102,12 +104,13 @@ def fitting_needs(
     limit: int,
 ) -> tuple[list[matching.Match], str]:
     """The open needs that fit an achievement or an expert, best first (or why there are none)."""
+    item_id = item.id  # recommend() reloads the row
     try:
         matches = matching.recommend(
             ui.session,
             manager,
             source_kind=kind,
-            source_id=item.id,
+            source_id=item_id,
             target_kind=Kind.NEEDS,
             limit=limit,
             filters=filters,
@@ -115,6 +118,18 @@ def fitting_needs(
     except MatchmakingError as exc:
         return [], exc.message
     return matches, ""
+
+
+def requested_dockings(
+    ui: Ui, kind: Kind, item_id: int, matches: list[matching.Match]
+) -> dict[int, Docking]:
+    """The dockings already asked for between this item and each fitting need, by need id."""
+    found = {}
+    for m in matches:
+        existing = dockings.by_pair(ui.session, m.item.id, kind.value, item_id)
+        if existing is not None:
+            found[m.item.id] = existing
+    return found
 
 
 def clamp_limit(limit: int) -> int:
@@ -269,6 +284,8 @@ def detail(
     filters, chosen = parse_filters(industry_field, town)
     limit = clamp_limit(limit)
     matches, error = fitting_needs(ui, manager, Kind.ACHIEVEMENTS, item, filters, limit)
+    can_request = can_edit and published
+    requested = requested_dockings(ui, Kind.ACHIEVEMENTS, item_id, matches) if can_request else {}
     return ui.render(
         "achievements/detail.html",
         {
@@ -276,7 +293,8 @@ def detail(
             "org": org,
             "can_edit": can_edit,
             # Requesting a docking speaks for the item: its organization or staff in scope.
-            "can_request": can_edit and published,
+            "can_request": can_request,
+            "requested": requested,
             "published": published,
             "contacts": contacts,
             "matches": matches,

@@ -23,6 +23,7 @@ from web.pages.achievements import (
     fitting_needs,
     form_values,
     parse_filters,
+    requested_dockings,
     validate_form,
 )
 from web.pages.common import Ui
@@ -46,13 +47,22 @@ def _validate(values: dict[str, Any], org_id: int | None) -> tuple[Any, dict[str
 
 
 def _fitting(
-    ui: Ui, manager: IndexManager, item: Any, industry_field: str, town: str, limit: int
+    ui: Ui,
+    manager: IndexManager,
+    item: Any,
+    can_request: bool,
+    fitting: tuple[str, str, int],
 ) -> dict[str, Any]:
     """The context of the fitting-needs section for one expert."""
+    industry_field, town, limit = fitting
     filters, chosen = parse_filters(industry_field, town)
     limit = clamp_limit(limit)
+    item_id = item.id
     matches, error = fitting_needs(ui, manager, Kind.EXPERTS, item, filters, limit)
+    requested = requested_dockings(ui, Kind.EXPERTS, item_id, matches) if can_request else {}
     return {
+        "can_request": can_request,
+        "requested": requested,
         "matches": matches,
         "match_error": error,
         "filters": chosen,
@@ -87,8 +97,7 @@ def _profile(
         "values": values,
         "errors": errors,
         "published": published,
-        "can_request": published,
-        **_fitting(ui, manager, item, *fitting),
+        **_fitting(ui, manager, item, published, fitting),
     }
     return ui.render("experts/profile.html", context, status_code=status_code)
 
@@ -262,10 +271,9 @@ def detail(
         "item": item,
         "org": org,
         "can_edit": can_edit,
-        "can_request": can_edit and published,
         "published": published,
         "contacts": contacts,
         "is_me": p.expert_id == item.id,
-        **_fitting(ui, manager, item, industry_field, town, limit),
+        **_fitting(ui, manager, item, can_edit and published, (industry_field, town, limit)),
     }
     return ui.render("experts/detail.html", context)
