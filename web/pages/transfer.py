@@ -57,8 +57,11 @@ def _import_cards(p: Principal) -> list[ImportCard]:
 def _page(ui: Ui, *, error: str = "", error_kind: str = "", status_code: int = 200) -> HTMLResponse:
     p = ui.principal
     permissions.require_login(p)
+    cards = _import_cards(p)
     context = {
-        "cards": _import_cards(p),
+        "cards": cards,
+        # Shown in the card of the kind uploaded, else at the top of the page.
+        "error_in_card": error_kind in {c.kind.value for c in cards},
         "max_mb": MAX_MB,
         "error": error,
         "error_kind": error_kind,
@@ -164,7 +167,10 @@ def preview_page(ui: Ui, token: str) -> HTMLResponse:
         result = importing.preview(ui.session, upload.data, upload.filename, kind, org_id=org_id)
     except InvalidInput as exc:
         return _page(ui, error=exc.message, error_kind=kind.value, status_code=422)
-    shown = [c for c in result.columns if c.field]
+    # The sample shows the recognised columns that have a value in at least one row.
+    shown = [
+        c for c in result.columns if c.field and any(r.values.get(c.field) for r in result.sample)
+    ]
     return ui.render(
         "transfer/preview.html",
         {
