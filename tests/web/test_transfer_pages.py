@@ -234,6 +234,7 @@ def test_exports_apply_the_filters_and_show_contacts_only_to_staff_who_ask(
     )  # fmt: skip
     make_user(factory, "qiye", "enterprise", org_id=company)
     make_user(factory, "staff", "staff")
+    make_user(factory, "staff_linjiang", "staff", town="临江镇")
     user = make_client()
     login(user, "qiye")
 
@@ -274,3 +275,12 @@ def test_exports_apply_the_filters_and_show_contacts_only_to_staff_who_ask(
     ticked = staff.get("/transfer/export?kind=needs&format=compilation&contacts=true").text
     assert "王建国" in ticked
     assert "陈海涛" in ticked
+
+    # Staff of one town get contacts only for their town.
+    town_staff = make_client()
+    login(town_staff, "staff_linjiang")
+    scoped = first_sheet(town_staff.get("/transfer/export/needs.xlsx?contacts=true").content)
+    assert [(r["需求名称*"], r["联系人"]) for r in scoped] == [(ship, "陈海涛")]
+    assert (
+        town_staff.get("/transfer/export/needs.xlsx?contacts=true&town=三厂街道").status_code == 403
+    )
