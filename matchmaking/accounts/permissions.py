@@ -194,6 +194,11 @@ def ensure_can_manage_org(p: Principal, org: Organization, *, status_change: boo
         raise Forbidden("只能修改本单位的信息")
 
 
+def import_town(p: Principal) -> str | None:
+    """For an import by staff scoped to one town: rows may only name that town's organizations."""
+    return p.town or None if p.role is Role.STAFF else None
+
+
 def import_org_id(p: Principal, kind: Kind) -> int | None:
     """For an import: None = rows name their organization (staff); else the forced own org."""
     require_login(p)

@@ -107,6 +107,22 @@ def forced_org(session: Session, org_id: int) -> OrgResolver:
     return resolve
 
 
+def org_in_town(town: str) -> OrgResolver:
+    """Rows name their organization, which must be in ``town`` (staff scoped to one town)."""
+
+    def resolve(session: Session, row: dict[str, str]) -> int:
+        org_id = org_by_name(session, row)
+        org = orgs.get(session, org_id)
+        if org is None or org.town != town:
+            name = row.get("organization", "").strip()
+            raise InvalidInput(
+                f"单位“{name}”不在您负责的区镇（{town}）范围内", field="organization"
+            )
+        return org_id
+
+    return resolve
+
+
 def _parse(key: str, enum: type[LabelledEnum], value: str) -> str:
     try:
         return enum.parse(value).value
@@ -150,6 +166,7 @@ def import_rows(
     *,
     resolve_org: OrgResolver = org_by_name,
     org_id: int | None = None,
+    town: str | None = None,
     first_row: int = FIRST_DATA_ROW,
 ) -> ImportReport:
     """Import rows, each in its own savepoint; bad rows are reported, good rows kept.
@@ -161,6 +178,8 @@ def import_rows(
     """
     if org_id is not None:
         resolve_org = forced_org(session, org_id)
+    elif town:
+        resolve_org = org_in_town(town)
     service = SERVICES[kind]
     create_schema, update_schema = SCHEMAS[kind]
     report = ImportReport(kind=kind.value)
@@ -197,11 +216,23 @@ def import_rows(
 
 
 def import_file(
-    session: Session, data: bytes, filename: str, kind: Kind, *, org_id: int | None = None
+    session: Session,
+    data: bytes,
+    filename: str,
+    kind: Kind,
+    *,
+    org_id: int | None = None,
+    town: str | None = None,
 ) -> ImportReport:
-    """Read an uploaded CSV/XLSX and import it (the caller commits)."""
+    """Read an uploaded CSV/XLSX and import it (the caller commits).
+
+    ``org_id``: every row is the user's own organization's; ``town``: rows may only
+    name organizations of that town (staff scoped to one town).
+    """
     sheet = tables.read_sheet(data, filename, kind.value)
-    return import_rows(session, kind, sheet.rows, org_id=org_id, first_row=sheet.first_row)
+    return import_rows(
+        session, kind, sheet.rows, org_id=org_id, town=town, first_row=sheet.first_row
+    )
 
 
 # -- preview ------------------------------------------------------------------
@@ -258,6 +289,7 @@ def preview(
     kind: Kind,
     *,
     org_id: int | None = None,
+    town: str | None = None,
     sample_rows: int = PREVIEW_ROWS,
 ) -> Preview:
     """What importing this file would do, without writing anything.
@@ -284,7 +316,9 @@ def preview(
     ][:sample_rows]
     dry_run = session.begin_nested()
     try:
-        report = import_rows(session, kind, sheet.rows, org_id=org_id, first_row=sheet.first_row)
+        report = import_rows(
+            session, kind, sheet.rows, org_id=org_id, town=town, first_row=sheet.first_row
+        )
     finally:
         # Rolling the savepoint back also drops the embedding jobs it enqueued.
         dry_run.rollback()

@@ -208,3 +208,30 @@ def test_zip_bomb_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_empty_file_says_what_is_expected() -> None:
     with pytest.raises(InvalidInput, match="表头"):
         tables.read_table(b"", "needs.csv", "needs")
+
+
+def test_staff_of_one_town_import_only_that_towns_organizations(
+    factory: sessionmaker[Session], dispatcher: InlineDispatcher
+) -> None:
+    with factory() as session:
+        for name, town in (
+            ("正余镇的企业有限公司", "正余镇"),
+            ("三厂街道的企业有限公司", "三厂街道"),
+        ):
+            orgs.create(session, OrganizationCreate(name=name, kind=OrgKind.ENTERPRISE, town=town))
+        session.commit()
+    row = {
+        "description": "高速电机转子温升过高，需要新的冷却结构设计方案。",
+        "industry_field": "nev",
+        "cooperation_mode": "joint_development",
+    }
+    rows = [
+        {**row, "organization": "正余镇的企业有限公司", "title": "电机冷却结构优化"},
+        {**row, "organization": "三厂街道的企业有限公司", "title": "电机冷却结构设计"},
+    ]
+    with factory() as session:
+        report = import_rows(session, Kind.NEEDS, rows, town="正余镇")
+        session.commit()
+    assert report.created == 1
+    assert [e.row for e in report.errors] == [3]
+    assert "不在您负责的区镇（正余镇）范围内" in report.errors[0].message

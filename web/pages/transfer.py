@@ -164,7 +164,14 @@ def preview_page(ui: Ui, token: str) -> HTMLResponse:
     kind = _kind(upload.kind)
     org_id = permissions.import_org_id(ui.principal, kind)
     try:
-        result = importing.preview(ui.session, upload.data, upload.filename, kind, org_id=org_id)
+        result = importing.preview(
+            ui.session,
+            upload.data,
+            upload.filename,
+            kind,
+            org_id=org_id,
+            town=permissions.import_town(ui.principal),
+        )
     except InvalidInput as exc:
         return _page(ui, error=exc.message, error_kind=kind.value, status_code=422)
     # The sample shows the recognised columns that have a value in at least one row.
@@ -192,7 +199,12 @@ def import_upload(ui: Ui, token: str) -> HTMLResponse:
     settings = ui.request.app.state.settings
     try:
         report = importing.import_file(
-            ui.session, upload.data, upload.filename, kind, org_id=org_id
+            ui.session,
+            upload.data,
+            upload.filename,
+            kind,
+            org_id=org_id,
+            town=permissions.import_town(ui.principal),
         )
     except InvalidInput as exc:
         return _page(ui, error=exc.message, error_kind=kind.value, status_code=422)
