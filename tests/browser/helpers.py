@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from pathlib import Path
 
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page, expect
 
 from tests.support.processes import ROOT
 
@@ -46,3 +47,36 @@ def login(page: Page, username: str, password: str) -> None:
     form = page.locator("form", has=page.locator("input[name=password]"))
     with page.expect_navigation():
         form.locator("button[type=submit], input[type=submit], button:not([type])").first.click()
+
+
+def reload_until(page: Page, locator: Locator, timeout: float, what: str) -> None:
+    """Reload ``page`` until ``locator`` is visible: for what a background job produces.
+
+    Each look waits a little (the page may still be rendering); the whole wait is bounded.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            expect(locator.first).to_be_visible(timeout=2_000)
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"not shown after {timeout:.0f}s of reloading: {what}"
+                ) from None
+            page.reload()
+
+
+def wait_for_embedding(page: Page, kind: str, item_id: int, timeout: float) -> None:
+    """Poll the JSON API, with this page's session cookie, until the worker stored the vector."""
+    deadline = time.monotonic() + timeout
+    status = ""
+    while time.monotonic() < deadline:
+        response = page.request.get(f"/api/v1/{kind}/{item_id}")
+        assert response.ok, f"GET /api/v1/{kind}/{item_id}: {response.status}"
+        status = response.json()["embedding_status"]
+        assert status != "failed", f"the worker failed to embed {kind} {item_id}"
+        if status == "ready":
+            return
+        page.wait_for_timeout(250)  # between two polls, not a wait for a result
+    raise AssertionError(f"{kind} {item_id} still {status!r} after {timeout:.0f}s")
