@@ -277,6 +277,9 @@ def act(
             others += _side_users(session, each, need, d.target_kind, target)  # type: ignore[arg-type]
     if new_status is S.SIGNED:
         others += accounts_repository.staff_for_town(session, need.org.town)
+        # An agreement signed for the need solves it: it leaves the recommendations.
+        if need.status in (NeedStatus.OPEN.value, NeedStatus.IN_DOCKING.value):
+            SERVICES[Kind.NEEDS].close(session, need.id, NeedStatus.SOLVED.value)
     _notify(session, others, p.user_id, text, f"/dockings/{d.id}")
     session.flush()
     return d

@@ -29,6 +29,15 @@ def list_page(
     return list(session.scalars(stmt)), total
 
 
+def mark_read_for_link(session: Session, user_id: int, link: str) -> int:
+    """Opening a page marks this user's unread notifications that point to it read."""
+    stmt = update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None), Notification.link == link
+    )
+    result = session.execute(stmt.values(read_at=utcnow()))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def mark_read(session: Session, user_id: int, notification_id: int | None = None) -> int:
     """Mark one (or, with None, every) notification of this user read; returns how many."""
     stmt = update(Notification).where(

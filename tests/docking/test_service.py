@@ -185,6 +185,8 @@ def test_transitions_legal_and_illegal_with_contacts_after_acceptance(
     events = signed.json()["events"]
     assert [e["action"] for e in events] == ["requested", "accepted", "negotiating", "signed"]
     assert "gaoxiao" in events[-1]["actor_name"]
+    # The agreement solves the need: it is no longer open for recommendations.
+    assert world.admin.get(f"/api/v1/needs/{world.need_id}").json()["status"] == "solved"
     late = world.ent.post(f"{url}/decline", json={"reason": "改变主意"})
     assert late.status_code == 409
     assert "已签约" in late.json()["message"]

@@ -74,6 +74,8 @@ def test_request_accept_and_contacts_through_the_pages(
         gaoxiao, f"{docking_url}/accept", {"message": "欢迎来校交流"}, follow_redirects=True
     )
     assert soup(accepted.text).select_one("h1 .status").text.strip() == "已接受"
+    # Having opened the docking, its notification is read: the badge is gone.
+    assert soup(gaoxiao.get("/dockings").text).select_one("nav.user .badge") is None
 
     # The enterprise now sees the university's phone and the history.
     page = soup(qiye.get(docking_url).text)

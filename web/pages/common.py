@@ -8,7 +8,7 @@ the route.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -54,11 +54,16 @@ def _money(value: Decimal | float | None) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".") + " 万元"
 
 
+# Times are stored in UTC and shown in China Standard Time (no daylight saving).
+CHINA_TIME = timezone(timedelta(hours=8), "CST")
+
+
 def _date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
     return value.strftime("%Y-%m-%d")
 
 

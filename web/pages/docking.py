@@ -13,6 +13,7 @@ from matchmaking.docking import service
 from matchmaking.docking.schemas import Action, Box
 from matchmaking.enums import DockingStatus
 from matchmaking.exceptions import Conflict, InvalidInput, MatchmakingError, Unauthorized
+from matchmaking.notifications import service as notifications
 from web.pages.common import Ui
 
 router = APIRouter(prefix="/dockings")
@@ -52,6 +53,10 @@ def docking_list(
 @router.get("/{docking_id}", response_class=HTMLResponse)
 def docking_page(ui: Ui, docking_id: int) -> HTMLResponse:
     """One docking: both sides, status, history, contacts once accepted, and what I may do."""
+    if ui.principal.user_id is not None:
+        # Seen: its notifications no longer count as unread (a 403 below rolls this back).
+        link = f"/dockings/{docking_id}"
+        notifications.mark_read_for_link(ui.session, ui.principal.user_id, link)
     return _render_detail(ui, docking_id)
 
 
