@@ -154,6 +154,9 @@ class LexicalIndex:
         self._ids = np.zeros(0, dtype=np.int64)  # the same, as an array
         self._impact: np.ndarray | None = None  # best score of each token in any document
         self._row: dict[int, int] = {}
+        self._built: tuple[bm25s.BM25 | None, np.ndarray, dict[int, int], np.ndarray | None] = (
+            None, self._ids, self._row, None
+        )  # fmt: skip
         self._bm25: bm25s.BM25 | None = None
         self._df: dict[str, int] = {}
         self._tags: dict[int, str] = {}  # caller's tag per doc, e.g. the hash of its text
@@ -208,6 +211,8 @@ class LexicalIndex:
         self._bm25, self._order, self._ids, self._row, self._df, self._impact = (
             bm25, order, ids, row, df, impact
         )  # fmt: skip
+        # One reference for ``query``: readers need no lock to see a consistent build.
+        self._built = (bm25, ids, row, impact)
         self.dirty = False
 
     @property
@@ -221,8 +226,11 @@ class LexicalIndex:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def query(self, query_tokens: Sequence[str], budget: int = CANDIDATE_POSTINGS) -> LexicalScores:
-        """BM25 of ``query_tokens`` over the built index (see ``LexicalScores``)."""
-        bm25, ids, row, impact = self._bm25, self._ids, self._row, self._impact
+        """BM25 of ``query_tokens`` over the built index (see ``LexicalScores``).
+
+        Safe without the owner's lock: a rebuild swaps in a new index, never edits one.
+        """
+        bm25, ids, row, impact = self._built
         if bm25 is None:
             return LexicalScores(ids, row, None, {})
         counts: dict[int, int] = {}

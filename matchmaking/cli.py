@@ -102,7 +102,7 @@ def _print_urls(host: str, port: int) -> None:
     typer.echo(f"接口文档：  http://{shown}:{port}/docs")
 
 
-def _serve(settings: Settings, host: str, port: int, worker: bool | None) -> None:
+def _serve(settings: Settings, host: str, port: int, worker: bool | None, workers: int = 1) -> None:
     import uvicorn
 
     from web.app import create_app
@@ -117,7 +117,14 @@ def _serve(settings: Settings, host: str, port: int, worker: bool | None) -> Non
         typer.echo(f"后台任务进程已启动（pid {child.pid}）")
     _print_urls(host, port)
     try:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        if workers > 1:
+            # Separate processes, not threads: one process's GIL serialised 16 clients
+            # (measured in docs/benchmarks.md). Each builds its app from the same
+            # MATCHMAKING_* environment and loads its own indexes from the snapshots.
+            uvicorn.run("web.app:create_app", factory=True, host=host, port=port,
+                        workers=workers, log_level="info")  # fmt: skip
+        else:
+            uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
     finally:
         if child is not None and child.poll() is None:
             child.send_signal(signal.SIGTERM)
@@ -139,11 +146,18 @@ def serve(
             help="同时启动后台任务进程（含定时对账）。嵌入模式默认启动，生产模式默认不启动。",
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="网站进程数（多核时可提高并发吞吐；每个进程各自载入索引，内存随之增加）",
+        ),
+    ] = 1,
 ) -> None:
     """启动网站与 JSON 接口（先自动升级数据库）。"""
     settings = _settings()
     _prepare(settings)
-    _serve(settings, host, port, worker)
+    _serve(settings, host, port, worker, workers)
 
 
 @app.command()
@@ -485,6 +499,9 @@ def bench_perf(
         float, typer.Option(min=0, help="HTTP 压测时长（秒），0 为跳过")
     ] = 10.0,
     ingest_docs: Annotated[int, typer.Option(min=2, help="入库吞吐测试的文档数")] = 96,
+    http_workers: Annotated[
+        int, typer.Option(min=1, help="HTTP 压测时网站的进程数（serve --workers）")
+    ] = 2,
 ) -> None:
     """速度与规模：建索引、推荐与搜索延迟、内存、近似召回、入库吞吐、HTTP 压测。"""
     from matchmaking.bench import perf
@@ -498,7 +515,7 @@ def bench_perf(
     with Bars("条") as bars:
         result = perf.run(sizes, get_encoder(settings), settings, database_url=database_url,
                           http_seconds=http_seconds, ingest_docs=ingest_docs,
-                          progress=bars)  # fmt: skip
+                          http_workers=http_workers, progress=bars)  # fmt: skip
     typer.echo(perf.table(result))
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))

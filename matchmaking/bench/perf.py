@@ -246,13 +246,14 @@ def _free_port() -> int:
 
 
 def measure_http(url: str, data_dir: str, n_needs: int, seconds: float = 10.0,
-                 concurrency: int = 16) -> dict[str, float]:  # fmt: skip
+                 concurrency: int = 16, workers: int = 1) -> dict[str, float]:  # fmt: skip
     """Requests/s and p95 on the recommendation endpoint of a real server (uvicorn)."""
     port = _free_port()
     env = {**os.environ, "MATCHMAKING_DATABASE_URL": url, "MATCHMAKING_DATA_DIR": data_dir,
            "MATCHMAKING_MODE": "embedded", "MATCHMAKING_LOG_LEVEL": "WARNING"}  # fmt: skip
     server = subprocess.Popen(
-        [sys.executable, "-m", "matchmaking.cli", "serve", "--no-worker", "--port", str(port)],
+        [sys.executable, "-m", "matchmaking.cli", "serve", "--no-worker", "--port", str(port),
+         "--workers", str(workers)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -304,6 +305,7 @@ def measure_http(url: str, data_dir: str, n_needs: int, seconds: float = 10.0,
         "http_p95_ms": round(percentile(latencies, 0.95), 1),
         "http_errors": errors,
         "http_concurrency": concurrency,
+        "http_workers": workers,
     }
 
 
@@ -315,6 +317,7 @@ def run(
     database_url: str | None = None,
     http_seconds: float = 10.0,
     ingest_docs: int = 96,
+    http_workers: int = 1,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
@@ -334,7 +337,8 @@ def run(
             sys.stderr.write(f"N={n}: {out[str(n)]}\n")
         out.update(measure_ingest(encoder, settings, work, ingest_docs))
         if http_seconds > 0 and served:
-            out.update(measure_http(*served, max(sizes[-1] // 10, 1), http_seconds))
+            out.update(measure_http(*served, max(sizes[-1] // 10, 1), http_seconds,
+                                    workers=http_workers))  # fmt: skip
     return out
 
 

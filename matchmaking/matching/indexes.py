@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.encoders import Encoder
@@ -45,6 +45,8 @@ GAP_SECONDS = 120.0
 # Above this many documents BM25 is re-indexed on the interval, not at once.
 LEXICAL_INLINE_LIMIT = 20_000
 CHUNK = 2_000
+# How often the SQLite planner statistics are refreshed (tables grow after start).
+STATS_SECONDS = 600.0
 _NO_FILTERS = ItemFilters()
 
 Progress = Callable[[str, int, int], None]
@@ -84,6 +86,7 @@ class IndexManager:
         self._load_lock = threading.RLock()
         self._sync_lock = threading.Lock()
         self._gaps: dict[int, float] = {}
+        self._stats_at = 0.0
 
     @property
     def model_id(self) -> str:
@@ -101,9 +104,26 @@ class IndexManager:
         return ki
 
     def load_all(self) -> None:
+        self.refresh_planner_stats()
         for kind in Kind:
             self.get(kind)
         self.sync()
+
+    def refresh_planner_stats(self) -> None:
+        """SQLite only: give the query planner table statistics (sampled ``ANALYZE``).
+
+        Without them SQLite answers "these candidate ids, if active" by scanning the
+        status index (every active item: 12 ms at 30k, 40 ms at 100k) instead of
+        looking the ids up by primary key. PostgreSQL's autovacuum keeps its own.
+        Sampling 1,000 rows an index takes ~5 ms.
+        """
+        with self.session_factory() as session:
+            if session.get_bind().dialect.name != "sqlite":
+                return
+            session.execute(text("PRAGMA analysis_limit=1000"))
+            session.execute(text("ANALYZE"))
+            session.commit()
+        self._stats_at = time.monotonic()
 
     def _snapshot_dir(self, kind: Kind) -> Path:
         return self.settings.index_dir / kind.value
@@ -157,6 +177,7 @@ class IndexManager:
                     progress(kind.value, min(start + CHUNK, len(ids)), len(ids))
             session.rollback()
         lexical.rebuild()
+        self.refresh_planner_stats()
         ki = KindIndex(kind, vectors, lexical, watermark=watermark)
         ki.loaded_from = f"rebuilt ({reason})"
         ki.last_lexical_build = time.monotonic()
@@ -266,6 +287,8 @@ class IndexManager:
         for ki in list(self._kinds.values()):
             if ki.applied_since_snapshot >= self.settings.snapshot_every_changes:
                 self.snapshot(ki)
+        if time.monotonic() - self._stats_at >= STATS_SECONDS:
+            self.refresh_planner_stats()
 
     def snapshot(self, ki: KindIndex) -> None:
         with ki.lock:

@@ -71,11 +71,9 @@ def recommend(
         allowed = " / ".join(k.value for k in TARGETS[source_kind])
         raise InvalidInput(f"target 应为 {allowed}", field="target")
     service = SERVICES[source_kind]
-    # The row alone (its organization is not needed): one query instead of two.
-    model = service.repo.model
-    source = session.scalars(
-        select(model).where(model.id == source_id).execution_options(populate_existing=True)
-    ).one_or_none() or service.get(session, source_id)  # get() raises the 404 in Chinese
+    # The row alone (its organization is not needed): one query instead of two, none when
+    # the request already loaded it (refreshing it would unload the page's ``org``).
+    source = session.get(service.repo.model, source_id) or service.get(session, source_id)
     manager.sync()
     query = _source_query(session, manager, source_kind, source)
     if source_kind is Kind.NEEDS:
@@ -151,8 +149,9 @@ def rank(
     ki = manager.get(kind)
     day = today()
     rules = _rules(repo, day, filters, query.exclude_org_id)
-    with ki.lock:
-        lex = ki.lexical.query(query.tokens)
+    # No lock: the lexical index is swapped on rebuild, never changed in place (with
+    # 16 request threads, the lock held during BM25's numpy work made them queue).
+    lex = ki.lexical.query(query.tokens)
 
     # Candidates: the dense top n and the BM25 top n; the database applies every
     # rule and filter to them, returning only their ids (ORM rows of ~230
@@ -257,6 +256,7 @@ def _matches(
 ) -> list[Match]:
     """Rows of the best pool items, loaded (with every rule applied again) only for the top."""
     order = pool_order(scored, len(pool))
+    lexical = ki.lexical
     out: list[Match] = []
     qset = set(query.tokens)
     start = 0
@@ -272,8 +272,7 @@ def _matches(
             if row is None:
                 continue
             dense = scored["dense"][p]
-            with ki.lock:
-                tokens = ki.lexical.tokens(item_id)
+            tokens = lexical.tokens(item_id)  # one dict lookup: atomic, no lock needed
             out.append(
                 Match(
                     item=row,
