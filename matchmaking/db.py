@@ -49,7 +49,11 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # A deferred BEGIN reads a snapshot; if another process commits before this
+            # transaction writes, SQLite fails at once ("database is locked") instead of
+            # waiting. Units of work that will write ask for BEGIN IMMEDIATE (begin_write).
+            mode = conn.get_execution_options().get("sqlite_begin", "")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "immediate" else "BEGIN")
 
     return engine
 
@@ -73,10 +77,24 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return make_sessionmaker(get_engine())
 
 
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as one that will write.
+
+    SQLite: ``BEGIN IMMEDIATE`` takes the write lock at once, so concurrent writers
+    (the web process, the worker) queue on the busy timeout instead of failing.
+    PostgreSQL: an ordinary transaction. Call it before the first statement.
+    """
+    session.connection(execution_options={"sqlite_begin": "immediate"})
+
+
 @contextmanager
-def session_scope(factory: sessionmaker[Session] | None = None) -> Iterator[Session]:
+def session_scope(
+    factory: sessionmaker[Session] | None = None, *, write: bool = False
+) -> Iterator[Session]:
     """A unit of work outside a request: commit on success, roll back on error."""
     session = (factory or get_sessionmaker())()
+    if write:
+        begin_write(session)
     try:
         yield session
         session.commit()

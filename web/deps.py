@@ -24,8 +24,13 @@ CSRF_HEADER = "x-csrf-token"
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """Commit when the endpoint returns, roll back when it raises."""
-    with session_scope(request.app.state.session_factory) as session:
+    """Commit when the endpoint returns, roll back when it raises.
+
+    A POST/PUT/PATCH/DELETE is a unit of work that writes: on SQLite it takes the
+    write lock first and waits for the worker instead of failing mid-request.
+    """
+    write = request.method in UNSAFE_METHODS
+    with session_scope(request.app.state.session_factory, write=write) as session:
         yield session
 
 

@@ -34,7 +34,7 @@ def _warm_up(**_: Any) -> None:
 )
 def embed(kind: str, ids: list[int]) -> dict[str, Any]:
     """Compute and store the vectors of these items (idempotent)."""
-    with session_scope() as session:
+    with session_scope(write=True) as session:
         result = embedding.embed_items(session, get_encoder(), Kind(kind), ids)
     if result.missing:
         log.info("embeddings.embed: %s %s no longer exist", kind, result.missing)
@@ -46,7 +46,7 @@ def reconcile() -> dict[str, int]:
     """Re-enqueue every item whose vector is missing or stale."""
     settings = get_settings()
     install_dispatcher()
-    with session_scope() as session:
+    with session_scope(write=True) as session:
         return embedding.reconcile(
             session,
             get_encoder().model_id,

@@ -1,0 +1,46 @@
+"""Embedded mode: the web process and the worker write to one SQLite file at once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from matchmaking.db import session_scope
+from matchmaking.models import IndexChange
+from tests.conftest import make_user
+from tests.web.pages_helpers import csrf
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_login_waits_for_a_worker_that_is_writing(
+    make_client: Callable[..., TestClient], factory: sessionmaker[Session]
+) -> None:
+    make_user(factory, "waiter", "admin")
+    browser = make_client()
+    token = csrf(browser)
+    started, release = threading.Event(), threading.Event()
+
+    def worker_writes() -> None:
+        # As the embedding task does: a write transaction that takes a while.
+        with session_scope(factory, write=True) as session:
+            session.add(IndexChange(kind="needs", item_id=1))
+            session.flush()
+            started.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=worker_writes)
+    thread.start()
+    assert started.wait(5)
+    threading.Timer(0.5, release.set).start()
+    # The login reads, then records its attempt: it must wait for the worker, not fail.
+    response = browser.post(
+        "/login",
+        data={"username": "waiter", "password": "correct-horse-battery", "csrf_token": token},
+        follow_redirects=False,
+    )
+    thread.join(5)
+    assert response.status_code == 303, response.text[:300]
