@@ -63,7 +63,7 @@ def require_login(p: Principal) -> None:
 def require_staff(p: Principal) -> None:
     require_login(p)
     if not p.is_staff:
-        raise Forbidden("只有科技局工作人员可以进行此操作")
+        raise Forbidden("只有科技局工作人员可以查看此页面或进行此操作")
 
 
 def in_scope(p: Principal, org: Organization | None) -> bool:

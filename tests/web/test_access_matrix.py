@@ -15,10 +15,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from matchmaking.models import ApiToken, User
 from tests.conftest import add_achievement, add_expert, add_need, add_org, make_user
-from tests.web.pages_helpers import csrf, login
+from tests.web.pages_helpers import csrf, login, soup
 
 ROLES = ("anon", "admin", "staff", "staff_zy", "ent_a", "ent_b", "uni_u", "uni_v", "expert_u")
 PASSWORD = "correct-horse-battery"
@@ -68,6 +70,7 @@ def world(
     ids["ent_a"] = add_org(client, "甲氢能科技有限公司", "enterprise", town="正余镇")
     ids["ent_b"] = add_org(client, "乙船舶配套有限公司", "enterprise", town="三厂街道")
     ids["ent_p"] = add_org(client, "丙待审核企业有限公司", "enterprise", town="正余镇")
+    ids["ent_c"] = add_org(client, "戊待审核企业有限公司", "enterprise", town="正余镇")
     ids["uni_u"] = add_org(client, "丙理工大学", "university", town="")
     ids["uni_v"] = add_org(client, "丁材料研究院", "institute", town="")
     ids["need_a"] = add_need(
@@ -107,6 +110,12 @@ def world(
         "expert_u": make_user(factory, "expert_u", "expert", expert_id=ids["exp_u"]),
     }
     api = {role: make_client(token) for role, token in tokens.items()}
+    with factory() as session:
+        ids["token_ent_a"] = session.scalar(
+            select(ApiToken.id)
+            .join(User, User.id == ApiToken.user_id)
+            .where(User.username == "ent_a")
+        )
     api["anon"] = make_client()
     pages: dict[str, TestClient] = {"anon": make_client()}
     for role in tokens:
@@ -248,8 +257,14 @@ API_ROWS: list[Row] = [
         body=lambda r: {"message": "欢迎来校交流"},
         skip=roles("admin", "staff", "staff_zy"),
     ),
+    Row("GET", "/api/v1/achievements", EVERYONE),
+    Row("GET", "/api/v1/experts", EVERYONE),
+    Row("GET", "/api/v1/experts/{exp_u}/recommendations", EVERYONE),
+    Row("GET", "/api/v1/dockings", EVERYONE - {"anon"}),
     # Closing comes last: the item is gone for later rows.
     Row("POST", "/api/v1/needs/{need_b}/close", roles("admin", "staff", "ent_b")),
+    Row("POST", "/api/v1/achievements/{ach_v}/close", roles("admin", "staff", "uni_v")),
+    Row("POST", "/api/v1/experts/{exp_u}/close", roles("admin", "staff", "uni_u", "expert_u")),
     Row("POST", "/api/v1/organizations/{ent_b}/close", STAFF_ALL),
 ]
 
@@ -345,3 +360,388 @@ def test_contact_details_only_after_an_accepted_docking(world: World) -> None:
     assert accepted.is_success, accepted.text
     assert phone("ent_a") == "021-65980000"
     assert phone("ent_b") == ""
+
+
+PAGE_ROWS: list[Row] = [
+    # Published items: everyone.
+    Row("GET", "/needs/{need_a}", EVERYONE, page=True),
+    Row("GET", "/achievements/{ach_u}", EVERYONE, page=True),
+    Row("GET", "/experts/{exp_u}", EVERYONE, page=True),
+    # An organization under review: its users and staff in scope.
+    Row("GET", "/needs/{need_p}", roles("admin", "staff", "staff_zy"), page=True),
+    # Own lists and profiles.
+    Row("GET", "/my/needs", roles("ent_a", "ent_b"), page=True),
+    # Staff are sent to their own lists (303).
+    Row(
+        "GET", "/my/achievements", roles("uni_u", "uni_v"), page=True, skip=STAFF_ALL | {"staff_zy"}
+    ),
+    Row("GET", "/my/profile", roles("expert_u"), page=True, skip=roles("uni_u", "uni_v")),
+    Row("GET", "/account", EVERYONE - {"anon"}, page=True),
+    Row("GET", "/notifications", EVERYONE - {"anon"}, page=True),
+    Row("GET", "/dockings", EVERYONE - {"anon"}, page=True),
+    Row(
+        "GET",
+        "/dockings/{docking}",
+        roles("admin", "staff", "staff_zy", "ent_a", "uni_u"),
+        page=True,
+    ),
+    # Forms of another organization's items are denied, their posts too.
+    Row("GET", "/needs/{need_a}/edit", roles("admin", "staff", "staff_zy", "ent_a"), page=True),
+    Row("GET", "/needs/{need_b}/edit", roles("admin", "staff", "ent_b"), page=True),
+    # An enterprise user always gets the form for their own organization.
+    Row(
+        "GET",
+        "/needs/new?org_id={ent_a}",
+        roles("admin", "staff", "staff_zy", "ent_a", "ent_b"),
+        page=True,
+    ),
+    Row("GET", "/achievements/{ach_u}/edit", roles("admin", "staff", "uni_u"), page=True),
+    Row(
+        "GET", "/achievements/new", roles("admin", "staff", "staff_zy", "uni_u", "uni_v"), page=True
+    ),
+    Row("GET", "/experts/{exp_u}/edit", roles("admin", "staff", "uni_u", "expert_u"), page=True),
+    Row(
+        "POST",
+        "/needs/{need_a}/edit",
+        roles("admin", "staff", "staff_zy", "ent_a"),
+        ok=303,
+        page=True,
+        body=lambda r: {
+            "title": "燃料电池双极板耐腐蚀涂层",
+            "description": f"不锈钢双极板在酸性环境下腐蚀，接触电阻升高（{r} 修改）。",
+            "indicators": "接触电阻 < 10 mΩ·cm²，耐蚀 5000 小时",
+            "industry_field": "hydrogen_storage",
+            "cooperation_mode": "joint_development",
+            "budget_wan": "80",
+            "deadline": "2030-12-31",
+            "confirm": "1",
+        },
+    ),
+    Row(
+        "POST",
+        "/needs/{need_a}/feedback",
+        roles("admin", "staff", "staff_zy", "ent_a"),
+        ok=303,
+        page=True,
+        body=lambda r: {"target_kind": "achievements", "target_id": "ach_v", "reason": "mismatch"},
+    ),
+    Row(
+        "POST",
+        "/dockings/{docking}/accept",
+        roles("uni_u"),
+        ok=303,
+        page=True,
+        body=lambda r: {"message": "欢迎交流"},
+        skip=roles("admin", "staff", "staff_zy"),
+    ),
+    Row(
+        "GET",
+        "/my/experts",
+        roles("uni_u", "uni_v"),
+        page=True,
+        skip=STAFF_ALL | {"staff_zy", "expert_u"},  # sent on to their own pages (303)
+    ),
+    Row("GET", "/experts/new", roles("admin", "staff", "staff_zy", "uni_u", "uni_v"), page=True),
+    Row(
+        "POST",
+        "/needs/new",
+        roles("admin", "staff", "staff_zy", "ent_a", "ent_b"),
+        ok=303,
+        page=True,
+        body=lambda r: {
+            "org_id": "ent_a",
+            "title": f"{r} 页面发布的需求",
+            "description": "高速电机转子温升过高，需要新的冷却结构设计方案，目前风冷效果不足。",
+            "indicators": "温升降低 20 K 以上",
+            "industry_field": "nev",
+            "cooperation_mode": "joint_development",
+            "budget_wan": "50",
+            "deadline": "2030-06-30",
+            "confirm": "1",
+        },
+    ),
+    Row(
+        "POST",
+        "/achievements/new",
+        roles("admin", "staff", "uni_u", "uni_v"),
+        ok=303,
+        page=True,
+        body=lambda r: {
+            "org_id": "uni_u",
+            "title": f"{r} 页面新建的成果",
+            "abstract": "低温等离子体表面改性提高涂层结合力，适用于燃料电池金属双极板。",
+            "keywords": "等离子体 涂层",
+            "industry_field": "new_materials",
+            "maturity": "pilot",
+            "trl": "5",
+            "patent_numbers": "",
+            "cooperation_mode": "licensing",
+            "price_wan": "",
+            "team_leader": "张教授",
+        },
+    ),
+    Row(
+        "POST",
+        "/achievements/{ach_u}/edit",
+        roles("admin", "staff", "uni_u"),
+        ok=303,
+        page=True,
+        body=lambda r: {
+            **{
+                "org_id": "uni_u",
+                "title": f"{r} 页面新建的成果",
+                "abstract": "低温等离子体表面改性提高涂层结合力，适用于燃料电池金属双极板。",
+                "keywords": "等离子体 涂层",
+                "industry_field": "new_materials",
+                "maturity": "pilot",
+                "trl": "5",
+                "patent_numbers": "",
+                "cooperation_mode": "licensing",
+                "price_wan": "",
+                "team_leader": "张教授",
+            },
+            "title": "双极板碳基复合涂层",
+        },
+    ),
+    Row(
+        "POST",
+        "/experts/new",
+        roles("admin", "staff", "uni_u", "uni_v"),
+        ok=303,
+        page=True,
+        body=lambda r: {
+            "org_id": "uni_u",
+            "name": f"{r}新专家",
+            "title": "研究员",
+            "fields": "new_materials",
+            "expertise": "金属表面处理与涂层工艺，等离子体改性。",
+            "availability": "每月一次",
+        },
+    ),
+    Row(
+        "POST",
+        "/experts/{exp_u}/edit",
+        roles("admin", "staff", "uni_u", "expert_u"),
+        ok=303,
+        page=True,
+        body=lambda r: {
+            "name": "王教授",
+            "title": "教授",
+            "fields": "hydrogen_storage",
+            "expertise": f"燃料电池双极板涂层与电堆集成（{r}）。",
+            "availability": "每月一次",
+        },
+    ),
+    Row(
+        "POST",
+        "/my/profile",
+        roles("expert_u"),
+        ok=303,
+        page=True,
+        body=lambda r: {
+            "name": "王教授",
+            "title": "教授",
+            "fields": "hydrogen_storage",
+            "expertise": "燃料电池双极板涂层、电堆集成与测试。",
+            "availability": "每周三",
+        },
+    ),
+    Row(
+        "POST",
+        "/needs/{need_a}/feedback/undo",
+        roles("admin", "staff", "staff_zy", "ent_a"),
+        ok=303,
+        page=True,
+        body=lambda r: {"target_kind": "achievements", "target_id": "ach_v"},
+    ),
+    Row(
+        "POST",
+        "/needs/{need_a}/status",
+        roles("admin", "staff", "staff_zy", "ent_a"),
+        ok=303,
+        page=True,
+        body=lambda r: {"status": "in_docking"},
+    ),
+    Row(
+        "POST",
+        "/dockings/request",
+        roles("uni_v"),
+        ok=303,
+        page=True,
+        body=lambda r: {
+            "need_id": "need_b",
+            "target_kind": "achievements",
+            "target_id": "ach_v",
+            "message": "可以合作",
+        },
+        # The need's side and staff may ask too; once asked, the pair exists.
+        skip=roles("admin", "staff", "ent_b"),
+        # A refused request goes back to the page it came from with the reason; the
+        # test then checks that none of them made a docking.
+        denied_status=303,
+    ),
+    # Self-service: one's own account, tokens and notifications.
+    Row(
+        "POST",
+        "/account/tokens",
+        EVERYONE - {"anon"},
+        ok=303,
+        page=True,
+        body=lambda r: {"name": r},
+    ),
+    Row(
+        "POST",
+        "/account/password",
+        roles(),
+        page=True,
+        denied_status=400,  # a wrong current password: the form says so
+        body=lambda r: {
+            "current": "wrong-password!",
+            "new": "another-long-pass",
+            "new2": "another-long-pass",
+        },
+    ),
+    Row("POST", "/notifications/read", EVERYONE - {"anon"}, ok=303, page=True),
+    Row(
+        "POST",
+        "/account/tokens/{token_ent_a}/revoke",
+        roles("ent_a"),
+        ok=303,
+        page=True,
+        denied_status=404,  # someone else's token is not found
+    ),
+    # Staff pages: staff and administrators only.
+    Row("GET", "/staff/needs", roles("admin", "staff", "staff_zy"), page=True),
+    Row("GET", "/staff/achievements", roles("admin", "staff", "staff_zy"), page=True),
+    Row("GET", "/staff/organizations", roles("admin", "staff", "staff_zy"), page=True),
+    Row("GET", "/staff/board", roles("admin", "staff", "staff_zy"), page=True),
+    Row(
+        "POST",
+        "/staff/organizations/{ent_p}/approve",
+        roles("admin"),
+        ok=303,
+        page=True,
+        skip=roles("staff", "staff_zy"),  # allowed too, but the first approval already did it
+    ),
+    # Import and export: who may import which kind.
+    Row("GET", "/transfer", EVERYONE - {"anon"}, page=True),
+    # A blank template is no data: anyone logged in may download one.
+    Row("GET", "/transfer/template/needs", EVERYONE - {"anon"}, page=True),
+    # Uploads belong to whoever uploaded them.
+    Row(
+        "POST",
+        "/transfer/upload/needs",
+        roles("admin", "staff", "staff_zy", "ent_a", "ent_b"),
+        ok=422,  # allowed, but no file was chosen: the page says so
+        page=True,
+    ),
+    Row("GET", "/transfer/preview/{upload}", roles("ent_a"), page=True),
+    Row("GET", "/transfer/errors/{errors}", roles("ent_a"), page=True),
+    Row("POST", "/transfer/import/{upload}", roles("ent_a"), page=True),
+    Row("GET", "/transfer/export/needs.xlsx", EVERYONE - {"anon"}, page=True),
+    Row("GET", "/transfer/compilation/needs", EVERYONE - {"anon"}, page=True),
+    Row("GET", "/transfer/export?kind=needs&format=xlsx", EVERYONE - {"anon"}, ok=303, page=True),
+    Row(
+        "POST",
+        "/staff/organizations/{ent_c}/reject",
+        roles("admin"),
+        ok=303,
+        page=True,
+        body=lambda r: {"reason": "材料不全"},
+        skip=roles("staff", "staff_zy"),
+    ),
+    Row("POST", "/needs/{need_b}/close", roles("admin", "staff", "ent_b"), ok=303, page=True),
+    Row("POST", "/achievements/{ach_v}/close", roles("admin", "staff", "uni_v"), ok=303, page=True),
+    Row(
+        "POST",
+        "/experts/{exp_u}/close",
+        roles("admin", "staff", "uni_u", "expert_u"),
+        ok=303,
+        page=True,
+    ),
+]
+
+
+def test_page_access_matrix(world: World) -> None:
+    docking = world.api["ent_a"].post(
+        "/api/v1/dockings",
+        json={
+            "need_id": world.ids["need_a"],
+            "target_kind": "achievements",
+            "target_id": world.ids["ach_u"],
+        },
+    )
+    assert docking.status_code == 201, docking.text
+    world.ids["docking"] = docking.json()["id"]
+    world.ids["upload"], world.ids["errors"] = _uploads_of_ent_a(world)
+    failures = run_rows(world, PAGE_ROWS)
+    assert not failures, "\n".join(failures)
+    # Only the two allowed docking requests exist (the refused ones made none).
+    dockings = world.api["admin"].get("/api/v1/dockings").json()
+    assert dockings["total"] == 2, dockings
+
+
+def _uploads_of_ent_a(world: World) -> tuple[Any, Any]:
+    """An upload waiting for its preview, and the error sheet of an import (both ent_a's)."""
+    browser, token = world.pages["ent_a"], world.tokens["ent_a"]
+    table = (
+        "需求名称,需求描述,行业领域,合作方式\n"
+        "电机冷却结构优化,高速电机转子温升过高，需要新的冷却结构设计方案。,新能源汽车,合作开发\n"
+        "造火箭,这一行的行业领域不存在所以导入失败。,航天,合作开发\n"
+    ).encode()
+
+    def upload() -> str:
+        response = browser.post(
+            "/transfer/upload/needs",
+            data={"csrf_token": token},
+            files={"file": ("needs.csv", table, "text/csv")},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text[:300]
+        return response.headers["location"].rsplit("/", 1)[1]
+
+    first = upload()
+    result = browser.post(f"/transfer/import/{upload()}", data={"csrf_token": token})
+    link = soup(result.text).select_one("a[href^='/transfer/errors/']")
+    assert link is not None, result.text[:500]
+    return first, str(link["href"]).rsplit("/", 1)[1]
+
+
+def test_every_route_is_in_the_matrix(world: World) -> None:
+    """A new route must say who may use it: add it to the matrix (or to PUBLIC_ROUTES)."""
+    app = world.api["anon"].app
+    covered = {(r.method, r.path.split("?")[0]) for r in API_ROWS + PAGE_ROWS}
+    # FastAPI keeps included routers as groups; each lists its routes with the full path.
+    routes = [
+        (ctx.path, ctx.methods)
+        for group in app.routes
+        if hasattr(group, "effective_route_contexts")
+        for ctx in group.effective_route_contexts()
+    ]
+    assert len(routes) > 50, "the app's routes were not found"
+    missing = []
+    for path, methods in routes:
+        if path in PUBLIC_ROUTES:
+            continue
+        for method in set(methods) - {"HEAD"}:
+            if not any(m == method and _same(path, p) for m, p in covered):
+                missing.append(f"{method} {path}")
+    assert not missing, "routes without a row in the access matrix:\n" + "\n".join(sorted(missing))
+
+
+def _same(route_path: str, row_path: str) -> bool:
+    """``/needs/{need_id}/edit`` matches the row ``/needs/{need_a}/edit``."""
+    a, b = route_path.strip("/").split("/"), row_path.strip("/").split("/")
+    return len(a) == len(b) and all(x == y or x.startswith("{") for x, y in zip(a, b, strict=True))
+
+
+# Routes that serve everyone the same public or self-service content (login, registration,
+# search, status, OpenAPI) and need no row.
+PUBLIC_ROUTES = {
+    "/",
+    "/login",
+    "/logout",
+    "/register",
+    "/api/v1/status",
+    "/api/v1/search",
+}
