@@ -263,6 +263,31 @@ def close(ui: Ui, item_id: int) -> RedirectResponse:
     return ui.redirect(f"/achievements/{item_id}", "成果已关闭，不再公开展示和推荐")
 
 
+def fitting_section(
+    ui: Ui,
+    manager: IndexManager,
+    kind: Kind,
+    item: Any,
+    can_request: bool,
+    fitting: tuple[str, str, int],
+) -> dict[str, Any]:
+    """The context of the “fitting needs” section of an achievement or expert page."""
+    industry_field, town, limit = fitting
+    filters, chosen = parse_filters(industry_field, town)
+    limit = clamp_limit(limit)
+    matches, error = fitting_needs(ui, manager, kind, item, filters, limit)
+    requested = requested_dockings(ui, kind, item.id, matches) if can_request else {}
+    return {
+        "can_request": can_request,
+        "requested": requested,
+        "matches": matches,
+        "match_error": error,
+        "filters": chosen,
+        "limit": limit,
+        "target_kind": kind.value,
+    }
+
+
 # -- one achievement -----------------------------------------------------------------
 @router.get("/achievements/{item_id}", response_class=HTMLResponse)
 def detail(
@@ -281,26 +306,18 @@ def detail(
     can_edit = permissions.can_edit(p, Kind.ACHIEVEMENTS, item)
     published = permissions.is_published(Kind.ACHIEVEMENTS, item)
     contacts = permissions.can_see_contacts(ui.session, p, org)
-    filters, chosen = parse_filters(industry_field, town)
-    limit = clamp_limit(limit)
-    matches, error = fitting_needs(ui, manager, Kind.ACHIEVEMENTS, item, filters, limit)
-    can_request = can_edit and published
-    requested = requested_dockings(ui, Kind.ACHIEVEMENTS, item_id, matches) if can_request else {}
+    # Requesting a docking speaks for the item: its organization or staff in scope.
+    fitting = fitting_section(
+        ui, manager, Kind.ACHIEVEMENTS, item, can_edit and published, (industry_field, town, limit)
+    )
     return ui.render(
         "achievements/detail.html",
         {
             "item": item,
             "org": org,
             "can_edit": can_edit,
-            # Requesting a docking speaks for the item: its organization or staff in scope.
-            "can_request": can_request,
-            "requested": requested,
             "published": published,
             "contacts": contacts,
-            "matches": matches,
-            "match_error": error,
-            "filters": chosen,
-            "limit": limit,
-            "target_kind": Kind.ACHIEVEMENTS.value,
+            **fitting,
         },
     )

@@ -19,11 +19,8 @@ from web.deps import IndexDep
 from web.pages.achievements import (
     FITTING_LIMIT,
     FITTING_MAX,
-    clamp_limit,
-    fitting_needs,
+    fitting_section,
     form_values,
-    parse_filters,
-    requested_dockings,
     validate_form,
 )
 from web.pages.common import Ui
@@ -44,31 +41,6 @@ def _validate(values: dict[str, Any], org_id: int | None) -> tuple[Any, dict[str
     """Validate as a whole expert (so that clearing a required field is an error)."""
     full = {**values, "org_id": "" if org_id is None else str(org_id)}
     return validate_form(ExpertCreate, full, frozenset())
-
-
-def _fitting(
-    ui: Ui,
-    manager: IndexManager,
-    item: Any,
-    can_request: bool,
-    fitting: tuple[str, str, int],
-) -> dict[str, Any]:
-    """The context of the fitting-needs section for one expert."""
-    industry_field, town, limit = fitting
-    filters, chosen = parse_filters(industry_field, town)
-    limit = clamp_limit(limit)
-    item_id = item.id
-    matches, error = fitting_needs(ui, manager, Kind.EXPERTS, item, filters, limit)
-    requested = requested_dockings(ui, Kind.EXPERTS, item_id, matches) if can_request else {}
-    return {
-        "can_request": can_request,
-        "requested": requested,
-        "matches": matches,
-        "match_error": error,
-        "filters": chosen,
-        "limit": limit,
-        "target_kind": Kind.EXPERTS.value,
-    }
 
 
 # -- my profile (expert users) ---------------------------------------------------
@@ -97,7 +69,7 @@ def _profile(
         "values": values,
         "errors": errors,
         "published": published,
-        **_fitting(ui, manager, item, published, fitting),
+        **fitting_section(ui, manager, Kind.EXPERTS, item, published, fitting),
     }
     return ui.render("experts/profile.html", context, status_code=status_code)
 
@@ -274,6 +246,8 @@ def detail(
         "published": published,
         "contacts": contacts,
         "is_me": p.expert_id == item.id,
-        **_fitting(ui, manager, item, can_edit and published, (industry_field, town, limit)),
+        **fitting_section(
+            ui, manager, Kind.EXPERTS, item, can_edit and published, (industry_field, town, limit)
+        ),
     }
     return ui.render("experts/detail.html", context)
