@@ -7,6 +7,8 @@ its own worker process; everything goes over HTTP.
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,8 +24,8 @@ from embeddings.encoders import Encoder
 from matchmaking import jobs
 from matchmaking.config import Settings
 from matchmaking.db import make_engine, make_sessionmaker
-from tests.conftest import REDIS_URL
-from tests.support.processes import free_port, start, stop, wait_until
+from tests.conftest import REDIS_URL, make_user
+from tests.support.processes import ROOT, free_port, start, stop, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -88,6 +90,7 @@ def test_worker_on_redis_embeds_new_need_and_reconcile_heals_lost_task(
                      maintenance_interval=0.3)  # fmt: skip
     try:
         with TestClient(app) as client:
+            client.headers["Authorization"] = f"Bearer {make_user(factory, 'admin', 'admin')}"
             ent = client.post(
                 "/api/v1/organizations",
                 json={"name": "海门氢能动力科技有限公司", "kind": "enterprise"},
@@ -130,9 +133,28 @@ def test_worker_on_redis_embeds_new_need_and_reconcile_heals_lost_task(
     assert "embeddings.reconcile" in (tmp_path / "worker.log").read_text()
 
 
+ADMIN_PASSWORD = "e2e-admin-password"
+
+
+def _csrf_field(html: str) -> str:
+    from bs4 import BeautifulSoup
+
+    field = BeautifulSoup(html, "html.parser").select_one("input[name=csrf_token]")
+    assert field is not None, html[:300]
+    return str(field["value"])
+
+
 def test_embedded_serve_runs_its_own_worker(tmp_path: Path) -> None:
     port = free_port()
     env = {"MATCHMAKING_MODE": "embedded", "MATCHMAKING_DATA_DIR": str(tmp_path / "var")}
+    # The first administrator, as a deployment makes it (password from the environment).
+    subprocess.run(
+        [sys.executable, "-m", "matchmaking.cli", "user", "create", "admin", "--role", "admin"],
+        cwd=ROOT,
+        env={**os.environ, **env, "MATCHMAKING_NEW_PASSWORD": ADMIN_PASSWORD},
+        check=True,
+        capture_output=True,
+    )
     server = start([sys.executable, "-m", "matchmaking.cli", "serve", "--port", str(port)],
                    env, tmp_path / "serve.log")  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -146,6 +168,17 @@ def test_embedded_serve_runs_its_own_worker(tmp_path: Path) -> None:
                     return False
 
             wait_until(up, 120, "matchmaking serve to answer")
+            # Log in through the form; API changes then carry the page's CSRF token.
+            login_form = http.get("/login").text
+            http.post(
+                "/login",
+                data={
+                    "username": "admin",
+                    "password": ADMIN_PASSWORD,
+                    "csrf_token": _csrf_field(login_form),
+                },
+            )
+            http.headers["X-CSRF-Token"] = _csrf_field(http.get("/account").text)
 
             def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
                 response = http.post(path, json=body)
