@@ -106,6 +106,12 @@ def get_principal(request: Request, session: SessionDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+def login_for_changes(request: Request, principal: PrincipalDep) -> None:
+    """Every change through the JSON API needs a login: 401 before the body is even read."""
+    if request.method in UNSAFE_METHODS and not principal.is_authenticated:
+        raise Unauthorized("请先登录：修改数据需要 API 令牌（Authorization: Bearer …）")
+
+
 async def csrf_protect(request: Request) -> None:
     """Every form post of the pages carries this session's CSRF token."""
     if request.method not in UNSAFE_METHODS:

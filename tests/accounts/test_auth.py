@@ -205,3 +205,12 @@ def test_api_tokens_carry_their_owners_permissions_and_can_be_revoked(
     revoked = api.post("/api/v1/needs", json={**need, "title": "另一条需求标题", "org_id": mine})
     assert revoked.status_code == 401
     assert revoked.headers["www-authenticate"] == "Bearer"
+
+
+def test_an_anonymous_change_through_the_api_is_401_even_with_a_bad_body(
+    anon_client: TestClient,
+) -> None:
+    response = anon_client.post("/api/v1/needs", json={})
+    assert response.status_code == 401
+    assert "API 令牌" in response.json()["message"]
+    assert anon_client.get("/api/v1/needs").status_code == 200

@@ -1,8 +1,9 @@
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from web.api import dockings, items, organizations, search, system
+from web.deps import login_for_changes
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(login_for_changes)])
 router.include_router(organizations.router)
 for item_router in items.routers():
     router.include_router(item_router)
