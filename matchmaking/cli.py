@@ -116,15 +116,18 @@ def _serve(settings: Settings, host: str, port: int, worker: bool | None, worker
         )
         typer.echo(f"后台任务进程已启动（pid {child.pid}）")
     _print_urls(host, port)
+    # Behind the TLS proxy the client's address comes from X-Forwarded-For, but only
+    # from the proxies trusted here (the login limit per IP depends on it).
+    proxy = {"proxy_headers": True, "forwarded_allow_ips": settings.forwarded_allow_ips}
     try:
         if workers > 1:
             # Separate processes, not threads: one process's GIL serialised 16 clients
             # (measured in docs/benchmarks.md). Each builds its app from the same
             # MATCHMAKING_* environment and loads its own indexes from the snapshots.
             uvicorn.run("web.app:create_app", factory=True, host=host, port=port,
-                        workers=workers, log_level="info")  # fmt: skip
+                        workers=workers, log_level="info", **proxy)  # fmt: skip
         else:
-            uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+            uvicorn.run(create_app(settings), host=host, port=port, log_level="info", **proxy)
     finally:
         if child is not None and child.poll() is None:
             child.send_signal(signal.SIGTERM)

@@ -55,9 +55,16 @@ class Settings(BaseSettings):
     # Chosen by `matchmaking bench quality` (docs/benchmarks.md): RRF with 0.8 on the
     # dense ranking beat 0.5 and 0.65 and both single signals on every metric.
     fusion_dense_weight: float = 0.8
+    # Pseudo-relevance feedback on the dense side: after the first fused ranking, the
+    # query vector moves towards the mean of its top k items' vectors (q + beta * mean,
+    # normalised) and the pool is scored and fused again. 0 turns it off.
+    query_expansion_k: int = 0
+    query_expansion_beta: float = 0.5
 
     # Sessions: a signed cookie (HttpOnly, SameSite=Lax); Secure when served over TLS.
     cookie_secure: bool = False
+    # Proxies whose X-Forwarded-For is believed (comma-separated IPs, or "*").
+    forwarded_allow_ips: str = "127.0.0.1"
     # A session unused for this long is logged out.
     session_idle_minutes: int = 120
     # Login tries: failures within the window, per account and per client IP.

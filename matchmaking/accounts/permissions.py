@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from matchmaking.enums import DockingStatus, Kind, OrgStatus, Role
+from matchmaking.enums import OPEN_NEED_STATUSES, DockingStatus, ItemStatus, Kind, OrgStatus, Role
 from matchmaking.exceptions import Forbidden, Unauthorized
 from matchmaking.models import Docking, Expert, Organization
 
@@ -120,8 +120,7 @@ def ensure_can_create(p: Principal, kind: Kind, org: Organization) -> None:
 
 
 def is_published(kind: Kind, item: Any) -> bool:
-    from matchmaking.enums import OPEN_NEED_STATUSES, ItemStatus
-
+    """Shown to everyone: open (needs) or active, of an approved organization."""
     statuses = OPEN_NEED_STATUSES if kind is Kind.NEEDS else (ItemStatus.ACTIVE,)
     return item.status in statuses and item.org.status == OrgStatus.ACTIVE.value
 

@@ -14,7 +14,7 @@ from matchmaking.accounts.permissions import Principal, ensure_can_manage_org, r
 from matchmaking.accounts.schemas import Registration, UserCreate
 from matchmaking.config import Settings
 from matchmaking.enums import OrgKind, OrgStatus, Role
-from matchmaking.exceptions import Conflict, Forbidden, InvalidInput, NotFound
+from matchmaking.exceptions import Conflict, InvalidInput, NotFound
 from matchmaking.models import ApiToken, Expert, LoginAttempt, Organization, User
 from matchmaking.models.base import utcnow
 from matchmaking.notifications.service import notify
@@ -242,9 +242,3 @@ def reject_org(session: Session, p: Principal, org_id: int, reason: str) -> Orga
     for user in repository.users_of_org(session, org.id):
         notify(session, user.id, f"您的单位“{org.name}”未通过审核：{reason.strip()}", "/account")
     return org
-
-
-def ensure_active_user(user: User | None) -> User:
-    if user is None or not user.is_active:
-        raise Forbidden("账号不存在或已停用")
-    return user

@@ -37,6 +37,13 @@ def _safe_next(target: str | None) -> str | None:
     return None
 
 
+def start_session(request: Request, user_id: int) -> None:
+    """A fresh session for this user: nothing from before (a planted CSRF token) survives."""
+    request.session.clear()
+    request.session["uid"] = user_id
+    request.session["seen"] = time.time()
+
+
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -68,10 +75,7 @@ def login(
         context = {"next": _safe_next(next) or "", "error": result.message, "username": username}
         status = 429 if "过多" in result.message else 400
         return ui.render("auth/login.html", context, status_code=status)
-    # A fresh session on login: nothing from before (a planted CSRF token) survives.
-    ui.request.session.clear()
-    ui.request.session["uid"] = result.user.id
-    ui.request.session["seen"] = time.time()
+    start_session(ui.request, result.user.id)
     target = _safe_next(next) or HOME_FOR_ROLE.get(result.user.role, "/")
     return ui.redirect(target, f"欢迎，{result.user.display_name or result.user.username}")
 
@@ -111,9 +115,7 @@ async def register(request: Request, ui: Ui) -> HTMLResponse | RedirectResponse:
         except MatchmakingError as exc:
             errors[exc.field or "form"] = exc.message
         else:
-            request.session.clear()
-            request.session["uid"] = user.id
-            request.session["seen"] = time.time()
+            start_session(request, user.id)
             return ui.redirect(
                 "/account",
                 "注册成功。单位信息已提交科技局审核，审核通过前您发布的内容暂不公开。",
