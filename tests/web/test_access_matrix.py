@@ -653,8 +653,18 @@ PAGE_ROWS: list[Row] = [
     Row("POST", "/needs/{need_b}/close", roles("admin", "staff", "ent_b"), ok=303, page=True),
     Row("POST", "/achievements/{ach_v}/close", roles("admin", "staff", "uni_v"), ok=303, page=True),
     Row(
+        "POST", "/achievements/{ach_v}/reopen", roles("admin", "staff", "uni_v"), ok=303, page=True
+    ),
+    Row(
         "POST",
         "/experts/{exp_u}/close",
+        roles("admin", "staff", "uni_u", "expert_u"),
+        ok=303,
+        page=True,
+    ),
+    Row(
+        "POST",
+        "/experts/{exp_u}/reopen",
         roles("admin", "staff", "uni_u", "expert_u"),
         ok=303,
         page=True,

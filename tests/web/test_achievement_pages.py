@@ -178,3 +178,26 @@ def test_achievement_of_pending_organization_is_visible_only_to_its_owner(
     mine = soup(owner.get("/my/achievements").text)
     assert "等待区科技局审核" in mine.get_text()
     assert mine.find("a", string="低成本碳纸气体扩散层") is not None
+
+
+def test_owner_closes_and_publishes_again(
+    client: TestClient,
+    make_client: Callable[..., TestClient],
+    factory: sessionmaker[Session],
+) -> None:
+    owner = add_org(client, "同济大学", "university")
+    item = add_achievement(client, owner, FORM["title"], COATING)
+    make_user(factory, "tongji", "university", org_id=owner)
+    browser = make_client()
+    login(browser, "tongji")
+    visitor = make_client()
+    url = f"/achievements/{item['id']}"
+
+    post_form(browser, f"{url}/close", {})
+    assert visitor.get(url, follow_redirects=False).status_code == 303  # hidden: log in first
+    page = soup(browser.get(url).text)
+    assert page.select_one(f"form[action='{url}/reopen']") is not None
+
+    reopened = post_form(browser, f"{url}/reopen", {}, follow_redirects=True)
+    assert "成果已重新发布" in reopened.text
+    assert visitor.get(url).status_code == 200

@@ -263,6 +263,13 @@ def close(ui: Ui, item_id: int) -> RedirectResponse:
     return ui.redirect(f"/achievements/{item_id}", "成果已关闭，不再公开展示和推荐")
 
 
+@router.post("/achievements/{item_id}/reopen")
+def reopen(ui: Ui, item_id: int) -> RedirectResponse:
+    """Publish a closed achievement again: it is shown and recommended again."""
+    SERVICES[Kind.ACHIEVEMENTS].close_as(ui.session, ui.principal, item_id, "active")
+    return ui.redirect(f"/achievements/{item_id}", "成果已重新发布")
+
+
 def fitting_section(
     ui: Ui,
     manager: IndexManager,

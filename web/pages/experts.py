@@ -220,6 +220,13 @@ def close(ui: Ui, item_id: int) -> RedirectResponse:
     return ui.redirect(f"/experts/{item_id}", "专家信息已关闭，不再公开展示和推荐")
 
 
+@router.post("/experts/{item_id}/reopen")
+def reopen(ui: Ui, item_id: int) -> RedirectResponse:
+    """Publish a closed expert profile again."""
+    SERVICES[Kind.EXPERTS].close_as(ui.session, ui.principal, item_id, "active")
+    return ui.redirect(f"/experts/{item_id}", "专家信息已重新发布")
+
+
 # -- one expert ---------------------------------------------------------------------------
 @router.get("/experts/{item_id}", response_class=HTMLResponse)
 def detail(
