@@ -96,3 +96,18 @@ def test_board_keeps_to_the_town_and_enterprises_are_refused(
         response = qiye.get(url)
         assert response.status_code == 403, url
         assert "科技局工作人员" in response.text
+
+
+def test_staff_publish_for_an_organization_from_its_row(
+    client: TestClient, make_client: Callable[..., TestClient], factory: sessionmaker[Session]
+) -> None:
+    company = add_org(client, "海门代发企业有限公司", "enterprise")
+    make_user(factory, "chen", "staff")
+    staff = make_client()
+    login(staff, "chen")
+    page = soup(staff.get("/staff/organizations?status=active").text)
+    link = page.select_one(f"a[href='/needs/new?org_id={company}']")
+    assert link is not None
+    assert "代为发布需求" in link.text
+    form = soup(staff.get(str(link["href"])).text)
+    assert form.select_one("input[name=org_id]")["value"] == str(company)

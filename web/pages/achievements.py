@@ -198,10 +198,11 @@ def _ensure_may_create(ui: Ui) -> None:
 
 
 @router.get("/achievements/new", response_class=HTMLResponse)
-def new_form(ui: Ui) -> HTMLResponse:
-    """The form for a new achievement."""
+def new_form(ui: Ui, org_id: Annotated[int | None, Query()] = None) -> HTMLResponse:
+    """The form for a new achievement (staff: ``?org_id=`` fills in the organization)."""
     _ensure_may_create(ui)
-    return _form(ui, item=None, values={}, errors={})
+    values = {"org_id": str(org_id)} if org_id and ui.principal.is_staff else {}
+    return _form(ui, item=None, values=values, errors={})
 
 
 @router.post("/achievements/new", response_model=None)

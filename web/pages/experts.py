@@ -157,10 +157,13 @@ def _ensure_may_create(ui: Ui) -> None:
 
 
 @router.get("/experts/new", response_class=HTMLResponse)
-def new_form(ui: Ui) -> HTMLResponse:
-    """The form for a new expert of my organization."""
+def new_form(ui: Ui, org_id: Annotated[int | None, Query()] = None) -> HTMLResponse:
+    """The form for a new expert of my organization (staff: ``?org_id=`` fills it in)."""
     _ensure_may_create(ui)
-    return _form(ui, None, {"fields": []}, {})
+    values: dict[str, Any] = {"fields": []}
+    if org_id and ui.principal.is_staff:
+        values["org_id"] = str(org_id)
+    return _form(ui, None, values, {})
 
 
 @router.post("/experts/new", response_model=None)
