@@ -57,9 +57,10 @@ class Settings(BaseSettings):
     fusion_dense_weight: float = 0.8
     # Pseudo-relevance feedback on the dense side: after the first fused ranking, the
     # query vector moves towards the mean of its top k items' vectors (q + beta * mean,
-    # normalised) and the pool is scored and fused again. 0 turns it off.
-    query_expansion_k: int = 0
-    query_expansion_beta: float = 0.5
+    # normalised) and the pool is scored and fused again; k = 0 turns it off. Chosen by
+    # `matchmaking bench quality`: k=2, beta=1.5 raised discipline P@10 by 0.03 at equal MRR.
+    query_expansion_k: int = 2
+    query_expansion_beta: float = 1.5
 
     # Sessions: a signed cookie (HttpOnly, SameSite=Lax); Secure when served over TLS.
     cookie_secure: bool = False

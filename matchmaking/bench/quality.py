@@ -194,8 +194,15 @@ def methods(settings: Settings) -> tuple[dict[str, dict[str, Any]], str]:
         "rrf_d80": {"fusion": "rrf", "rrf_k": 60, "fusion_dense_weight": 0.8},
         "weighted": {"fusion": "weighted", "fusion_dense_weight": 0.5},
     }
+    for spec in out.values():
+        spec["query_expansion_k"] = 0
+    # Pseudo-relevance feedback on top of the served fusion (query moved towards its top hits).
+    out["rrf_qx"] = {"fusion": "rrf", "rrf_k": 60, "fusion_dense_weight": 0.8,
+                     "query_expansion_k": 2, "query_expansion_beta": 1.5}  # fmt: skip
     served = {"fusion": settings.fusion, "rrf_k": settings.rrf_k,
-              "fusion_dense_weight": settings.fusion_dense_weight}  # fmt: skip
+              "fusion_dense_weight": settings.fusion_dense_weight,
+              "query_expansion_k": settings.query_expansion_k,
+              "query_expansion_beta": settings.query_expansion_beta}  # fmt: skip
     for name, spec in out.items():
         # Each spec names exactly the settings its fusion reads.
         if all(served[k] == v for k, v in spec.items()):

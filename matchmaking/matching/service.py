@@ -231,7 +231,32 @@ def _score(
     lexical = lex.of(pool)
     s = manager.settings
     fused = fuse(s.fusion, dense, lexical, k=s.rrf_k, dense_weight=s.fusion_dense_weight)
-    return {"dense": dense, "lexical": lexical, "fused": fused}
+    scored = {"dense": dense, "lexical": lexical, "fused": fused}
+    if query.vector is not None and s.query_expansion_k > 0 and len(pool) > 1:
+        # The pool's vectors are already in the index: a few lookups and one more
+        # product over the pool; the database rules still decide every row.
+        top = [pool[p] for p in pool_order(scored, s.query_expansion_k)]
+        with ki.lock:
+            expanded = expand_query(
+                query.vector, [ki.vectors.vector(i) for i in top], s.query_expansion_beta
+            )
+            dense_x = ki.vectors.scores_for(expanded, pool)
+        scored["fused"] = fuse(
+            s.fusion, dense_x, lexical, k=s.rrf_k, dense_weight=s.fusion_dense_weight
+        )
+    return scored
+
+
+def expand_query(
+    vector: np.ndarray, neighbours: list[np.ndarray | None], beta: float
+) -> np.ndarray:
+    """The query moved towards the mean of its top items: normalise(q + beta * mean)."""
+    present = [v for v in neighbours if v is not None]
+    if not present:
+        return vector
+    q = np.asarray(vector, dtype=np.float32) + beta * np.mean(present, axis=0, dtype=np.float32)
+    norm = float(np.linalg.norm(q))
+    return q / norm if norm > 0 else np.asarray(vector, dtype=np.float32)
 
 
 def pool_order(scored: dict[str, np.ndarray], k: int) -> list[int]:
