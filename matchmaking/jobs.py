@@ -22,6 +22,7 @@ Dispatcher = Callable[[str, tuple[Any, ...]], None]
 _dispatcher: Dispatcher | None = None
 _KEY = "matchmaking.jobs"
 _MARKS = "matchmaking.jobs.savepoints"
+_INSTALLED = "_matchmaking_jobs_installed"
 
 
 class NoDispatcherError(RuntimeError):
@@ -105,6 +106,14 @@ _LISTENERS = (
 
 
 def install(factory: sessionmaker[Session]) -> None:
+    """Hook the job queue into every session of ``factory`` (once per factory).
+
+    The mark lives on the factory itself: ``event.contains`` keys its registry by
+    ``id(target)``, so a new factory at the address of a collected one was taken for
+    hooked already, and its sessions silently sent no jobs (seen as rare test flakes).
+    """
+    if getattr(factory, _INSTALLED, False):
+        return
     for name, listener in _LISTENERS:
-        if not event.contains(factory, name, listener):
-            event.listen(factory, name, listener)
+        event.listen(factory, name, listener)
+    setattr(factory, _INSTALLED, True)

@@ -32,3 +32,27 @@ def test_jobs_follow_the_transaction(factory: sessionmaker[Session]) -> None:
         session.rollback()
         session.commit()
     assert sent == [("t", (1,)), ("t", (2,))]
+
+
+def test_every_new_session_factory_sends_its_jobs() -> None:
+    """A factory made where a collected one lived must still be hooked (tests make many)."""
+    import gc
+
+    from sqlalchemy import create_engine
+
+    engine = create_engine("sqlite://")
+    sent: list[tuple[str, tuple[Any, ...]]] = []
+    jobs.set_dispatcher(lambda name, args: sent.append((name, args)))
+    try:
+        for i in range(200):
+            factory = sessionmaker(bind=engine)
+            jobs.install(factory)
+            with factory() as session:
+                session.execute(text("SELECT 1"))
+                jobs.enqueue(session, "t", i)
+                session.commit()
+            del factory
+            gc.collect()
+    finally:
+        jobs.set_dispatcher(None)
+    assert [args[0] for _, args in sent] == list(range(200))
