@@ -36,8 +36,6 @@ def test_jobs_follow_the_transaction(factory: sessionmaker[Session]) -> None:
 
 def test_every_new_session_factory_sends_its_jobs() -> None:
     """A factory made where a collected one lived must still be hooked (tests make many)."""
-    import gc
-
     from sqlalchemy import create_engine
 
     engine = create_engine("sqlite://")
@@ -51,8 +49,7 @@ def test_every_new_session_factory_sends_its_jobs() -> None:
                 session.execute(text("SELECT 1"))
                 jobs.enqueue(session, "t", i)
                 session.commit()
-            del factory
-            gc.collect()
+            del factory  # freed at once: the next one often gets its address
     finally:
         jobs.set_dispatcher(None)
     assert [args[0] for _, args in sent] == list(range(200))
