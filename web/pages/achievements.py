@@ -146,10 +146,16 @@ def my_achievements(
     permissions.require_login(p)
     if p.is_staff:
         return ui.redirect("/staff/achievements")
-    if Kind.ACHIEVEMENTS not in permissions.editable_kinds(p) or p.org_id is None:
-        raise Forbidden("“我的成果”只对高校、科研院所用户开放")
+    return own_items_page(ui, Kind.ACHIEVEMENTS, page, "“我的成果”", "achievements/mine.html")
+
+
+def own_items_page(ui: Ui, kind: Kind, page: int, title: str, template: str) -> HTMLResponse:
+    """My organization's items of one kind, every status, newest first (university users)."""
+    p = ui.principal
+    if kind not in permissions.editable_kinds(p) or p.org_id is None:
+        raise Forbidden(f"{title}只对高校、科研院所用户开放")
     org = org_service.get(ui.session, p.org_id)
-    rows, total = SERVICES[Kind.ACHIEVEMENTS].list_page(
+    rows, total = SERVICES[kind].list_page(
         ui.session,
         filters=ItemFilters(org_id=p.org_id),
         page=page,
@@ -157,10 +163,8 @@ def my_achievements(
         include_closed=True,
     )
     pages = max(1, -(-total // PAGE_SIZE))
-    return ui.render(
-        "achievements/mine.html",
-        {"org": org, "rows": rows, "total": total, "page": page, "pages": pages},
-    )
+    context = {"org": org, "rows": rows, "total": total, "page": page, "pages": pages}
+    return ui.render(template, context)
 
 
 # -- the form ----------------------------------------------------------------------

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from matchmaking.accounts import permissions
-from matchmaking.common.filters import ItemFilters
 from matchmaking.enums import Kind, Role
 from matchmaking.exceptions import Forbidden, MatchmakingError
 from matchmaking.experts.schemas import ExpertCreate, ExpertUpdate
@@ -21,12 +20,12 @@ from web.pages.achievements import (
     FITTING_MAX,
     fitting_section,
     form_values,
+    own_items_page,
     validate_form,
 )
 from web.pages.common import Ui
 
 router = APIRouter()
-PAGE_SIZE = 20
 FIELDS = ("name", "title", "fields", "expertise", "availability")
 MULTI = ("fields",)
 
@@ -120,21 +119,7 @@ def my_experts(ui: Ui, page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse | 
     permissions.require_login(p)
     if p.role is Role.EXPERT:
         return ui.redirect("/my/profile")
-    if Kind.EXPERTS not in permissions.editable_kinds(p) or p.org_id is None:
-        raise Forbidden("“本单位专家”只对高校、科研院所用户开放")
-    org = org_service.get(ui.session, p.org_id)
-    rows, total = SERVICES[Kind.EXPERTS].list_page(
-        ui.session,
-        filters=ItemFilters(org_id=p.org_id),
-        page=page,
-        page_size=PAGE_SIZE,
-        include_closed=True,
-    )
-    pages = max(1, -(-total // PAGE_SIZE))
-    return ui.render(
-        "experts/mine.html",
-        {"org": org, "rows": rows, "total": total, "page": page, "pages": pages},
-    )
+    return own_items_page(ui, Kind.EXPERTS, page, "“本单位专家”", "experts/mine.html")
 
 
 def _form(
