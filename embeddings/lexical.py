@@ -15,6 +15,7 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import bm25s
 import jieba
@@ -86,8 +87,9 @@ class LexicalScores:
         tokens: dict[int, int],
         budget: int = CANDIDATE_POSTINGS,
         impact: np.ndarray | None = None,
+        by_doc: dict[str, np.ndarray] | None = None,
     ) -> None:
-        self._ids, self._row, self._m = ids, row, matrix
+        self._ids, self._row, self._m, self._by_doc = ids, row, matrix, by_doc
         self.partial = np.zeros(len(ids), dtype=np.float64)
         self._rest: list[tuple[int, int]] = []  # (token id, count) not summed into partial
         if matrix is None or not tokens:
@@ -136,15 +138,42 @@ class LexicalScores:
             return out
         docs = rows[present]
         scores = self.partial[docs]
-        ptr, indices, data = self._m["indptr"], self._m["indices"], self._m["data"]
-        for t, count in self._rest:
-            col = indices[ptr[t] : ptr[t + 1]]  # sorted document rows
-            at = np.searchsorted(col, docs)
-            found = at < len(col)
-            found[found] &= col[at[found]] == docs[found]
-            scores[found] += data[ptr[t] + at[found]] * count
+        if self._rest:
+            scores += self._rest_scores(docs)
         out[present] = scores
         return out
+
+    def _rest_scores(self, docs: np.ndarray) -> np.ndarray:
+        """The scores of the tokens left out of ``partial``, for these document rows.
+
+        From the document-major copy of the matrix: a pool's documents hold a few
+        thousand (token, score) entries, fewer than one binary search per left-out
+        token and document (those tokens are the commonest, with the longest postings).
+        """
+        weight = np.zeros(len(self._m["indptr"]) - 1, dtype=np.float64)
+        for t, count in self._rest:
+            weight[t] = count
+        ptr, tokens, data = self._by_doc["indptr"], self._by_doc["tokens"], self._by_doc["data"]
+        starts, lengths = ptr[docs], ptr[docs + 1] - ptr[docs]
+        total = int(lengths.sum())
+        if not total:
+            return np.zeros(len(docs), dtype=np.float64)
+        # Entry positions of every document's slice, in one array.
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        at = offsets + np.arange(total)
+        contrib = data[at] * weight[tokens[at]]
+        owner = np.repeat(np.arange(len(docs)), lengths)
+        return np.bincount(owner, weights=contrib, minlength=len(docs))
+
+
+def _by_document(matrix: dict[str, np.ndarray], n_docs: int) -> dict[str, np.ndarray]:
+    """The token-major score matrix of bm25s transposed: each document's (token, score)."""
+    ptr, docs, data = matrix["indptr"], matrix["indices"], matrix["data"]
+    token_of = np.repeat(np.arange(len(ptr) - 1, dtype=np.int32), np.diff(ptr))
+    order = np.argsort(docs, kind="stable")
+    indptr = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(np.bincount(docs, minlength=n_docs), out=indptr[1:])
+    return {"indptr": indptr, "tokens": token_of[order], "data": data[order]}
 
 
 class LexicalIndex:
@@ -154,9 +183,7 @@ class LexicalIndex:
         self._ids = np.zeros(0, dtype=np.int64)  # the same, as an array
         self._impact: np.ndarray | None = None  # best score of each token in any document
         self._row: dict[int, int] = {}
-        self._built: tuple[bm25s.BM25 | None, np.ndarray, dict[int, int], np.ndarray | None] = (
-            None, self._ids, self._row, None
-        )  # fmt: skip
+        self._built: tuple[Any, ...] = (None, self._ids, self._row, None, None)
         self._bm25: bm25s.BM25 | None = None
         self._df: dict[str, int] = {}
         self._tags: dict[int, str] = {}  # caller's tag per doc, e.g. the hash of its text
@@ -201,18 +228,19 @@ class LexicalIndex:
         # Swap in one go: a concurrent reader sees the old or the new index.
         ids = np.asarray(order, dtype=np.int64)
         row = {item_id: n for n, item_id in enumerate(order)}
-        impact = None
+        impact = by_doc = None
         if bm25 is not None:
             ptr, data = bm25.scores["indptr"], bm25.scores["data"]
             impact = np.zeros(len(ptr) - 1, dtype=np.float64)
             filled = np.flatnonzero(np.diff(ptr) > 0)
             if len(filled):
                 impact[filled] = np.maximum.reduceat(data, ptr[filled])
+            by_doc = _by_document(bm25.scores, len(order))
         self._bm25, self._order, self._ids, self._row, self._df, self._impact = (
             bm25, order, ids, row, df, impact
         )  # fmt: skip
         # One reference for ``query``: readers need no lock to see a consistent build.
-        self._built = (bm25, ids, row, impact)
+        self._built = (bm25, ids, row, impact, by_doc)
         self.dirty = False
 
     @property
@@ -230,7 +258,7 @@ class LexicalIndex:
 
         Safe without the owner's lock: a rebuild swaps in a new index, never edits one.
         """
-        bm25, ids, row, impact = self._built
+        bm25, ids, row, impact, by_doc = self._built
         if bm25 is None:
             return LexicalScores(ids, row, None, {})
         counts: dict[int, int] = {}
@@ -239,7 +267,7 @@ class LexicalIndex:
             t = vocab.get(tok)
             if t is not None:
                 counts[t] = counts.get(t, 0) + 1
-        return LexicalScores(ids, row, bm25.scores, counts, budget, impact)
+        return LexicalScores(ids, row, bm25.scores, counts, budget, impact, by_doc)
 
     def scores(self, query_tokens: Sequence[str]) -> tuple[list[int], np.ndarray]:
         """BM25 score of every indexed item (row order of the returned id list)."""

@@ -33,6 +33,10 @@ def make_engine(url: str) -> Engine:
         # The web process, the worker and beat share one file: WAL lets readers
         # go on while a writer commits, and busy_timeout waits instead of failing.
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        # A local file has no connection to go stale (the ping was a query per
+        # checkout), and a request thread may hold two connections (its session and
+        # the index sync): keep enough open for the server's threads, not 5.
+        kwargs.update(pool_pre_ping=False, pool_size=20, max_overflow=20)
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
 

@@ -196,13 +196,20 @@ def methods(settings: Settings) -> tuple[dict[str, dict[str, Any]], str]:
     }
     for spec in out.values():
         spec["query_expansion_k"] = 0
-    # Pseudo-relevance feedback on top of the served fusion (query moved towards its top hits).
+    # Pseudo-relevance feedback on top of RRF (query moved towards its top hits): the
+    # previous default (k=2, beta=1.5, always), and the served one (k=1, beta=1.0, only
+    # when the first result leads by 3 %, with RRF k=20 and 0.7 on the dense ranking).
     out["rrf_qx"] = {"fusion": "rrf", "rrf_k": 60, "fusion_dense_weight": 0.8,
-                     "query_expansion_k": 2, "query_expansion_beta": 1.5}  # fmt: skip
+                     "query_expansion_k": 2, "query_expansion_beta": 1.5,
+                     "query_expansion_min_margin": 0.0}  # fmt: skip
+    out["rrf_aqx"] = {"fusion": "rrf", "rrf_k": 20, "fusion_dense_weight": 0.7,
+                      "query_expansion_k": 1, "query_expansion_beta": 1.0,
+                      "query_expansion_min_margin": 0.03}  # fmt: skip
     served = {"fusion": settings.fusion, "rrf_k": settings.rrf_k,
               "fusion_dense_weight": settings.fusion_dense_weight,
               "query_expansion_k": settings.query_expansion_k,
-              "query_expansion_beta": settings.query_expansion_beta}  # fmt: skip
+              "query_expansion_beta": settings.query_expansion_beta,
+              "query_expansion_min_margin": settings.query_expansion_min_margin}  # fmt: skip
     for name, spec in out.items():
         # Each spec names exactly the settings its fusion reads.
         if all(served[k] == v for k, v in spec.items()):

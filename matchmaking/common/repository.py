@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import cached_property
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from matchmaking.common.filters import ItemFilters
 from matchmaking.common.validation import FIELD_LABELS, KIND_NOUNS
@@ -70,14 +71,18 @@ class ItemRepository(Generic[M]):
         return clauses
 
     # -- reads -------------------------------------------------------------
-    def get(self, session: Session, item_id: int) -> M | None:
-        stmt = (
+    @cached_property
+    def _get_stmt(self) -> Select[Any]:
+        # Built once per repository: every page and recommendation starts with a get.
+        return (
             select(self.model)
-            .where(self.model.id == item_id)
-            .options(selectinload(self.model.org))
+            .where(self.model.id == bindparam("item_id"))
+            .options(joinedload(self.model.org))  # one query, not selectinload's two
             .execution_options(populate_existing=True)
         )
-        return session.scalars(stmt).one_or_none()
+
+    def get(self, session: Session, item_id: int) -> M | None:
+        return session.scalars(self._get_stmt, {"item_id": item_id}).one_or_none()
 
     def get_many(
         self,

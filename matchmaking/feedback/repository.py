@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaking.models import Achievement, Expert, Feedback
@@ -22,11 +22,14 @@ def get(session: Session, need_id: int, target_kind: str, target_id: int) -> Fee
     return session.scalars(stmt).one_or_none()
 
 
+# Asked on every recommendation of a need: built once (building it cost as much as running it).
+_TARGET_IDS = select(Feedback.target_id).where(
+    Feedback.need_id == bindparam("need_id"), Feedback.target_kind == bindparam("target_kind")
+)
+
+
 def target_ids(session: Session, need_id: int, target_kind: str) -> frozenset[int]:
-    stmt = select(Feedback.target_id).where(
-        Feedback.need_id == need_id, Feedback.target_kind == target_kind
-    )
-    return frozenset(session.scalars(stmt))
+    return frozenset(session.scalars(_TARGET_IDS, {"need_id": need_id, "target_kind": target_kind}))
 
 
 def of_need(session: Session, need_id: int) -> list[Feedback]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
 
 from matchmaking.matching.indexes import IndexManager
-from matchmaking.matching.service import expand_query
+from matchmaking.matching.service import expand_query, lead
 from tests.matching.test_recommendations import World, world  # noqa: F401  (fixture)
 
 TITLES = (
@@ -17,10 +18,14 @@ TITLES = (
 )
 
 
-def _expansion(client: TestClient, k: int, beta: float = 0.5) -> None:
+def _expansion(client: TestClient, k: int, beta: float = 0.5, margin: float = 0.0) -> None:
     manager: IndexManager = client.app.state.index_manager  # type: ignore[attr-defined]
     manager.settings = manager.settings.model_copy(
-        update={"query_expansion_k": k, "query_expansion_beta": beta}
+        update={
+            "query_expansion_k": k,
+            "query_expansion_beta": beta,
+            "query_expansion_min_margin": margin,
+        }
     )
 
 
@@ -51,6 +56,29 @@ def test_expansion_keeps_the_exact_match_first(client: TestClient, world: World)
     _expansion(client, 0)
     top = _search(client, TITLES[0])[0]
     assert top["score"] == top["dense_score"]
+
+
+def test_no_expansion_when_the_first_result_does_not_lead(
+    client: TestClient,
+    world: World,  # noqa: F811
+) -> None:
+    manager: IndexManager = client.app.state.index_manager  # type: ignore[attr-defined]
+    manager.settings = manager.settings.model_copy(update={"fusion": "dense"})
+    # A clear first result (the exact title): expanded, so the score is no longer the cosine.
+    _expansion(client, 1, 1.0, margin=0.01)
+    top = _search(client, TITLES[0])[0]
+    assert top["item"]["title"] == TITLES[0]
+    assert top["score"] != top["dense_score"]
+    # A margin no first result reaches: the query is left as it is.
+    _expansion(client, 1, 1.0, margin=1.0)
+    for match in _search(client, TITLES[0]):
+        assert match["score"] == match["dense_score"]
+
+
+def test_lead_is_the_first_scores_share_ahead_of_the_second() -> None:
+    assert lead(np.array([0.5, 1.0, 0.9])) == pytest.approx(0.1)
+    assert lead(np.array([1.0, 1.0])) == 0.0
+    assert lead(np.array([0.7])) == 1.0
 
 
 def test_expansion_is_off_by_setting(client: TestClient, world: World) -> None:  # noqa: F811

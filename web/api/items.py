@@ -175,7 +175,9 @@ def _add_recommendations(router: APIRouter, kind: Kind) -> None:
         ],
         limit: Limit = 10,
     ) -> MatchList:
-        SERVICES[kind].get_visible(session, principal, item_id)
+        # Held, not dropped: the session's identity map is weak, and recommend() would
+        # otherwise read the row again.
+        item = SERVICES[kind].get_visible(session, principal, item_id)
         matches = matching.recommend(
             session,
             manager,
@@ -185,7 +187,7 @@ def _add_recommendations(router: APIRouter, kind: Kind) -> None:
             limit=limit,
             filters=filters,
         )
-        source = {"kind": kind.value, "id": item_id}
+        source = {"kind": kind.value, "id": item.id}
         return match_list(manager, matches, target, source, session, principal)
 
     router.add_api_route(
