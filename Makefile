@@ -47,7 +47,10 @@ fmt: install
 bench-quality: install
 	$(BIN)/matchmaking bench quality --csl ../shared/data/csl-dev
 
+# The HTTP part loads the server with wrk (Debian's package) when it is installed,
+# and with Python threads otherwise (which then share the server's CPU).
 bench-perf: install
+	command -v wrk >/dev/null 2>&1 || scripts/debian.sh wrk
 	$(BIN)/matchmaking bench perf --n 10000,100000
 
 clean:
