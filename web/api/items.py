@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from matchmaking.accounts import permissions
 from matchmaking.accounts.permissions import ANONYMOUS, Principal
@@ -164,7 +165,7 @@ def _router(kind: Kind) -> APIRouter:
 def _add_recommendations(router: APIRouter, kind: Kind) -> None:
     targets = matching.TARGETS[kind]
 
-    def recommendations(
+    async def recommendations(
         session: SessionDep,
         principal: PrincipalDep,
         manager: IndexDep,
@@ -175,20 +176,25 @@ def _add_recommendations(router: APIRouter, kind: Kind) -> None:
         ],
         limit: Limit = 10,
     ) -> MatchList:
-        # Held, not dropped: the session's identity map is weak, and recommend() would
-        # otherwise read the row again.
-        item = SERVICES[kind].get_visible(session, principal, item_id)
-        matches = matching.recommend(
-            session,
-            manager,
-            source_kind=kind,
-            source_id=item_id,
-            target_kind=target,
-            limit=limit,
-            filters=filters,
-        )
-        source = {"kind": kind.value, "id": item.id}
-        return match_list(manager, matches, target, source, session, principal)
+        def work() -> MatchList:
+            # Held, not dropped: the session's identity map is weak, and recommend()
+            # would otherwise read the row again.
+            item = SERVICES[kind].get_visible(session, principal, item_id)
+            matches = matching.recommend(
+                session,
+                manager,
+                source_kind=kind,
+                source_id=item_id,
+                target_kind=target,
+                limit=limit,
+                filters=filters,
+            )
+            source = {"kind": kind.value, "id": item.id}
+            return match_list(manager, matches, target, source, session, principal)
+
+        # The busiest route: all its blocking work in one trip to the thread pool. (A
+        # plain ``def`` route costs a second trip, to check the response model.)
+        return await run_in_threadpool(work)
 
     router.add_api_route(
         "/{item_id}/recommendations",

@@ -1,0 +1,85 @@
+"""Concurrent requests share index syncs, and each still sees what was committed before it."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from embeddings.encoders import Encoder
+from matchmaking.config import Settings
+from matchmaking.enums import Kind
+from matchmaking.matching.indexes import IndexManager
+from tests.conftest import add_achievement, add_org
+from tests.matching.test_recovery import manager_for
+
+
+def test_a_sync_running_when_a_request_arrives_does_not_count_for_it(
+    client: TestClient,
+    settings: Settings,
+    factory: sessionmaker[Session],
+    encoder: Encoder,
+) -> None:
+    uni = add_org(client, "同济大学", "university")
+    manager: IndexManager = manager_for(settings, factory, encoder)
+    lexical = manager.get(Kind.ACHIEVEMENTS).lexical
+
+    # The first sync reads the change log (nothing new yet), then stalls; meanwhile an
+    # achievement is committed and a second caller arrives.
+    read, go_on = threading.Event(), threading.Event()
+    original = manager._sync_once
+
+    def slow_first_sync() -> int:
+        applied = original()
+        if not read.is_set():
+            read.set()
+            go_on.wait(10)
+        return applied
+
+    manager._sync_once = slow_first_sync  # type: ignore[method-assign]
+    first = threading.Thread(target=manager.sync)
+    first.start()
+    assert read.wait(10)
+    new = add_achievement(client, uni, "双极板碳基复合涂层", "金属双极板碳基导电涂层。")["id"]
+    assert new not in lexical
+
+    done = threading.Event()
+    second = threading.Thread(target=lambda: (manager.sync(), done.set()))
+    second.start()
+    time.sleep(0.2)
+    # The running sync started before the change: the second caller must not take it as
+    # its own and return early...
+    assert not done.is_set()
+    go_on.set()
+    first.join(10)
+    second.join(10)
+    # ...it ran (or joined) a sync that started after it arrived, which saw the change.
+    assert done.is_set()
+    assert new in manager.get(Kind.ACHIEVEMENTS).lexical
+
+
+def test_many_callers_at_once_all_see_the_change(
+    client: TestClient,
+    settings: Settings,
+    factory: sessionmaker[Session],
+    encoder: Encoder,
+) -> None:
+    uni = add_org(client, "同济大学", "university")
+    manager = manager_for(settings, factory, encoder)
+    new = add_achievement(client, uni, "船舶压载水紫外处理", "中压紫外压载水处理。")["id"]
+    seen: list[bool] = []
+    lock = threading.Lock()
+
+    def call() -> None:
+        manager.sync()
+        with lock:
+            seen.append(new in manager.get(Kind.ACHIEVEMENTS).lexical)
+
+    threads = [threading.Thread(target=call) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert seen == [True] * 16
