@@ -102,7 +102,8 @@ def _print_urls(host: str, port: int) -> None:
     typer.echo(f"接口文档：  http://{shown}:{port}/docs")
 
 
-def _serve(settings: Settings, host: str, port: int, worker: bool | None, workers: int = 1) -> None:
+def _serve(settings: Settings, host: str, port: int, worker: bool | None, workers: int = 1,
+           access_log: bool = True) -> None:  # fmt: skip
     import uvicorn
 
     from web.app import create_app
@@ -118,7 +119,8 @@ def _serve(settings: Settings, host: str, port: int, worker: bool | None, worker
     _print_urls(host, port)
     # Behind the TLS proxy the client's address comes from X-Forwarded-For, but only
     # from the proxies trusted here (the login limit per IP depends on it).
-    proxy = {"proxy_headers": True, "forwarded_allow_ips": settings.forwarded_allow_ips}
+    proxy = {"proxy_headers": True, "forwarded_allow_ips": settings.forwarded_allow_ips,
+             "access_log": access_log}  # fmt: skip
     try:
         if workers > 1:
             # Separate processes, not threads: one process's GIL serialised 16 clients
@@ -156,11 +158,18 @@ def serve(
             help="网站进程数（多核时可提高并发吞吐；每个进程各自载入索引，内存随之增加）",
         ),
     ] = 1,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="逐条记录请求日志（前面有反向代理记录访问日志时可关闭）",
+        ),
+    ] = True,
 ) -> None:
     """启动网站与 JSON 接口（先自动升级数据库）。"""
     settings = _settings()
     _prepare(settings)
-    _serve(settings, host, port, worker, workers)
+    _serve(settings, host, port, worker, workers, access_log)
 
 
 @app.command()

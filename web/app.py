@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -68,6 +69,10 @@ def create_app(
             install_dispatcher()
         manager = IndexManager(settings, factory, encoder or get_encoder(settings), get_tokenizer())
         manager.load_all()
+        # The loaded indexes are millions of long-lived objects (token lists); frozen,
+        # the garbage collector stops walking them in its full collections, which
+        # otherwise showed up as stalls of every request in flight.
+        gc.freeze()
         app.state.session_factory = factory
         app.state.index_manager = manager
         app.state.settings = settings
