@@ -37,6 +37,9 @@ def make_engine(url: str) -> Engine:
         # checkout), and a request thread may hold two connections (its session and
         # the index sync): keep enough open for the server's threads, not 5.
         kwargs.update(pool_pre_ping=False, pool_size=20, max_overflow=20)
+    else:
+        # Up to two connections per request thread (its session, the shared index sync).
+        kwargs.update(pool_size=10, max_overflow=10)
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
 
