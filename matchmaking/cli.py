@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -514,6 +515,10 @@ def bench_perf(
     http_workers: Annotated[
         int, typer.Option(min=1, help="HTTP 压测时网站的进程数（serve --workers）")
     ] = 2,
+    http_client: Annotated[
+        str,
+        typer.Option(help="HTTP 压测客户端：auto（有 wrk 用 wrk，否则 Python 线程）、wrk、python"),
+    ] = "auto",
 ) -> None:
     """速度与规模：建索引、推荐与搜索延迟、内存、近似召回、入库吞吐、HTTP 压测。"""
     from matchmaking.bench import perf
@@ -524,10 +529,17 @@ def bench_perf(
         sizes = [int(x) for x in n.split(",") if x.strip()]
     except ValueError as exc:
         raise typer.BadParameter("--n 应为逗号分隔的整数，如 10000,100000") from exc
+    if http_client not in ("auto", "wrk", "python"):
+        raise typer.BadParameter("--http-client 应为 auto、wrk 或 python")
+    if http_client == "wrk" and not shutil.which("wrk"):
+        raise typer.BadParameter(
+            "找不到 wrk：请先安装（sudo apt-get install wrk），或用 --http-client python"
+        )
     with Bars("条") as bars:
         result = perf.run(sizes, get_encoder(settings), settings, database_url=database_url,
                           http_seconds=http_seconds, ingest_docs=ingest_docs,
-                          http_workers=http_workers, progress=bars)  # fmt: skip
+                          http_workers=http_workers, http_client=http_client,
+                          progress=bars)  # fmt: skip
     typer.echo(perf.table(result))
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))

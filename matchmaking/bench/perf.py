@@ -251,7 +251,8 @@ def _free_port() -> int:
 
 
 def measure_http(url: str, data_dir: str, n_needs: int, seconds: float = 10.0,
-                 concurrency: int = 16, workers: int = 1) -> dict[str, Any]:  # fmt: skip
+                 concurrency: int = 16, workers: int = 1,
+                 client: str = "auto") -> dict[str, Any]:  # fmt: skip
     """Requests/s and p95 on the recommendation endpoint of a real server (uvicorn)."""
     port = _free_port()
     env = {**os.environ, "MATCHMAKING_DATABASE_URL": url, "MATCHMAKING_DATA_DIR": data_dir,
@@ -273,7 +274,8 @@ def measure_http(url: str, data_dir: str, n_needs: int, seconds: float = 10.0,
             if server.poll() is not None:
                 raise RuntimeError(f"matchmaking serve exited with {server.returncode}")
             time.sleep(0.5)
-        run_load = _wrk_load if shutil.which("wrk") else _python_load
+        use_wrk = client == "wrk" or (client == "auto" and shutil.which("wrk") is not None)
+        run_load = _wrk_load if use_wrk else _python_load
         # A warm-up first, not counted: the first requests of a new server read the
         # database file from disk and fill SQLAlchemy's statement cache.
         run_load(base, n_needs, min(5.0, seconds / 2), concurrency)
@@ -373,6 +375,7 @@ def run(
     http_seconds: float = 10.0,
     ingest_docs: int = 96,
     http_workers: int = 1,
+    http_client: str = "auto",
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
@@ -393,7 +396,7 @@ def run(
         out.update(measure_ingest(encoder, settings, work, ingest_docs))
         if http_seconds > 0 and served:
             out.update(measure_http(*served, max(sizes[-1] // 10, 1), http_seconds,
-                                    workers=http_workers))  # fmt: skip
+                                    workers=http_workers, client=http_client))  # fmt: skip
     return out
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PAPERS = [
@@ -74,8 +77,20 @@ def test_quality_bench_on_a_tiny_csl_folder(tmp_path: Path) -> None:
     assert result["methods"][result["served"]]["title"]["r1"] == 1.0
 
 
-def test_perf_bench_on_a_tiny_corpus(tmp_path: Path) -> None:
-    result = run("perf", "--n", "300", "--http-seconds", "1", "--ingest-docs", "4", tmp=tmp_path)
+@pytest.mark.parametrize(
+    "client",
+    [
+        "python",
+        pytest.param(
+            "wrk",
+            marks=pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk not installed"),
+        ),
+    ],
+)
+def test_perf_bench_on_a_tiny_corpus(tmp_path: Path, client: str) -> None:
+    result = run("perf", "--n", "300", "--http-seconds", "1", "--ingest-docs", "4",
+                 "--http-client", client, tmp=tmp_path)  # fmt: skip
+    assert result["http_client"] == ("wrk" if client == "wrk" else "python threads")
     per_n = result["300"]
     assert set(per_n) >= {
         "build_s",
