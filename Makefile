@@ -50,7 +50,7 @@ bench-quality: install
 # The HTTP part loads the server with wrk (Debian's package) when it is installed,
 # and with Python threads otherwise (which then share the server's CPU).
 bench-perf: install
-	command -v wrk >/dev/null 2>&1 || scripts/debian.sh wrk
+	scripts/debian.sh wrk
 	$(BIN)/matchmaking bench perf --n 10000,100000
 
 clean:

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Install Debian packages the benchmarks use (e.g. wrk), if they are missing.
+# Install the Debian packages named on the command line that are not installed yet
+# (the browser tests' Chromium and fonts, the benchmark's wrk).
 set -euo pipefail
 missing=()
 for pkg in "$@"; do
-  command -v "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${missing[*]}"
