@@ -88,7 +88,6 @@ class IndexManager:
         )
         self._kinds: dict[Kind, KindIndex] = {}
         self._load_lock = threading.RLock()
-        self._sync_lock = threading.Lock()
         self._sync_turn = threading.Condition()
         self._syncing = False
         self._syncs_started = self._syncs_done = 0
@@ -254,43 +253,43 @@ class IndexManager:
     def _sync_once(self) -> int:
         if not self._kinds:
             return 0
-        with self._sync_lock:
-            watermark = min(ki.watermark for ki in self._kinds.values())
-            now = time.monotonic()
-            self._gaps = {g: t for g, t in self._gaps.items() if now - t < GAP_SECONDS}
-            log = IndexChange.__table__.c
-            cond = log.id > watermark
-            if self._gaps:
-                cond = or_(cond, log.id.in_(list(self._gaps)))
-            # Every request asks; almost always nothing changed. A Core read on a
-            # pooled connection costs a fraction of an ORM session's.
-            with self.session_factory.kw["bind"].connect() as conn:
-                changes = conn.execute(
-                    select(log.id, log.kind, log.item_id).where(cond).order_by(log.id)
-                ).all()
-            if not changes:
-                self._maintain_lexical()
-                return 0
-            with self.session_factory() as session:
-                seen = {c.id for c in changes}
-                top = max(seen)
-                for gap in range(watermark + 1, top):
-                    if gap not in seen and gap not in self._gaps:
-                        self._gaps[gap] = now
-                for g in seen:
-                    self._gaps.pop(g, None)
-                by_kind: dict[str, set[int]] = {}
-                for c in changes:
-                    if Kind(c.kind) in self._kinds:
-                        by_kind.setdefault(c.kind, set()).add(c.item_id)
-                applied = 0
-                for kind_value, item_ids in by_kind.items():
-                    applied += self._apply(session, self._kinds[Kind(kind_value)], item_ids)
-                session.rollback()
-            for ki in self._kinds.values():
-                ki.watermark = max(ki.watermark, top)
+        # One at a time: sync() lets a single caller in.
+        watermark = min(ki.watermark for ki in self._kinds.values())
+        now = time.monotonic()
+        self._gaps = {g: t for g, t in self._gaps.items() if now - t < GAP_SECONDS}
+        log = IndexChange.__table__.c
+        cond = log.id > watermark
+        if self._gaps:
+            cond = or_(cond, log.id.in_(list(self._gaps)))
+        # Every request asks; almost always nothing changed. A Core read on a
+        # pooled connection costs a fraction of an ORM session's.
+        with self.session_factory.kw["bind"].connect() as conn:
+            changes = conn.execute(
+                select(log.id, log.kind, log.item_id).where(cond).order_by(log.id)
+            ).all()
+        if not changes:
             self._maintain_lexical()
-            return applied
+            return 0
+        with self.session_factory() as session:
+            seen = {c.id for c in changes}
+            top = max(seen)
+            for gap in range(watermark + 1, top):
+                if gap not in seen and gap not in self._gaps:
+                    self._gaps[gap] = now
+            for g in seen:
+                self._gaps.pop(g, None)
+            by_kind: dict[str, set[int]] = {}
+            for c in changes:
+                if Kind(c.kind) in self._kinds:
+                    by_kind.setdefault(c.kind, set()).add(c.item_id)
+            applied = 0
+            for kind_value, item_ids in by_kind.items():
+                applied += self._apply(session, self._kinds[Kind(kind_value)], item_ids)
+            session.rollback()
+        for ki in self._kinds.values():
+            ki.watermark = max(ki.watermark, top)
+        self._maintain_lexical()
+        return applied
 
     def _apply(self, session: Session, ki: KindIndex, item_ids: Iterable[int]) -> int:
         repo = SERVICES[ki.kind].repo
