@@ -71,7 +71,9 @@ def create_app(
         manager.load_all()
         # The loaded indexes are millions of long-lived objects (token lists); frozen,
         # the garbage collector stops walking them in its full collections, which
-        # otherwise showed up as stalls of every request in flight.
+        # otherwise showed up as stalls of every request in flight. Collect first, so
+        # that no garbage of the loading is frozen with them.
+        gc.collect()
         gc.freeze()
         app.state.session_factory = factory
         app.state.index_manager = manager
