@@ -156,6 +156,7 @@ def serve(
         int,
         typer.Option(
             min=1,
+            envvar="MATCHMAKING_WEB_WORKERS",
             help="网站进程数（多核时可提高并发吞吐；每个进程各自载入索引，内存随之增加）",
         ),
     ] = 1,
