@@ -137,6 +137,21 @@ def counts_by_status(session: Session, where: Sequence[ColumnElement[bool]]) -> 
     return {str(status): int(count) for status, count in session.execute(stmt)}
 
 
+def counts_by_need(session: Session, need_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Dockings of these needs: need id -> status -> how many."""
+    out: dict[int, dict[str, int]] = {}
+    if not need_ids:
+        return out
+    stmt = (
+        select(Docking.need_id, Docking.status, func.count())
+        .where(Docking.need_id.in_(list(need_ids)))
+        .group_by(Docking.need_id, Docking.status)
+    )
+    for need_id, status, count in session.execute(stmt):
+        out.setdefault(int(need_id), {})[str(status)] = int(count)
+    return out
+
+
 def with_status(
     session: Session, where: Sequence[ColumnElement[bool]], status: str, limit: int
 ) -> list[Docking]:

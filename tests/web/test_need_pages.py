@@ -109,6 +109,22 @@ def test_enterprise_publishes_a_need_and_curates_its_recommendations(
     assert "燃料电池金属双极板碳基复合涂层" in listed
     assert "技术不对口" in listed
 
+    # "我的需求" counts each need's dockings: none yet, then one awaiting a reply.
+    def docking_cell() -> str:
+        row = soup(owner.get("/my/needs").text).select_one("table.list tbody tr")
+        return " ".join(row.select_one("td.docking-count").get_text().split())
+
+    assert docking_cell() == "暂无"
+    asked = post_form(
+        owner,
+        "/dockings/request",
+        {"need_id": need_id, "target_kind": "achievements", "target_id": catalyst,
+         "message": "希望进一步沟通低铂催化剂的合作。"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert asked.status_code == 303
+    assert docking_cell() == "1 项 待回复 1"
+
     # Another enterprise's user may not edit it.
     stranger = make_client()
     login(stranger, "haida")

@@ -91,6 +91,7 @@ def my_needs(ui: Ui, page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
             "page": page,
             "pages": pages,
             "today": today(),
+            "docking_counts": dockings.counts_by_need(ui.session, [n.id for n in rows]),
         },
     )
 
