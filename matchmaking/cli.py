@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
 from datetime import timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -502,6 +502,12 @@ def bench_quality(
         typer.echo(json.dumps(result, ensure_ascii=False))
 
 
+class HttpClient(StrEnum):
+    AUTO = "auto"
+    WRK = "wrk"
+    PYTHON = "python"
+
+
 @bench_app.command("perf")
 def bench_perf(
     n: Annotated[str, typer.Option("--n", help="语料规模，逗号分隔，如 10000,100000")] = "10000",
@@ -517,9 +523,9 @@ def bench_perf(
         int, typer.Option(min=1, help="HTTP 压测时网站的进程数（serve --workers）")
     ] = 2,
     http_client: Annotated[
-        str,
+        HttpClient,
         typer.Option(help="HTTP 压测客户端：auto（有 wrk 用 wrk，否则 Python 线程）、wrk、python"),
-    ] = "auto",
+    ] = HttpClient.AUTO,
 ) -> None:
     """速度与规模：建索引、推荐与搜索延迟、内存、近似召回、入库吞吐、HTTP 压测。"""
     from matchmaking.bench import perf
@@ -530,16 +536,14 @@ def bench_perf(
         sizes = [int(x) for x in n.split(",") if x.strip()]
     except ValueError as exc:
         raise typer.BadParameter("--n 应为逗号分隔的整数，如 10000,100000") from exc
-    if http_client not in ("auto", "wrk", "python"):
-        raise typer.BadParameter("--http-client 应为 auto、wrk 或 python")
-    if http_client == "wrk" and not shutil.which("wrk"):
-        raise typer.BadParameter(
-            "找不到 wrk：请先安装（sudo apt-get install wrk），或用 --http-client python"
-        )
+    try:
+        client = perf.http_client(http_client.value)  # before minutes of corpus building
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
     with Bars("条") as bars:
         result = perf.run(sizes, get_encoder(settings), settings, database_url=database_url,
                           http_seconds=http_seconds, ingest_docs=ingest_docs,
-                          http_workers=http_workers, http_client=http_client,
+                          http_workers=http_workers, http_client=client,
                           progress=bars)  # fmt: skip
     typer.echo(perf.table(result))
     if as_json:

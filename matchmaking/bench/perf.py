@@ -250,6 +250,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def http_client(choice: str = "auto") -> str:
+    """The load generator to use: "wrk" or "python" ("auto": wrk when installed)."""
+    if choice == "auto":
+        return "wrk" if shutil.which("wrk") else "python"
+    if choice == "wrk" and not shutil.which("wrk"):
+        raise ValueError(
+            "找不到 wrk：请先安装（sudo apt-get install wrk），或用 --http-client python"
+        )
+    return choice
+
+
 def measure_http(url: str, data_dir: str, n_needs: int, seconds: float = 10.0,
                  concurrency: int = 16, workers: int = 1,
                  client: str = "auto") -> dict[str, Any]:  # fmt: skip
@@ -274,8 +285,7 @@ def measure_http(url: str, data_dir: str, n_needs: int, seconds: float = 10.0,
             if server.poll() is not None:
                 raise RuntimeError(f"matchmaking serve exited with {server.returncode}")
             time.sleep(0.5)
-        use_wrk = client == "wrk" or (client == "auto" and shutil.which("wrk") is not None)
-        run_load = _wrk_load if use_wrk else _python_load
+        run_load = _wrk_load if http_client(client) == "wrk" else _python_load
         # A warm-up first, not counted: the first requests of a new server read the
         # database file from disk and fill SQLAlchemy's statement cache.
         run_load(base, n_needs, min(5.0, seconds / 2), concurrency)

@@ -89,7 +89,7 @@ class IndexManager:
         self._kinds: dict[Kind, KindIndex] = {}
         self._load_lock = threading.RLock()
         self._sync_turn = threading.Condition()
-        self._syncing = False
+        # At most one sync runs: one is running while started == done + 1.
         self._syncs_started = self._syncs_done = 0
         self._gaps: dict[int, float] = {}
         self._stats_at = 0.0
@@ -234,8 +234,7 @@ class IndexManager:
         with self._sync_turn:
             target = self._syncs_started + 1
             while self._syncs_done < target:
-                if not self._syncing:
-                    self._syncing = True
+                if self._syncs_started == self._syncs_done:  # none running: run it
                     self._syncs_started += 1
                     mine = self._syncs_started
                     break
@@ -246,7 +245,6 @@ class IndexManager:
             return self._sync_once()
         finally:
             with self._sync_turn:
-                self._syncing = False
                 self._syncs_done = mine
                 self._sync_turn.notify_all()
 

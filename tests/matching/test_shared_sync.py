@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,14 +17,20 @@ from tests.conftest import add_achievement, add_org
 from tests.matching.test_recovery import manager_for
 
 
+@pytest.fixture
+def uni(client: TestClient) -> int:
+    return add_org(client, "同济大学", "university")
+
+
+@pytest.fixture
+def manager(settings: Settings, factory: sessionmaker[Session], encoder: Encoder) -> IndexManager:
+    """A second web process's index manager, loaded before the changes below."""
+    return manager_for(settings, factory, encoder)
+
+
 def test_a_sync_running_when_a_request_arrives_does_not_count_for_it(
-    client: TestClient,
-    settings: Settings,
-    factory: sessionmaker[Session],
-    encoder: Encoder,
+    client: TestClient, uni: int, manager: IndexManager
 ) -> None:
-    uni = add_org(client, "同济大学", "university")
-    manager: IndexManager = manager_for(settings, factory, encoder)
     lexical = manager.get(Kind.ACHIEVEMENTS).lexical
 
     # The first sync reads the change log (nothing new yet), then stalls; meanwhile an
@@ -61,13 +68,8 @@ def test_a_sync_running_when_a_request_arrives_does_not_count_for_it(
 
 
 def test_many_callers_at_once_all_see_the_change(
-    client: TestClient,
-    settings: Settings,
-    factory: sessionmaker[Session],
-    encoder: Encoder,
+    client: TestClient, uni: int, manager: IndexManager
 ) -> None:
-    uni = add_org(client, "同济大学", "university")
-    manager = manager_for(settings, factory, encoder)
     new = add_achievement(client, uni, "船舶压载水紫外处理", "中压紫外压载水处理。")["id"]
     seen: list[bool] = []
     lock = threading.Lock()
