@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PY     := $(BIN)/python
+# What mypy checks (strict; pyproject.toml's [tool.mypy]). cli/ joins once it exists.
+TYPED  := matchmaking embeddings web workers $(wildcard cli)
 
 .PHONY: install demo test test-fast lint fmt services browser bench-quality bench-perf clean
 
@@ -31,6 +33,7 @@ browser:
 test: install services browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy $(TYPED)
 	$(BIN)/pytest -q
 
 test-fast: install
@@ -39,6 +42,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy $(TYPED)
 
 fmt: install
 	$(BIN)/ruff check --fix .
@@ -54,4 +58,4 @@ bench-perf: install
 	$(BIN)/matchmaking bench perf --n 10000,100000
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache
+	rm -rf var .pytest_cache .ruff_cache .mypy_cache

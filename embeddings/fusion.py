@@ -39,7 +39,9 @@ def weighted(dense: np.ndarray, lexical: np.ndarray, *, dense_weight: float = 0.
     d = np.clip(np.nan_to_num(dense, nan=0.0), 0.0, None)
     top = float(lexical.max()) if len(lexical) else 0.0
     lx = lexical / top if top > 0 else np.zeros_like(lexical)
-    return dense_weight * d + (1.0 - dense_weight) * lx
+    # numpy's stubs type nan_to_num and clip as Any; the result is an array.
+    fused: np.ndarray = dense_weight * d + (1.0 - dense_weight) * lx
+    return fused
 
 
 def fuse(
@@ -51,7 +53,8 @@ def fuse(
         return weighted(dense, lexical, dense_weight=dense_weight)
     # Single-signal rankings (for comparison, and for deployments that want them).
     if method == "dense":
-        return np.nan_to_num(dense, nan=-1.0).astype(np.float64)
+        cosines: np.ndarray = np.nan_to_num(dense, nan=-1.0).astype(np.float64)
+        return cosines
     if method == "lexical":
         return lexical.astype(np.float64)
     raise ValueError(f"unknown fusion {method!r}: use rrf, weighted, dense or lexical")

@@ -99,7 +99,8 @@ class LexicalScores:
         order = sorted(
             tokens, key=lambda t: -float(impact[t]) * tokens[t] if impact is not None else 0
         )
-        summed, used = [], 0
+        summed: list[int] = []
+        used = 0
         for t in order:
             length = int(ptr[t + 1] - ptr[t])
             if summed and used + length > budget:
@@ -112,7 +113,10 @@ class LexicalScores:
             weights = np.concatenate(
                 [matrix["data"][ptr[t] : ptr[t + 1]] * tokens[t] for t in summed]
             )
-            self.partial = np.bincount(docs, weights=weights, minlength=len(ids))
+            # Weighted, so float64 (numpy's stubs type every bincount as integers).
+            self.partial = np.asarray(
+                np.bincount(docs, weights=weights, minlength=len(ids)), dtype=np.float64
+            )
 
     @property
     def exact(self) -> bool:
@@ -126,7 +130,8 @@ class LexicalScores:
             return []
         if len(hit) > k:
             hit = hit[np.argpartition(-self.partial[hit], k - 1)[:k]]
-        return self._ids[hit].tolist()
+        top: list[int] = self._ids[hit].tolist()
+        return top
 
     def of(self, item_ids: Sequence[int]) -> np.ndarray:
         """Exact BM25 scores of these items, aligned with them (0 for an item not indexed)."""
@@ -150,6 +155,9 @@ class LexicalScores:
         thousand (token, score) entries, fewer than one binary search per left-out
         token and document (those tokens are the commonest, with the longest postings).
         """
+        # ``_rest`` is only filled from a built index, which has both matrices.
+        assert self._m is not None
+        assert self._by_doc is not None
         weight = np.zeros(len(self._m["indptr"]) - 1, dtype=np.float64)
         for t, count in self._rest:
             weight[t] = count

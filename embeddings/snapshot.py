@@ -55,9 +55,10 @@ def write_snapshot(directory: Path, files: dict[str, bytes], manifest: dict[str,
 
 def _read_manifest_raw(directory: Path) -> dict[str, Any] | None:
     try:
-        return json.loads((directory / MANIFEST).read_text())
+        manifest = json.loads((directory / MANIFEST).read_text())
     except (OSError, ValueError):
         return None
+    return manifest if isinstance(manifest, dict) else None
 
 
 def read_snapshot(

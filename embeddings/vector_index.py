@@ -203,7 +203,7 @@ class VectorIndex:
             raise ValueError("vector snapshot does not match its own shape")
         self._ids, self._live, self._vectors = ids.copy(), live.copy(), vectors.copy()
         self._size = len(ids)
-        self._pos = {int(ids[n]): n for n in np.flatnonzero(live)}
+        self._pos = {int(ids[n]): int(n) for n in np.flatnonzero(live)}
         self.index = index
         if isinstance(index, faiss.IndexHNSWFlat):
             index.hnsw.efSearch = self.params.hnsw_ef_search

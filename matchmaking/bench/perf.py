@@ -40,7 +40,7 @@ from matchmaking.matching import embedding
 from matchmaking.matching import service as matching
 from matchmaking.matching.indexes import IndexManager
 from matchmaking.matching.runtime import get_tokenizer
-from matchmaking.matching.text import achievement_text, need_text, text_hash
+from matchmaking.matching.text import achievement_text, item_text, text_hash
 from matchmaking.migrate import upgrade
 from matchmaking.models import Achievement, Embedding, Need, Organization
 
@@ -109,9 +109,9 @@ def populate(factory: sessionmaker[Session], n: int, dim: int, model_id: str, se
         session.add_all(unis + ents)
         session.commit()
         uni_ids, ent_ids = [o.id for o in unis], [o.id for o in ents]
-    for kind, model, count, orgs, make, text in (
-        (Kind.ACHIEVEMENTS, Achievement, n, uni_ids, texts.achievement, achievement_text),
-        (Kind.NEEDS, Need, max(n // 10, 1), ent_ids, texts.need, need_text),
+    for kind, model, count, orgs, make in (
+        (Kind.ACHIEVEMENTS, Achievement, n, uni_ids, texts.achievement),
+        (Kind.NEEDS, Need, max(n // 10, 1), ent_ids, texts.need),
     ):
         next_id = 1
         for start in range(0, count, CHUNK):
@@ -121,7 +121,7 @@ def populate(factory: sessionmaker[Session], n: int, dim: int, model_id: str, se
                 values = make(start + i)
                 values.update(id=next_id + i, org_id=orgs[(start + i) % len(orgs)],
                               embedding_status="ready")  # fmt: skip
-                values["text_hash"] = text_hash(text(model(**values)))
+                values["text_hash"] = text_hash(item_text(kind, model(**values)))
                 rows.append(values)
             noise = nrng.standard_normal((size, dim)).astype(np.float32) * (0.6 / np.sqrt(dim))
             vectors = centres[nrng.integers(0, len(centres), size)] + noise

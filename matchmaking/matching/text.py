@@ -11,12 +11,11 @@ import hashlib
 from matchmaking.enums import IndustryField, Kind
 from matchmaking.models import Achievement, Expert, Need
 
+_LABELS = {field.value: field.label for field in IndustryField}
+
 
 def _label(code: str) -> str:
-    try:
-        return IndustryField(code).label
-    except ValueError:
-        return code
+    return _LABELS.get(code, code)
 
 
 def need_text(need: Need) -> str:

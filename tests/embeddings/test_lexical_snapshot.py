@@ -56,3 +56,14 @@ def test_new_snapshot_replaces_old_files(tmp_path: Path) -> None:
     _, files = read_snapshot(tmp_path, {})
     assert files["vectors"] == b"2"
     assert len(list(tmp_path.glob("vectors-*"))) == 1
+
+
+def test_a_manifest_that_is_not_an_object_reads_as_unreadable(tmp_path: Path) -> None:
+    # Given a manifest that is valid JSON but not an object (a damaged or foreign file)
+    (tmp_path / "manifest.json").write_text("[1, 2]")
+    # Then reading it fails the way any unreadable snapshot does (the caller rebuilds)
+    with pytest.raises(SnapshotError, match="no readable manifest"):
+        read_snapshot(tmp_path, {})
+    # And a new snapshot can be written over it
+    write_snapshot(tmp_path, {"vectors": b"1"}, {"watermark": 1})
+    assert read_snapshot(tmp_path, {})[1] == {"vectors": b"1"}
