@@ -68,7 +68,7 @@ def _page(ui: Ui, *, error: str = "", error_kind: str = "", status_code: int = 2
         "export_kinds": [(k.value, KIND_NOUNS[k.value]) for k in EXPORTABLE],
         "need_statuses": list(NeedStatus),
         "item_statuses": list(ItemStatus),
-        "scope_town": p.town if p.is_staff else "",
+        "scope_town": p.scope.town,
     }
     return ui.render("transfer/index.html", context, status_code=status_code)
 
@@ -170,7 +170,7 @@ def preview_page(ui: Ui, token: str) -> HTMLResponse:
             upload.filename,
             kind,
             org_id=org_id,
-            town=permissions.import_town(ui.principal),
+            scope=ui.principal.scope,
         )
     except InvalidInput as exc:
         return _page(ui, error=exc.message, error_kind=kind.value, status_code=422)
@@ -204,7 +204,7 @@ def import_upload(ui: Ui, token: str) -> HTMLResponse:
             upload.filename,
             kind,
             org_id=org_id,
-            town=permissions.import_town(ui.principal),
+            scope=ui.principal.scope,
         )
     except InvalidInput as exc:
         return _page(ui, error=exc.message, error_kind=kind.value, status_code=422)
