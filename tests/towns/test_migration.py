@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 
-from matchmaking.migrate import upgrade
+from matchmaking.migrate import alembic_config, upgrade
 from tests.conftest import PG_ADMIN_URL
 
 ORGS = [
@@ -26,6 +27,10 @@ USERS = [
     ("staff_zhengyu", "staff", "正余镇"),
     ("staff_new", "staff", "海永镇"),  # a town no organization names
 ]
+
+
+def downgrade(url: str, revision: str) -> None:
+    command.downgrade(alembic_config(url), revision)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -98,4 +103,11 @@ def test_free_text_towns_become_rows_and_nothing_is_lost(empty_url: str) -> None
         columns = {c["name"] for c in sa.inspect(conn).get_columns("organizations")}
         assert "town" not in columns
         assert "town_id" in columns
+
+    # And going back to 0002 restores the text towns
+    downgrade(empty_url, "0002")
+    with engine.connect() as conn:
+        back = dict(conn.execute(sa.text("SELECT name, town FROM organizations")).all())
+        assert back == {name: town.strip() for name, town in ORGS}
+        assert "towns" not in sa.inspect(conn).get_table_names()
     engine.dispose()
