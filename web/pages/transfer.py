@@ -22,6 +22,7 @@ from matchmaking.importing import service as importing
 from matchmaking.importing import tables, uploads
 from matchmaking.importing.columns import COLUMNS
 from matchmaking.importing.template import DATA_SHEET, error_workbook, template_workbook
+from matchmaking.towns import service as towns
 from web.pages.common import Ui
 
 router = APIRouter(prefix="/transfer")
@@ -69,6 +70,7 @@ def _page(ui: Ui, *, error: str = "", error_kind: str = "", status_code: int = 2
         "need_statuses": list(NeedStatus),
         "item_statuses": list(ItemStatus),
         "scope_town": p.scope.town,
+        "towns": towns.names(ui.session),
     }
     return ui.render("transfer/index.html", context, status_code=status_code)
 
