@@ -32,6 +32,7 @@ from matchmaking.models import Expert
 from matchmaking.organizations import repository as org_repo
 from matchmaking.organizations import service as org_service
 from matchmaking.organizations.schemas import OrganizationCreate
+from matchmaking.towns import service as towns
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 FILES = {
@@ -143,6 +144,8 @@ def load(
     report = DemoReport()
     # The vectors are computed right here, so the import's embed jobs are dropped.
     with jobs.handled_inline(), session_factory() as session:
+        # 海门区's towns first: organizations and the town staff account name them.
+        towns.seed(session)
         keys = load_organizations(session, demo_dir)
         report.organizations = len(keys)
 

@@ -70,6 +70,15 @@ def _empty_tables(factory: sessionmaker[Session]) -> None:
                 conn.execute(table.delete())
 
 
+def _seed_towns(factory: sessionmaker[Session]) -> None:
+    """The district's towns (海门区), as a deployment's administrator would have set them."""
+    from matchmaking.towns import service as towns
+
+    with factory() as session:
+        towns.seed(session)
+        session.commit()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest) -> str:
     """Each test using it runs twice: on SQLite (embedded) and on PostgreSQL."""
@@ -92,6 +101,7 @@ def factory(settings: Settings) -> Iterator[sessionmaker[Session]]:
         _ENGINES[url] = make_engine(url)
     made = make_sessionmaker(_ENGINES[url])
     _empty_tables(made)
+    _seed_towns(made)
     yield made
     jobs.set_dispatcher(None)
 

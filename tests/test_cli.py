@@ -41,8 +41,8 @@ def test_import_reindex_status(tmp_path: Path) -> None:
     mm("migrate", data_dir=data)
     with sqlite3.connect(data / "matchmaking.sqlite3") as db:
         db.execute(
-            "INSERT INTO organizations (name, kind, district, town, description, status,"
-            " created_at, updated_at) VALUES ('同济大学', 'university', '', '', '', 'active',"
+            "INSERT INTO organizations (name, kind, district, description, status,"
+            " created_at, updated_at) VALUES ('同济大学', 'university', '', '', 'active',"
             " '2026-01-01', '2026-01-01')"
         )
     csv = tmp_path / "ach.csv"

@@ -8,14 +8,16 @@ rest. Services call ``ensure_*``, which raise ``Unauthorized`` (not logged in) o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from matchmaking.enums import OPEN_NEED_STATUSES, DockingStatus, ItemStatus, Kind, OrgStatus, Role
 from matchmaking.exceptions import Forbidden, Unauthorized
-from matchmaking.models import Docking, Expert, Organization
+from matchmaking.models import Docking, Expert, Organization, User
+
+S = TypeVar("S", bound=Select[Any])
 
 # Dockings in these states let both sides see each other's contact details.
 CONTACT_STATES = (
@@ -27,6 +29,61 @@ KIND_NOUN = {Kind.NEEDS: "技术需求", Kind.ACHIEVEMENTS: "科技成果", Kind
 
 
 @dataclass(frozen=True)
+class Scope:
+    """The organizations a principal oversees: none, one town, or the whole district.
+
+    The one definition of the town rule: ``allows`` answers for a loaded row,
+    ``clause``/``where`` give the same answer as SQL over a town id column.
+    """
+
+    district: bool = False
+    town_id: int | None = None
+    # The town's name, for headings and messages ("" for the district or nothing).
+    town: str = ""
+
+    def allows(self, org: Organization | None) -> bool:
+        """May rows of this organization be overseen?"""
+        if org is None:
+            return False
+        return self.district or (self.town_id is not None and org.town_id == self.town_id)
+
+    def clause(
+        self, town_column: InstrumentedAttribute[int | None] = Organization.town_id
+    ) -> ColumnElement[bool]:
+        """The same rule as SQL, over an organization's town id column."""
+        if self.district:
+            return true()
+        if self.town_id is None:
+            return false()
+        return town_column == self.town_id
+
+    def where(
+        self, stmt: S, town_column: InstrumentedAttribute[int | None] = Organization.town_id
+    ) -> S:
+        """``stmt`` limited to this scope (unchanged for the whole district)."""
+        return stmt if self.district else stmt.where(self.clause(town_column))
+
+    def narrow(self, town: str | None) -> str | None:
+        """A town filter (by name) kept inside this scope: a town scope refuses another town."""
+        if self.district:
+            return town
+        if town and town != self.town:
+            raise Forbidden(f"只能查看或导出您负责的区镇（{self.town}）的内容")
+        return self.town or None
+
+    @staticmethod
+    def staff_covering(town_id: int | None) -> ColumnElement[bool]:
+        """Staff whose scope includes an organization of ``town_id`` (over ``users``)."""
+        if town_id is None:
+            return User.town_id.is_(None)
+        return or_(User.town_id.is_(None), User.town_id == town_id)
+
+
+NOWHERE = Scope()
+DISTRICT = Scope(district=True)
+
+
+@dataclass(frozen=True)
 class Principal:
     """Who is asking: a logged-in user (by session cookie or API token) or nobody."""
 
@@ -34,7 +91,8 @@ class Principal:
     role: Role | None = None
     org_id: int | None = None
     expert_id: int | None = None
-    # Staff scope: "" = the whole district, else one town.
+    # Staff scope: None = the whole district, else one town (its name for display).
+    town_id: int | None = None
     town: str = ""
     name: str = ""
 
@@ -51,6 +109,16 @@ class Principal:
         """Bureau staff or administrator."""
         return self.role in (Role.STAFF, Role.ADMIN)
 
+    @property
+    def scope(self) -> Scope:
+        """What this user oversees: administrators and district staff everything,
+        town staff their town, everyone else nothing."""
+        if self.is_admin or (self.role is Role.STAFF and self.town_id is None):
+            return DISTRICT
+        if self.role is Role.STAFF:
+            return Scope(town_id=self.town_id, town=self.town)
+        return NOWHERE
+
 
 ANONYMOUS = Principal()
 
@@ -66,13 +134,10 @@ def require_staff(p: Principal) -> None:
         raise Forbidden("只有科技局工作人员可以查看此页面或进行此操作")
 
 
-def in_scope(p: Principal, org: Organization | None) -> bool:
-    """Staff see the organizations of their town (or of the whole district)."""
-    if p.is_admin:
-        return True
-    if p.role is not Role.STAFF or org is None:
-        return False
-    return not p.town or org.town == p.town
+def require_admin(p: Principal) -> None:
+    require_login(p)
+    if not p.is_admin:
+        raise Forbidden("只有系统管理员可以进行此操作")
 
 
 def editable_kinds(p: Principal) -> tuple[Kind, ...]:
@@ -93,7 +158,7 @@ def can_edit(p: Principal, kind: Kind, item: Any) -> bool:
     if not p.is_authenticated:
         return False
     if p.is_staff:
-        return in_scope(p, item.org)
+        return p.scope.allows(item.org)
     if p.role is Role.EXPERT:
         return kind is Kind.EXPERTS and item.id == p.expert_id
     return kind in editable_kinds(p) and item.org_id == p.org_id
@@ -110,7 +175,7 @@ def ensure_can_edit(p: Principal, kind: Kind, item: Any) -> None:
 def ensure_can_create(p: Principal, kind: Kind, org: Organization) -> None:
     require_login(p)
     if p.is_staff:
-        if not in_scope(p, org):
+        if not p.scope.allows(org):
             raise Forbidden(f"“{org.name}”不在您负责的区镇范围内")
         return
     if kind not in editable_kinds(p) or p.role is Role.EXPERT:
@@ -127,7 +192,7 @@ def is_published(kind: Kind, item: Any) -> bool:
 
 def can_view(p: Principal, kind: Kind, item: Any) -> bool:
     """Everyone sees published items; owners and staff in scope also see the rest."""
-    return is_published(kind, item) or can_edit(p, kind, item) or in_scope(p, item.org)
+    return is_published(kind, item) or can_edit(p, kind, item) or p.scope.allows(item.org)
 
 
 def ensure_can_view(p: Principal, kind: Kind, item: Any) -> None:
@@ -159,7 +224,7 @@ def can_see_contacts(session: Session, p: Principal, org: Organization) -> bool:
     """Contact details: own organization, staff in scope, or after an accepted docking."""
     if not p.is_authenticated:
         return False
-    if in_scope(p, org):
+    if p.scope.allows(org):
         return True
     mine = own_org_ids(session, p)
     if org.id in mine:
@@ -178,7 +243,7 @@ def can_manage_org(p: Principal, org: Organization) -> bool:
     """Change an organization's profile: its own users, or staff in scope."""
     if not p.is_authenticated:
         return False
-    if in_scope(p, org):
+    if p.scope.allows(org):
         return True
     return p.role in (Role.ENTERPRISE, Role.UNIVERSITY) and p.org_id == org.id
 
@@ -186,16 +251,11 @@ def can_manage_org(p: Principal, org: Organization) -> bool:
 def ensure_can_manage_org(p: Principal, org: Organization, *, status_change: bool) -> None:
     require_login(p)
     if status_change:
-        if not in_scope(p, org):
+        if not p.scope.allows(org):
             raise Forbidden("只有科技局工作人员可以审核、启用或关闭单位")
         return
     if not can_manage_org(p, org):
         raise Forbidden("只能修改本单位的信息")
-
-
-def import_town(p: Principal) -> str | None:
-    """For an import by staff scoped to one town: rows may only name that town's organizations."""
-    return p.town or None if p.role is Role.STAFF else None
 
 
 def import_org_id(p: Principal, kind: Kind) -> int | None:
@@ -221,8 +281,4 @@ def export_scope(
         return town
     if not p.is_staff:
         raise Forbidden("只有科技局工作人员可以导出联系方式或未公开的条目")
-    if p.is_admin or not p.town:
-        return town
-    if town and town != p.town:
-        raise Forbidden(f"只能导出您负责的区镇（{p.town}）的联系方式或未公开条目")
-    return p.town
+    return p.scope.narrow(town)

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from matchmaking.accounts.permissions import Scope
 from matchmaking.models import ApiToken, LoginAttempt, User
 
 
@@ -28,10 +29,10 @@ def users_of_expert(session: Session, expert_id: int) -> list[User]:
     return list(session.scalars(stmt))
 
 
-def staff_for_town(session: Session, town: str) -> list[User]:
+def staff_for_town(session: Session, town_id: int | None) -> list[User]:
     """Staff who cover this town: district-wide staff and the town's own."""
     stmt = select(User).where(
-        User.role == "staff", User.is_active.is_(True), User.town.in_(["", town])
+        User.role == "staff", User.is_active.is_(True), Scope.staff_covering(town_id)
     )
     return list(session.scalars(stmt))
 

@@ -21,6 +21,7 @@ from matchmaking.notifications.service import notify
 from matchmaking.organizations import repository as org_repository
 from matchmaking.organizations import service as org_service
 from matchmaking.organizations.schemas import OrganizationUpdate
+from matchmaking.towns import service as towns
 
 TOKEN_PREFIX = "mm_"
 ROLE_FOR_ORG = {
@@ -36,6 +37,7 @@ def principal_for(user: User) -> Principal:
         role=Role(user.role),
         org_id=user.org_id,
         expert_id=user.expert_id,
+        town_id=user.town_id,
         town=user.town,
         name=user.display_name or user.username,
     )
@@ -65,7 +67,7 @@ def register(session: Session, data: Registration) -> User:
         name=data.org_name,
         kind=data.org_kind.value,
         district=data.district,
-        town=data.town,
+        town_id=towns.resolve(session, data.town),
         industry_field=data.industry_field.value if data.industry_field else None,
         status=OrgStatus.PENDING.value,
         contact_name=data.display_name,
@@ -85,7 +87,7 @@ def register(session: Session, data: Registration) -> User:
     )
     session.add(user)
     session.flush()
-    for staff in repository.staff_for_town(session, org.town):
+    for staff in repository.staff_for_town(session, org.town_id):
         notify(session, staff.id, f"新单位“{org.name}”注册，等待审核", "/staff/organizations")
     return user
 
@@ -110,7 +112,7 @@ def create_user(session: Session, data: UserCreate) -> User:
         role=data.role.value,
         org_id=org_id,
         expert_id=data.expert_id if data.role is Role.EXPERT else None,
-        town=data.town if data.role is Role.STAFF else "",
+        town_id=towns.resolve(session, data.town) if data.role is Role.STAFF else None,
     )
     session.add(user)
     session.flush()

@@ -43,6 +43,7 @@ from matchmaking.matching.runtime import get_tokenizer
 from matchmaking.matching.text import achievement_text, item_text, text_hash
 from matchmaking.migrate import upgrade
 from matchmaking.models import Achievement, Embedding, Need, Organization
+from matchmaking.towns import service as towns_service
 
 Progress = Callable[[str, int, int], None]
 QUERIES = 500
@@ -101,11 +102,14 @@ def populate(factory: sessionmaker[Session], n: int, dim: int, model_id: str, se
     centres = nrng.standard_normal((max(n // 100, 10), dim)).astype(np.float32)
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
     with factory() as session:
-        unis = [Organization(name=f"高校{i}", kind="university", district="", town="")
+        unis = [Organization(name=f"高校{i}", kind="university", district="")
                 for i in range(15)]  # fmt: skip
-        towns = ["海门街道", "三厂街道", "临江镇", "常乐镇"]
+        towns_service.seed(session)
+        town_ids = [
+            towns_service.resolve(session, t) for t in ("海门街道", "三厂街道", "临江镇", "常乐镇")
+        ]
         ents = [Organization(name=f"企业{i}", kind="enterprise", district="海门区",
-                             town=towns[i % len(towns)]) for i in range(60)]  # fmt: skip
+                             town_id=town_ids[i % len(town_ids)]) for i in range(60)]  # fmt: skip
         session.add_all(unis + ents)
         session.commit()
         uni_ids, ent_ids = [o.id for o in unis], [o.id for o in ents]
@@ -221,7 +225,7 @@ def measure_ingest(
     from matchmaking.importing.service import import_rows
 
     with factory() as session:
-        session.add(Organization(name="高校0", kind="university", district="", town=""))
+        session.add(Organization(name="高校0", kind="university", district=""))
         session.commit()
     rows = [{**{k: str(v) for k, v in d.items()}, "organization": "高校0"} for d in docs]
     sent: list[tuple[str, tuple[Any, ...]]] = []

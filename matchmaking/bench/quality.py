@@ -108,7 +108,7 @@ def build(corpus: Corpus, encoder: Encoder, settings: Settings, workdir: Path,
             # One organization per paper (titles are unique per organization, and no
             # paper is ever excluded as "same organization"). No title and no field:
             # the text is the abstract alone, since the title is the query.
-            org = Organization(name=f"论文{n + 1}", kind="university", district="", town="")
+            org = Organization(name=f"论文{n + 1}", kind="university", district="")
             session.add(org)
             session.flush()
             row = Achievement(

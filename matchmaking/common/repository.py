@@ -15,6 +15,7 @@ from matchmaking.common.validation import FIELD_LABELS, KIND_NOUNS
 from matchmaking.enums import ItemStatus, Kind
 from matchmaking.exceptions import InvalidInput
 from matchmaking.models import Achievement, Expert, IndexChange, Need, Organization
+from matchmaking.towns import repository as towns
 
 M = TypeVar("M", Need, Achievement, Expert)
 
@@ -63,7 +64,7 @@ class ItemRepository(Generic[M]):
             clauses.append(self.model.external_id == filters.external_id)
         org_clauses = []
         if filters.town is not None:
-            org_clauses.append(Organization.town == filters.town)
+            org_clauses.append(towns.named(Organization.town_id, filters.town))
         if filters.district is not None:
             org_clauses.append(Organization.district == filters.district)
         if org_clauses:

@@ -165,7 +165,7 @@ class ItemService(Generic[M]):
             target = session.get(Organization, new_org)
             if target is None:
                 raise InvalidInput(f"单位 {new_org} 不存在", field="org_id")
-            if not permissions.in_scope(p, target):
+            if not p.scope.allows(target):
                 raise Forbidden("只有科技局工作人员可以把条目转到其他单位", field="org_id")
         return self.update(session, item_id, data)
 

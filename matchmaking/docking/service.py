@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from matchmaking.accounts import permissions
 from matchmaking.accounts import repository as accounts_repository
-from matchmaking.accounts.permissions import Principal, in_scope, is_published, require_login
+from matchmaking.accounts.permissions import Principal, is_published, require_login
 from matchmaking.docking import repository
 from matchmaking.docking.schemas import (
     Action,
@@ -34,6 +34,7 @@ from matchmaking.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from matchmaking.matching.kinds import SERVICES
 from matchmaking.models import Docking, DockingEvent, Need, Organization, User
 from matchmaking.notifications.service import notify
+from matchmaking.towns import repository as towns_repository
 
 Side = Literal["need", "target", "staff"]
 S = DockingStatus
@@ -78,7 +79,7 @@ def _side(p: Principal, d: Docking, need: Need, target: Any) -> Side | None:
         return "need"
     if _on_target_side(p, d.target_kind, target):
         return "target"
-    if in_scope(p, need.org):
+    if p.scope.allows(need.org):
         return "staff"
     return None
 
@@ -160,7 +161,7 @@ def request(
     if need.org_id == target.org_id:
         raise InvalidInput(f"需求与{noun}同属“{need.org.name}”，不能与本单位对接")
 
-    if _on_need_side(p, need) or (p.is_staff and in_scope(p, need.org)):
+    if _on_need_side(p, need) or (p.is_staff and p.scope.allows(need.org)):
         requester_side: Side = "need"
     elif _on_target_side(p, target_kind, target):
         requester_side = "target"
@@ -276,7 +277,7 @@ def act(
         if each != side:
             others += _side_users(session, each, need, d.target_kind, target)  # type: ignore[arg-type]
     if new_status is S.SIGNED:
-        others += accounts_repository.staff_for_town(session, need.org.town)
+        others += accounts_repository.staff_for_town(session, need.org.town_id)
         # An agreement signed for the need solves it: it leaves the recommendations.
         if need.status in (NeedStatus.OPEN.value, NeedStatus.IN_DOCKING.value):
             SERVICES[Kind.NEEDS].close(session, need.id, NeedStatus.SOLVED.value)
@@ -381,10 +382,8 @@ def _mine(p: Principal, box: Box) -> ColumnElement[bool]:
 
 
 def _scope(p: Principal) -> list[ColumnElement[bool]]:
-    """Staff see the dockings of needs whose enterprise is in their town."""
-    if p.is_admin or not p.town:
-        return []
-    return [Organization.town == p.town]
+    """Staff see the dockings of needs whose enterprise is in their scope."""
+    return [] if p.scope.district else [p.scope.clause(Organization.town_id)]
 
 
 def board(
@@ -399,7 +398,7 @@ def board(
     permissions.require_staff(p)
     where = _scope(p)
     if town:
-        where.append(Organization.town == town)
+        where.append(towns_repository.named(Organization.town_id, town))
     if industry_field:
         where.append(Need.industry_field == industry_field)
     counts = repository.counts_by_status(session, where)

@@ -1,7 +1,7 @@
 """What bureau staff oversee: every need, achievement and organization in their scope.
 
-Town-scoped staff see their town (by the organization's town); district staff and
-administrators see everything. Unlike the public lists, every status is shown.
+Town-scoped staff see their town (by the organization's town, ``Principal.scope``);
+district staff and administrators see everything. Unlike the public lists, every status is shown.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session, selectinload
 from matchmaking.accounts.permissions import Principal, require_staff
 from matchmaking.enums import Kind, OrgStatus
 from matchmaking.models import Achievement, Need, Organization
+from matchmaking.towns import repository as towns_repository
+from matchmaking.towns import service as towns_service
 
 MODELS: dict[Kind, Any] = {Kind.NEEDS: Need, Kind.ACHIEVEMENTS: Achievement}
 
@@ -25,11 +27,6 @@ class StaffFilters:
     town: str | None = None
     status: str | None = None
     keyword: str | None = None
-
-
-def scope_town(p: Principal, town: str | None) -> str | None:
-    """The town a staff member may look at: their own if they have one, else the filter."""
-    return p.town if (p.town and not p.is_admin) else (town or None)
 
 
 def items(
@@ -44,10 +41,9 @@ def items(
     """Needs or achievements of every status within the staff member's scope, newest first."""
     require_staff(p)
     model = MODELS[kind]
-    stmt = select(model).join(Organization, Organization.id == model.org_id)
-    town = scope_town(p, filters.town)
-    if town:
-        stmt = stmt.where(Organization.town == town)
+    stmt = p.scope.where(select(model).join(Organization, Organization.id == model.org_id))
+    if filters.town:
+        stmt = stmt.where(towns_repository.named(Organization.town_id, filters.town))
     if filters.industry_field:
         stmt = stmt.where(model.industry_field == filters.industry_field)
     if filters.status:
@@ -75,10 +71,9 @@ def organizations(
 ) -> tuple[list[Organization], int]:
     """Organizations in scope, those awaiting review first."""
     require_staff(p)
-    stmt = select(Organization)
-    town = scope_town(p, town)
+    stmt = p.scope.where(select(Organization))
     if town:
-        stmt = stmt.where(Organization.town == town)
+        stmt = stmt.where(towns_repository.named(Organization.town_id, town))
     if status:
         stmt = stmt.where(Organization.status == status)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
@@ -92,6 +87,5 @@ def organizations(
 
 
 def towns(session: Session) -> list[str]:
-    """The towns organizations are registered in (for the filter menus)."""
-    stmt = select(Organization.town).where(Organization.town != "").distinct()
-    return sorted(session.scalars(stmt))
+    """The district's towns in the bureau's order (for the filter menus)."""
+    return towns_service.names(session)

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
+from matchmaking.accounts.permissions import Scope
 from matchmaking.achievements.schemas import AchievementCreate, AchievementUpdate
 from matchmaking.common.validation import FIELD_LABELS, validation_details
 from matchmaking.enums import (
@@ -107,16 +108,15 @@ def forced_org(session: Session, org_id: int) -> OrgResolver:
     return resolve
 
 
-def org_in_town(town: str) -> OrgResolver:
-    """Rows name their organization, which must be in ``town`` (staff scoped to one town)."""
+def org_in_scope(scope: Scope) -> OrgResolver:
+    """Rows name their organization, which must be in ``scope`` (staff scoped to one town)."""
 
     def resolve(session: Session, row: dict[str, str]) -> int:
         org_id = org_by_name(session, row)
-        org = orgs.get(session, org_id)
-        if org is None or org.town != town:
+        if not scope.allows(orgs.get(session, org_id)):
             name = row.get("organization", "").strip()
             raise InvalidInput(
-                f"单位“{name}”不在您负责的区镇（{town}）范围内", field="organization"
+                f"单位“{name}”不在您负责的区镇（{scope.town}）范围内", field="organization"
             )
         return org_id
 
@@ -166,20 +166,21 @@ def import_rows(
     *,
     resolve_org: OrgResolver = org_by_name,
     org_id: int | None = None,
-    town: str | None = None,
+    scope: Scope | None = None,
     first_row: int = FIRST_DATA_ROW,
 ) -> ImportReport:
     """Import rows, each in its own savepoint; bad rows are reported, good rows kept.
 
     ``org_id``, when given, assigns every row to that organization (an enterprise
     user importing their own needs); a filled-in “单位” must then name it.
+    ``scope``, when given, limits the organizations rows may name (staff).
     ``first_row`` is the file row number of ``rows[0]`` (blank rows are skipped
     but counted, so numbers match what Excel shows).
     """
     if org_id is not None:
         resolve_org = forced_org(session, org_id)
-    elif town:
-        resolve_org = org_in_town(town)
+    elif scope is not None and not scope.district:
+        resolve_org = org_in_scope(scope)
     service = SERVICES[kind]
     create_schema, update_schema = SCHEMAS[kind]
     report = ImportReport(kind=kind.value)
@@ -222,16 +223,16 @@ def import_file(
     kind: Kind,
     *,
     org_id: int | None = None,
-    town: str | None = None,
+    scope: Scope | None = None,
 ) -> ImportReport:
     """Read an uploaded CSV/XLSX and import it (the caller commits).
 
-    ``org_id``: every row is the user's own organization's; ``town``: rows may only
-    name organizations of that town (staff scoped to one town).
+    ``org_id``: every row is the user's own organization's; ``scope``: rows may only
+    name organizations in it (staff scoped to one town).
     """
     sheet = tables.read_sheet(data, filename, kind.value)
     return import_rows(
-        session, kind, sheet.rows, org_id=org_id, town=town, first_row=sheet.first_row
+        session, kind, sheet.rows, org_id=org_id, scope=scope, first_row=sheet.first_row
     )
 
 
@@ -289,7 +290,7 @@ def preview(
     kind: Kind,
     *,
     org_id: int | None = None,
-    town: str | None = None,
+    scope: Scope | None = None,
     sample_rows: int = PREVIEW_ROWS,
 ) -> Preview:
     """What importing this file would do, without writing anything.
@@ -317,7 +318,7 @@ def preview(
     dry_run = session.begin_nested()
     try:
         report = import_rows(
-            session, kind, sheet.rows, org_id=org_id, town=town, first_row=sheet.first_row
+            session, kind, sheet.rows, org_id=org_id, scope=scope, first_row=sheet.first_row
         )
     finally:
         # Rolling the savepoint back also drops the embedding jobs it enqueued.

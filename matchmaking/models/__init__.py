@@ -11,6 +11,7 @@ from matchmaking.models.login_attempt import LoginAttempt
 from matchmaking.models.need import Need
 from matchmaking.models.notification import Notification
 from matchmaking.models.organization import Organization
+from matchmaking.models.town import Town
 from matchmaking.models.user import User
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     "Need",
     "Notification",
     "Organization",
+    "Town",
     "User",
 ]

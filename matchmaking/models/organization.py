@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Integer, String, Text, func, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from matchmaking.models.base import Base, TimestampMixin
+from matchmaking.models.town import Town
 
 
 class Organization(TimestampMixin, Base):
@@ -13,7 +14,14 @@ class Organization(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)
     district: Mapped[str] = mapped_column(String(64), default="")
-    town: Mapped[str] = mapped_column(String(64), default="", index=True)
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"), index=True)
+    # The town's name for display ("" when none), read with the row; filter on town_id.
+    town: Mapped[str] = column_property(
+        func.coalesce(
+            select(Town.name).where(Town.id == town_id).correlate_except(Town).scalar_subquery(),
+            "",
+        )
+    )
     industry_field: Mapped[str | None] = mapped_column(String(48))
     description: Mapped[str] = mapped_column(Text, default="")
     # pending (registered, awaiting approval by bureau staff) | active | closed.

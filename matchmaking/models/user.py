@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, func, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from matchmaking.models.base import Base, TimestampMixin
+from matchmaking.models.town import Town
 
 
 class User(TimestampMixin, Base):
@@ -21,8 +22,15 @@ class User(TimestampMixin, Base):
     role: Mapped[str] = mapped_column(String(16), index=True)
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     expert_id: Mapped[int | None] = mapped_column(ForeignKey("experts.id"))
-    # Bureau staff: "" = the whole district, else the one town (区镇) they cover.
-    town: Mapped[str] = mapped_column(String(64), default="")
+    # Bureau staff: NULL = the whole district, else the one town (区镇) they cover.
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"))
+    # The town's name for display ("" = the whole district).
+    town: Mapped[str] = column_property(
+        func.coalesce(
+            select(Town.name).where(Town.id == town_id).correlate_except(Town).scalar_subquery(),
+            "",
+        )
+    )
     phone: Mapped[str] = mapped_column(String(32), default="")
     email: Mapped[str] = mapped_column(String(120), default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from matchmaking.models import Organization
+from matchmaking.towns import repository as towns
 
 
 def get(session: Session, org_id: int) -> Organization | None:
@@ -28,7 +29,7 @@ def list_page(
     if kind:
         stmt = stmt.where(Organization.kind == kind)
     if town:
-        stmt = stmt.where(Organization.town == town)
+        stmt = stmt.where(towns.named(Organization.town_id, town))
     if district:
         stmt = stmt.where(Organization.district == district)
     if status:

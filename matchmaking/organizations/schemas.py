@@ -40,6 +40,7 @@ class OrganizationRead(BaseModel):
     kind: str
     district: str
     town: str
+    town_id: int | None = None
     industry_field: str | None
     description: str
     status: str

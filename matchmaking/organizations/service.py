@@ -10,6 +10,7 @@ from matchmaking.exceptions import Conflict, NotFound
 from matchmaking.models import Achievement, Expert, IndexChange, Need, Organization
 from matchmaking.organizations import repository
 from matchmaking.organizations.schemas import OrganizationCreate, OrganizationUpdate
+from matchmaking.towns import service as towns
 
 
 def get(session: Session, org_id: int) -> Organization:
@@ -24,7 +25,8 @@ def create(session: Session, data: OrganizationCreate) -> Organization:
     """Register an organization; names are unique."""
     if repository.get_by_name(session, data.name) is not None:
         raise Conflict(f"单位“{data.name}”已存在", field="name")
-    org = Organization(**data.model_dump())
+    values = data.model_dump(exclude={"town"})
+    org = Organization(**values, town_id=towns.resolve(session, data.town))
     session.add(org)
     session.flush()
     return org
@@ -38,10 +40,14 @@ def update_org(session: Session, org_id: int, data: OrganizationUpdate) -> Organ
         if repository.get_by_name(session, changes["name"]) is not None:
             raise Conflict(f"单位“{changes['name']}”已存在", field="name")
     status_changed = "status" in changes and changes["status"] != org.status
+    if "town" in changes:
+        town_id = towns.resolve(session, changes.pop("town") or "", current=org.town_id)
+        if town_id != org.town_id:
+            changes["town_id"] = town_id
     for key, value in changes.items():
         setattr(org, key, value)
     session.flush()
-    if status_changed or "town" in changes or "district" in changes:
+    if status_changed or "town_id" in changes or "district" in changes:
         _touch_items(session, org.id)
     return org
 

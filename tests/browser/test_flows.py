@@ -95,7 +95,7 @@ def test_enterprise_to_agreement_flow(person: Callable[[], Page]) -> None:
     form = company.locator("form[action='/register']")
     form.locator("input[name=org_name]").fill(org_name)
     form.locator("select[name=org_kind]").select_option(label="企业")
-    form.locator("input[name=town]").fill("正余镇")
+    form.locator("select[name=town]").select_option(label="正余镇")
     form.locator("select[name=industry_field]").select_option(label="氢能与新型储能")
     form.locator("input[name=display_name]").fill("陈工")
     form.locator("input[name=contact_phone]").fill("0513-82000000")

@@ -15,6 +15,7 @@ from matchmaking.exporting.service import export_workbook
 from matchmaking.importing.columns import columns
 from matchmaking.importing.service import import_file
 from matchmaking.models import Achievement, Expert, Need, Organization
+from matchmaking.towns import service as towns
 from tests.conftest import InlineDispatcher
 from tests.importing.conftest import COMPANY, OTHER_COMPANY, UNIVERSITY, Orgs, count, xlsx
 
@@ -57,7 +58,7 @@ def needs(factory: sessionmaker[Session], registered: Orgs) -> None:
     with factory() as session:
         other = session.get(Organization, registered.other_company)
         assert other is not None
-        other.town = "海门街道"
+        other.town_id = towns.resolve(session, "海门街道")
         session.commit()
     load(factory, Kind.NEEDS, [NEED_HEADER, *NEEDS])
 

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from matchmaking.accounts.permissions import Scope
 from matchmaking.enums import Kind, OrgKind
 from matchmaking.exceptions import InvalidInput
 from matchmaking.importing import tables
@@ -17,6 +18,7 @@ from matchmaking.importing.service import import_rows
 from matchmaking.models import Achievement, Expert, Need
 from matchmaking.organizations import service as orgs
 from matchmaking.organizations.schemas import OrganizationCreate
+from matchmaking.towns import service as towns
 from tests.conftest import InlineDispatcher
 
 HEADER = [
@@ -230,7 +232,9 @@ def test_staff_of_one_town_import_only_that_towns_organizations(
         {**row, "organization": "三厂街道的企业有限公司", "title": "电机冷却结构设计"},
     ]
     with factory() as session:
-        report = import_rows(session, Kind.NEEDS, rows, town="正余镇")
+        zhengyu = towns.resolve(session, "正余镇")
+        scope = Scope(town_id=zhengyu, town="正余镇")
+        report = import_rows(session, Kind.NEEDS, rows, scope=scope)
         session.commit()
     assert report.created == 1
     assert [e.row for e in report.errors] == [3]

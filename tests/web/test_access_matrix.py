@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from matchmaking.models import ApiToken, User
+from matchmaking.models import ApiToken, Town, User
 from tests.conftest import add_achievement, add_expert, add_need, add_org, make_user
 from tests.web.pages_helpers import csrf, login, soup
 
@@ -94,6 +94,8 @@ def world(
     ids["exp_u"] = add_expert(client, ids["uni_u"], "王教授", "燃料电池双极板涂层与电堆集成。")[
         "id"
     ]
+    with factory() as session:
+        ids["town_hy"] = session.scalar(select(Town.id).where(Town.name == "海永镇"))
     # The pending company is registered but not yet approved.
     assert client.patch(
         f"/api/v1/organizations/{ids['ent_p']}", json={"status": "pending"}
@@ -668,6 +670,40 @@ PAGE_ROWS: list[Row] = [
         roles("admin", "staff", "uni_u", "expert_u"),
         ok=303,
         page=True,
+    ),
+    # The towns list: administrators only.
+    Row("GET", "/admin/towns", roles("admin"), page=True),
+    Row(
+        "POST",
+        "/admin/towns",
+        roles("admin"),
+        ok=303,
+        page=True,
+        body=lambda r: {"name": f"测试园区{r}", "code": f"test_{r}"},
+    ),
+    Row(
+        "POST",
+        "/admin/towns/{town_hy}/rename",
+        roles("admin"),
+        ok=303,
+        page=True,
+        body=lambda r: {"name": f"海永镇{r}"},
+    ),
+    Row(
+        "POST",
+        "/admin/towns/{town_hy}/move",
+        roles("admin"),
+        ok=303,
+        page=True,
+        body=lambda r: {"direction": "up"},
+    ),
+    Row(
+        "POST",
+        "/admin/towns/{town_hy}/active",
+        roles("admin"),
+        ok=303,
+        page=True,
+        body=lambda r: {"active": "true"},
     ),
 ]
 

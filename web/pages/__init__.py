@@ -17,9 +17,21 @@ from web.pages import (
     needs,
     notifications,
     staff,
+    towns,
     transfer,
 )
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
-for module in (home, auth, notifications, needs, achievements, experts, docking, staff, transfer):
+for module in (
+    home,
+    auth,
+    notifications,
+    needs,
+    achievements,
+    experts,
+    docking,
+    staff,
+    towns,
+    transfer,
+):
     router.include_router(module.router)

@@ -17,6 +17,7 @@ from matchmaking.common.validation import validation_details
 from matchmaking.enums import OrgKind
 from matchmaking.exceptions import MatchmakingError
 from matchmaking.organizations import service as org_service
+from matchmaking.towns import service as towns_service
 from web.pages.common import Ui
 
 router = APIRouter()
@@ -90,7 +91,9 @@ def logout(ui: Ui) -> RedirectResponse:
 @router.get("/register", response_class=HTMLResponse)
 def register_form(ui: Ui) -> HTMLResponse:
     """Register a new enterprise, university or institute (reviewed by the bureau)."""
-    return ui.render("auth/register.html", {"values": {}, "errors": {}, "kinds": REGISTRABLE})
+    towns = towns_service.names(ui.session, active_only=True)
+    context = {"values": {}, "errors": {}, "kinds": REGISTRABLE, "towns": towns}
+    return ui.render("auth/register.html", context)
 
 
 @router.post("/register", response_model=None)
@@ -122,7 +125,8 @@ async def register(request: Request, ui: Ui) -> HTMLResponse | RedirectResponse:
             )
     values.pop("password", None)
     values.pop("password2", None)
-    context = {"values": values, "errors": errors, "kinds": REGISTRABLE}
+    towns = towns_service.names(ui.session, active_only=True)
+    context = {"values": values, "errors": errors, "kinds": REGISTRABLE, "towns": towns}
     return ui.render("auth/register.html", context, status_code=400)
 
 

@@ -59,7 +59,7 @@ def _items_page(
             "rows": rows,
             "total": total,
             "towns": staff.towns(ui.session),
-            "scope_town": staff.scope_town(ui.principal, None) or "",
+            "scope_town": ui.principal.scope.town,
             "f": {
                 "industry_field": filters.industry_field or "",
                 "town": town or "",
@@ -132,7 +132,7 @@ def staff_organizations(
             "statuses": list(OrgStatus),
             "town": town or "",
             "towns": staff.towns(ui.session),
-            "scope_town": staff.scope_town(ui.principal, None) or "",
+            "scope_town": ui.principal.scope.town,
             "page": page,
             "pages": max(1, -(-total // PAGE_SIZE)),
             "query": _query(status=status.value if status else None, town=town),
@@ -177,6 +177,6 @@ def board(ui: Ui, town: Text = None, industry_field: Field = None) -> HTMLRespon
             "town": town or "",
             "industry_field": field or "",
             "towns": staff.towns(ui.session),
-            "scope_town": staff.scope_town(ui.principal, None) or "",
+            "scope_town": ui.principal.scope.town,
         },
     )

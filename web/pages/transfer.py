@@ -22,6 +22,7 @@ from matchmaking.importing import service as importing
 from matchmaking.importing import tables, uploads
 from matchmaking.importing.columns import COLUMNS
 from matchmaking.importing.template import DATA_SHEET, error_workbook, template_workbook
+from matchmaking.towns import service as towns
 from web.pages.common import Ui
 
 router = APIRouter(prefix="/transfer")
@@ -68,7 +69,8 @@ def _page(ui: Ui, *, error: str = "", error_kind: str = "", status_code: int = 2
         "export_kinds": [(k.value, KIND_NOUNS[k.value]) for k in EXPORTABLE],
         "need_statuses": list(NeedStatus),
         "item_statuses": list(ItemStatus),
-        "scope_town": p.town if p.is_staff else "",
+        "scope_town": p.scope.town,
+        "towns": towns.names(ui.session),
     }
     return ui.render("transfer/index.html", context, status_code=status_code)
 
@@ -170,7 +172,7 @@ def preview_page(ui: Ui, token: str) -> HTMLResponse:
             upload.filename,
             kind,
             org_id=org_id,
-            town=permissions.import_town(ui.principal),
+            scope=ui.principal.scope,
         )
     except InvalidInput as exc:
         return _page(ui, error=exc.message, error_kind=kind.value, status_code=422)
@@ -204,7 +206,7 @@ def import_upload(ui: Ui, token: str) -> HTMLResponse:
             upload.filename,
             kind,
             org_id=org_id,
-            town=permissions.import_town(ui.principal),
+            scope=ui.principal.scope,
         )
     except InvalidInput as exc:
         return _page(ui, error=exc.message, error_kind=kind.value, status_code=422)
