@@ -10,7 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from matchmaking.models import Notification, User
+from matchmaking.models import User
+from matchmaking.notifications import service as notifications
+from matchmaking.notifications.schemas import NotificationRead
 from tests.conftest import add_achievement, add_expert, add_need, add_org, make_user
 
 UNI_PHONE = "0513-8888 0133"
@@ -68,11 +70,12 @@ def world(
     )
 
 
-def notifications_of(factory: sessionmaker[Session], username: str) -> list[Notification]:
+def notifications_of(factory: sessionmaker[Session], username: str) -> list[NotificationRead]:
+    """What this user's notifications page shows, oldest first."""
     with factory() as session:
         user = session.scalars(select(User).where(User.username == username)).one()
-        stmt = select(Notification).where(Notification.user_id == user.id)
-        return list(session.scalars(stmt))
+        rows, _total = notifications.list_page(session, user.id, page_size=100)
+        return rows[::-1]
 
 
 def request(w: World, who: TestClient, **extra: object) -> object:
