@@ -145,8 +145,11 @@ class ItemService(Generic[M]):
 
     def set_status(self, session: Session, item_id: int, status: NeedStatus | ItemStatus) -> M:
         """Give the item this status (imports, dockings); the indexes learn of it."""
+        if not isinstance(status, type(OPEN_STATUS[self.kind])):
+            raise InvalidInput(f"{self.noun}没有“{status}”这一状态", field="status")
         item = self.get(session, item_id)
-        item.status = status
+        # Checked above: the status type goes with the kind, which mypy cannot see through M.
+        setattr(item, "status", status)  # noqa: B010
         session.flush()
         self.repo.record_change(session, item.id)
         return item
@@ -195,8 +198,6 @@ class ItemService(Generic[M]):
         """Give an item the user may edit any status of its kind (a need's status menu)."""
         item = self.get(session, item_id)
         permissions.ensure_can_edit(p, self.kind, item)
-        if status not in type(OPEN_STATUS[self.kind]):
-            raise InvalidInput(f"{self.noun}没有“{status}”这一状态", field="status")
         return self.set_status(session, item_id, status)
 
     def _saved(self, session: Session, item: M) -> None:

@@ -121,4 +121,3 @@ class StateMachine(Generic[S, A]):
 
     def _refused(self, state: S, action: A) -> Conflict:
         return Conflict(f"该{self.noun}当前状态为“{state.label}”，不能{self.verbs[action]}")
-

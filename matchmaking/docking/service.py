@@ -58,7 +58,7 @@ ACTION_VERB = {
 }
 MACHINE = StateMachine(Docking, TRANSITIONS, noun="对接", verbs=ACTION_VERB)
 REQUESTED_EVENT = "requested"
-EVENT_LABEL: dict[str, str] = {REQUESTED_EVENT: "发起对接申请", **DOCKING_STEPS}
+EVENT_LABEL = {REQUESTED_EVENT: "发起对接申请", **{s.value: v for s, v in DOCKING_STEPS.items()}}
 BOARD_ORDER = (S.REQUESTED, S.ACCEPTED, S.NEGOTIATING, S.SIGNED, S.DECLINED)
 
 
