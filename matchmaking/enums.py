@@ -1,21 +1,26 @@
-"""Controlled vocabularies, with the Chinese labels the pages and imports use."""
+"""Controlled vocabularies, with the Chinese labels the pages and imports use.
+
+A vocabulary is a ``LabelledEnum``: its members are the codes stored in the database
+(a member equals its code, ``NeedStatus.OPEN == "open"``), and ``member.label`` is the
+Chinese label, from the table given to ``_labels`` right after the class.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Self
+
+_LABELS: dict[type[StrEnum], dict[str, str]] = {}
 
 
 class LabelledEnum(StrEnum):
-    label: str
-
-    def __new__(cls, value: str, label: str) -> LabelledEnum:
-        obj = str.__new__(cls, value)
-        obj._value_ = value
-        obj.label = label
-        return obj
+    @property
+    def label(self) -> str:
+        """The Chinese label shown on pages, exports and imports."""
+        return _LABELS[type(self)][self.value]
 
     @classmethod
-    def parse(cls, raw: str) -> LabelledEnum:
+    def parse(cls, raw: str) -> Self:
         """Accept the code or the Chinese label ("hydrogen_storage" or "氢能与新型储能")."""
         text = raw.strip()
         for member in cls:
@@ -25,65 +30,125 @@ class LabelledEnum(StrEnum):
         raise ValueError(f"“{text}”不是有效取值，可选：{allowed}")
 
 
+def _labels(enum: type[LabelledEnum], **labels: str) -> None:
+    """Give every member of ``enum`` its label, by member name (checked at import)."""
+    names = {m.name for m in enum}
+    if set(labels) != names:
+        raise TypeError(f"{enum.__name__}: labels for {sorted(labels)} but members {sorted(names)}")
+    _LABELS[enum] = {enum[name].value: label for name, label in labels.items()}
+
+
 class OrgKind(LabelledEnum):
-    ENTERPRISE = "enterprise", "企业"
-    UNIVERSITY = "university", "高校"
-    INSTITUTE = "institute", "科研院所"
-    BUREAU = "bureau", "科技主管部门"
-    INTERMEDIARY = "intermediary", "技术转移服务机构"
+    ENTERPRISE = "enterprise"
+    UNIVERSITY = "university"
+    INSTITUTE = "institute"
+    BUREAU = "bureau"
+    INTERMEDIARY = "intermediary"
+
+
+_labels(
+    OrgKind,
+    ENTERPRISE="企业",
+    UNIVERSITY="高校",
+    INSTITUTE="科研院所",
+    BUREAU="科技主管部门",
+    INTERMEDIARY="技术转移服务机构",
+)
 
 
 class IndustryField(LabelledEnum):
-    SHIP_OFFSHORE = "ship_offshore", "船舶海工"
-    BIOMEDICINE = "biomedicine", "生物医药与特医食品"
-    IC_SEMICONDUCTOR = "ic_semiconductor", "集成电路与第三代半导体"
-    NEW_MATERIALS = "new_materials", "新材料"
-    HYDROGEN_STORAGE = "hydrogen_storage", "氢能与新型储能"
-    NEV = "nev", "新能源汽车"
-    INTELLIGENT_MANUFACTURING = "intelligent_manufacturing", "智能制造与工业机器人"
-    TEXTILES = "textiles", "纺织与家纺"
-    CONSTRUCTION = "construction", "建筑与绿色建材"
-    SYNTHETIC_BIOLOGY = "synthetic_biology", "合成生物"
-    CELL_GENE = "cell_gene", "细胞与基因技术"
-    ELECTRONIC_INFO = "electronic_info", "电子信息"
-    AI = "ai", "人工智能"
+    SHIP_OFFSHORE = "ship_offshore"
+    BIOMEDICINE = "biomedicine"
+    IC_SEMICONDUCTOR = "ic_semiconductor"
+    NEW_MATERIALS = "new_materials"
+    HYDROGEN_STORAGE = "hydrogen_storage"
+    NEV = "nev"
+    INTELLIGENT_MANUFACTURING = "intelligent_manufacturing"
+    TEXTILES = "textiles"
+    CONSTRUCTION = "construction"
+    SYNTHETIC_BIOLOGY = "synthetic_biology"
+    CELL_GENE = "cell_gene"
+    ELECTRONIC_INFO = "electronic_info"
+    AI = "ai"
+
+
+_labels(
+    IndustryField,
+    SHIP_OFFSHORE="船舶海工",
+    BIOMEDICINE="生物医药与特医食品",
+    IC_SEMICONDUCTOR="集成电路与第三代半导体",
+    NEW_MATERIALS="新材料",
+    HYDROGEN_STORAGE="氢能与新型储能",
+    NEV="新能源汽车",
+    INTELLIGENT_MANUFACTURING="智能制造与工业机器人",
+    TEXTILES="纺织与家纺",
+    CONSTRUCTION="建筑与绿色建材",
+    SYNTHETIC_BIOLOGY="合成生物",
+    CELL_GENE="细胞与基因技术",
+    ELECTRONIC_INFO="电子信息",
+    AI="人工智能",
+)
 
 
 class CooperationMode(LabelledEnum):
-    TRANSFER = "transfer", "技术转让"
-    LICENSING = "licensing", "技术许可"
-    JOINT_DEVELOPMENT = "joint_development", "合作开发"
-    COMMISSIONED_DEVELOPMENT = "commissioned_development", "委托开发"
-    CONSULTING = "consulting", "技术咨询"
-    SERVICE = "service", "技术服务"
-    JOINT_PLATFORM = "joint_platform", "共建平台"
+    TRANSFER = "transfer"
+    LICENSING = "licensing"
+    JOINT_DEVELOPMENT = "joint_development"
+    COMMISSIONED_DEVELOPMENT = "commissioned_development"
+    CONSULTING = "consulting"
+    SERVICE = "service"
+    JOINT_PLATFORM = "joint_platform"
+
+
+_labels(
+    CooperationMode,
+    TRANSFER="技术转让",
+    LICENSING="技术许可",
+    JOINT_DEVELOPMENT="合作开发",
+    COMMISSIONED_DEVELOPMENT="委托开发",
+    CONSULTING="技术咨询",
+    SERVICE="技术服务",
+    JOINT_PLATFORM="共建平台",
+)
 
 
 class Maturity(LabelledEnum):
-    LAB = "lab", "实验室"
-    PILOT = "pilot", "小试"
-    SCALEUP = "scaleup", "中试"
-    INDUSTRIALIZED = "industrialized", "产业化"
+    LAB = "lab"
+    PILOT = "pilot"
+    SCALEUP = "scaleup"
+    INDUSTRIALIZED = "industrialized"
+
+
+_labels(Maturity, LAB="实验室", PILOT="小试", SCALEUP="中试", INDUSTRIALIZED="产业化")
 
 
 class NeedStatus(LabelledEnum):
-    OPEN = "open", "征集中"
-    IN_DOCKING = "in_docking", "对接中"
-    SOLVED = "solved", "已解决"
-    CLOSED = "closed", "已关闭"
+    OPEN = "open"
+    IN_DOCKING = "in_docking"
+    SOLVED = "solved"
+    CLOSED = "closed"
+
+
+_labels(NeedStatus, OPEN="征集中", IN_DOCKING="对接中", SOLVED="已解决", CLOSED="已关闭")
 
 
 class ItemStatus(LabelledEnum):
     """Status of achievements, experts and organizations."""
 
-    ACTIVE = "active", "已发布"
-    CLOSED = "closed", "已关闭"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+_labels(ItemStatus, ACTIVE="已发布", CLOSED="已关闭")
 
 
 class EmbeddingStatus(LabelledEnum):
-    PENDING = "pending", "待向量化"
-    READY = "ready", "已向量化"
-    FAILED = "failed", "向量化失败"
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
+
+
+_labels(EmbeddingStatus, PENDING="待向量化", READY="已向量化", FAILED="向量化失败")
 
 
 class Kind(StrEnum):
@@ -99,30 +164,75 @@ OPEN_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.IN_DOCKING)
 
 
 class OrgStatus(LabelledEnum):
-    PENDING = "pending", "待审核"
-    ACTIVE = "active", "已发布"
-    CLOSED = "closed", "已关闭"
+    PENDING = "pending"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+_labels(OrgStatus, PENDING="待审核", ACTIVE="已发布", CLOSED="已关闭")
 
 
 class Role(LabelledEnum):
-    ENTERPRISE = "enterprise", "企业用户"
-    UNIVERSITY = "university", "高校院所用户"
-    EXPERT = "expert", "专家"
-    STAFF = "staff", "科技局工作人员"
-    ADMIN = "admin", "管理员"
+    ENTERPRISE = "enterprise"
+    UNIVERSITY = "university"
+    EXPERT = "expert"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+_labels(
+    Role,
+    ENTERPRISE="企业用户",
+    UNIVERSITY="高校院所用户",
+    EXPERT="专家",
+    STAFF="科技局工作人员",
+    ADMIN="管理员",
+)
 
 
 class DockingStatus(LabelledEnum):
-    REQUESTED = "requested", "已申请"
-    ACCEPTED = "accepted", "已接受"
-    NEGOTIATING = "negotiating", "洽谈中"
-    SIGNED = "signed", "已签约"
-    DECLINED = "declined", "已婉拒"
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    NEGOTIATING = "negotiating"
+    SIGNED = "signed"
+    DECLINED = "declined"
+
+
+_labels(
+    DockingStatus,
+    REQUESTED="已申请",
+    ACCEPTED="已接受",
+    NEGOTIATING="洽谈中",
+    SIGNED="已签约",
+    DECLINED="已婉拒",
+)
 
 
 class FeedbackReason(LabelledEnum):
-    MISMATCH = "mismatch", "技术不对口"
-    IMMATURE = "immature", "成熟度不够"
-    PRICE = "price", "价格不合适"
-    HAS_SOLUTION = "has_solution", "已有方案"
-    OTHER = "other", "其他"
+    MISMATCH = "mismatch"
+    IMMATURE = "immature"
+    PRICE = "price"
+    HAS_SOLUTION = "has_solution"
+    OTHER = "other"
+
+
+_labels(
+    FeedbackReason,
+    MISMATCH="技术不对口",
+    IMMATURE="成熟度不够",
+    PRICE="价格不合适",
+    HAS_SOLUTION="已有方案",
+    OTHER="其他",
+)
+
+
+class NotificationKind(StrEnum):
+    """What a notification is about; ``notifications/render.py`` has one function per kind."""
+
+    # Written before notifications were structured: the payload holds the finished text.
+    LEGACY = "legacy"
+    DOCKING_REQUESTED = "docking_requested"
+    DOCKING_UPDATED = "docking_updated"
+    ORG_REGISTERED = "org_registered"
+    ORG_APPROVED = "org_approved"
+    ORG_REJECTED = "org_rejected"

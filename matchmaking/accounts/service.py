@@ -13,7 +13,7 @@ from matchmaking.accounts import passwords, repository
 from matchmaking.accounts.permissions import Principal, ensure_can_manage_org, require_staff
 from matchmaking.accounts.schemas import Registration, UserCreate
 from matchmaking.config import Settings
-from matchmaking.enums import OrgKind, OrgStatus, Role
+from matchmaking.enums import NotificationKind, OrgKind, OrgStatus, Role
 from matchmaking.exceptions import Conflict, InvalidInput, NotFound
 from matchmaking.models import ApiToken, Expert, LoginAttempt, Organization, User
 from matchmaking.models.base import utcnow
@@ -34,7 +34,7 @@ ROLE_FOR_ORG = {
 def principal_for(user: User) -> Principal:
     return Principal(
         user_id=user.id,
-        role=Role(user.role),
+        role=user.role,
         org_id=user.org_id,
         expert_id=user.expert_id,
         town_id=user.town_id,
@@ -69,7 +69,7 @@ def register(session: Session, data: Registration) -> User:
         district=data.district,
         town_id=towns.resolve(session, data.town),
         industry_field=data.industry_field.value if data.industry_field else None,
-        status=OrgStatus.PENDING.value,
+        status=OrgStatus.PENDING,
         contact_name=data.display_name,
         contact_phone=data.contact_phone,
         contact_email=data.contact_email,
@@ -80,15 +80,21 @@ def register(session: Session, data: Registration) -> User:
         username=data.username,
         display_name=data.display_name,
         password_hash=passwords.hash_password(data.password),
-        role=ROLE_FOR_ORG[org.kind].value,
+        role=ROLE_FOR_ORG[org.kind],
         org_id=org.id,
         phone=data.contact_phone,
         email=data.contact_email,
     )
     session.add(user)
     session.flush()
-    for staff in repository.staff_for_town(session, org.town_id):
-        notify(session, staff.id, f"新单位“{org.name}”注册，等待审核", "/staff/organizations")
+    notify(
+        session,
+        [staff.id for staff in repository.staff_for_town(session, org.town_id)],
+        NotificationKind.ORG_REGISTERED,
+        {"org_name": org.name},
+        subject=("organization", org.id),
+        link="/staff/organizations",
+    )
     return user
 
 
@@ -109,7 +115,7 @@ def create_user(session: Session, data: UserCreate) -> User:
         username=data.username,
         display_name=data.display_name or data.username,
         password_hash=passwords.hash_password(data.password),
-        role=data.role.value,
+        role=data.role,
         org_id=org_id,
         expert_id=data.expert_id if data.role is Role.EXPERT else None,
         town_id=towns.resolve(session, data.town) if data.role is Role.STAFF else None,
@@ -226,11 +232,17 @@ def approve_org(session: Session, p: Principal, org_id: int) -> Organization:
     require_staff(p)
     org = org_service.get(session, org_id)
     ensure_can_manage_org(p, org, status_change=True)
-    if org.status != OrgStatus.PENDING.value:
-        raise Conflict(f"“{org.name}”当前状态为{OrgStatus(org.status).label}，无需审核")
+    if org.status != OrgStatus.PENDING:
+        raise Conflict(f"“{org.name}”当前状态为{org.status.label}，无需审核")
     org_service.update_org(session, org.id, OrganizationUpdate(status=OrgStatus.ACTIVE))
-    for user in repository.users_of_org(session, org.id):
-        notify(session, user.id, f"您的单位“{org.name}”已通过审核，发布的内容现已公开", "/")
+    notify(
+        session,
+        [user.id for user in repository.users_of_org(session, org.id)],
+        NotificationKind.ORG_APPROVED,
+        {"org_name": org.name},
+        subject=("organization", org.id),
+        link="/",
+    )
     return org
 
 
@@ -241,6 +253,12 @@ def reject_org(session: Session, p: Principal, org_id: int, reason: str) -> Orga
     if not reason.strip():
         raise InvalidInput("请填写不予通过的原因", field="reason")
     org_service.update_org(session, org.id, OrganizationUpdate(status=OrgStatus.CLOSED))
-    for user in repository.users_of_org(session, org.id):
-        notify(session, user.id, f"您的单位“{org.name}”未通过审核：{reason.strip()}", "/account")
+    notify(
+        session,
+        [user.id for user in repository.users_of_org(session, org.id)],
+        NotificationKind.ORG_REJECTED,
+        {"org_name": org.name, "reason": reason.strip()},
+        subject=("organization", org.id),
+        link="/account",
+    )
     return org

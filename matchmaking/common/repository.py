@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from matchmaking.common.filters import ItemFilters
 from matchmaking.common.validation import FIELD_LABELS, KIND_NOUNS
-from matchmaking.enums import ItemStatus, Kind
+from matchmaking.enums import ItemStatus, Kind, OrgStatus
 from matchmaking.exceptions import InvalidInput
 from matchmaking.models import Achievement, Expert, IndexChange, Need, Organization
 from matchmaking.towns import repository as towns
@@ -27,14 +27,14 @@ class ItemRepository(Generic[M]):
     extra_filters: ClassVar[frozenset[str]] = frozenset()
 
     def status_clause(self, today: date) -> ColumnElement[bool]:
-        return self.model.status == ItemStatus.ACTIVE.value
+        return self.model.status == ItemStatus.ACTIVE
 
     def active_clause(self, today: date) -> ColumnElement[bool]:
         """Items that may be shown and recommended: published, not expired, org not closed."""
         return and_(
             self.status_clause(today),
             self.model.org_id.in_(
-                select(Organization.id).where(Organization.status == ItemStatus.ACTIVE.value)
+                select(Organization.id).where(Organization.status == OrgStatus.ACTIVE)
             ),
         )
 

@@ -1,4 +1,4 @@
-"""Create, update, read, list and close for the three matchable kinds.
+"""Create, update, read, list, close and reopen for the three matchable kinds.
 
 Every write commits the row at once with ``embedding_status=pending`` when its
 text changed, enqueues the embedding task (sent after the commit), and appends
@@ -20,7 +20,7 @@ from matchmaking.accounts.permissions import Principal
 from matchmaking.common.filters import ItemFilters
 from matchmaking.common.repository import ItemRepository, M
 from matchmaking.common.validation import KIND_NOUNS
-from matchmaking.enums import EmbeddingStatus, OrgKind
+from matchmaking.enums import EmbeddingStatus, ItemStatus, Kind, NeedStatus, OrgKind
 from matchmaking.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from matchmaking.matching.text import item_text, text_hash
 from matchmaking.models import Organization
@@ -29,6 +29,17 @@ from matchmaking.models.base import utcnow
 EMBED_TASK = "embeddings.embed"
 
 KIND_NAMES = KIND_NOUNS
+# The status an item is published with, and the one closing it gives.
+OPEN_STATUS: dict[Kind, NeedStatus | ItemStatus] = {
+    Kind.NEEDS: NeedStatus.OPEN,
+    Kind.ACHIEVEMENTS: ItemStatus.ACTIVE,
+    Kind.EXPERTS: ItemStatus.ACTIVE,
+}
+CLOSED_STATUS: dict[Kind, NeedStatus | ItemStatus] = {
+    Kind.NEEDS: NeedStatus.CLOSED,
+    Kind.ACHIEVEMENTS: ItemStatus.CLOSED,
+    Kind.EXPERTS: ItemStatus.CLOSED,
+}
 
 
 def today() -> date:
@@ -132,9 +143,13 @@ class ItemService(Generic[M]):
         self._saved(session, item)
         return item
 
-    def close(self, session: Session, item_id: int, status: str = "closed") -> M:
+    def set_status(self, session: Session, item_id: int, status: NeedStatus | ItemStatus) -> M:
+        """Give the item this status (imports, dockings); the indexes learn of it."""
+        if not isinstance(status, type(OPEN_STATUS[self.kind])):
+            raise InvalidInput(f"{self.noun}没有“{status}”这一状态", field="status")
         item = self.get(session, item_id)
-        item.status = status
+        # Checked above: the status type goes with the kind, which mypy cannot see through M.
+        setattr(item, "status", status)  # noqa: B010
         session.flush()
         self.repo.record_change(session, item.id)
         return item
@@ -169,16 +184,27 @@ class ItemService(Generic[M]):
                 raise Forbidden("只有科技局工作人员可以把条目转到其他单位", field="org_id")
         return self.update(session, item_id, data)
 
-    def close_as(self, session: Session, p: Principal, item_id: int, status: str = "closed") -> M:
+    def close_as(self, session: Session, p: Principal, item_id: int) -> M:
+        """Close an item the user may edit: it is no longer shown or recommended."""
+        return self.set_status_as(session, p, item_id, CLOSED_STATUS[self.kind])
+
+    def reopen_as(self, session: Session, p: Principal, item_id: int) -> M:
+        """Publish a closed item again (a need is open for solutions again)."""
+        return self.set_status_as(session, p, item_id, OPEN_STATUS[self.kind])
+
+    def set_status_as(
+        self, session: Session, p: Principal, item_id: int, status: NeedStatus | ItemStatus
+    ) -> M:
+        """Give an item the user may edit any status of its kind (a need's status menu)."""
         item = self.get(session, item_id)
         permissions.ensure_can_edit(p, self.kind, item)
-        return self.close(session, item_id, status)
+        return self.set_status(session, item_id, status)
 
     def _saved(self, session: Session, item: M) -> None:
         digest = text_hash(item_text(self.kind, item))
         if digest != item.text_hash or item.embedding_status != EmbeddingStatus.READY:
             item.text_hash = digest
-            item.embedding_status = EmbeddingStatus.PENDING.value
+            item.embedding_status = EmbeddingStatus.PENDING
             jobs.enqueue(session, EMBED_TASK, self.kind.value, [item.id])
         self.repo.record_change(session, item.id)
         session.flush()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, func, select, true
 from sqlalchemy.orm import Session, selectinload
 
+from matchmaking.enums import DockingStatus
 from matchmaking.models import (
     Achievement,
     Docking,
@@ -50,11 +52,19 @@ def target(session: Session, kind: str, target_id: int) -> Achievement | Expert 
 
 
 def add_event(
-    session: Session, docking_id: int, actor_user_id: int | None, action: str, note: str
+    session: Session,
+    docking_id: int,
+    actor_user_id: int | None,
+    action: str,
+    note: str,
+    *,
+    at: datetime | None = None,
 ) -> DockingEvent:
     event = DockingEvent(
         docking_id=docking_id, actor_user_id=actor_user_id, action=action, note=note
     )
+    if at is not None:
+        event.at = at
     session.add(event)
     return event
 
@@ -132,9 +142,11 @@ def page(
     return list(session.scalars(stmt)), total
 
 
-def counts_by_status(session: Session, where: Sequence[ColumnElement[bool]]) -> dict[str, int]:
+def counts_by_status(
+    session: Session, where: Sequence[ColumnElement[bool]]
+) -> dict[DockingStatus, int]:
     stmt = _joined(select(Docking.status, func.count())).where(*where).group_by(Docking.status)
-    return {str(status): int(count) for status, count in session.execute(stmt)}
+    return {DockingStatus(status): int(count) for status, count in session.execute(stmt)}
 
 
 def counts_by_need(session: Session, need_ids: Sequence[int]) -> dict[int, dict[str, int]]:
@@ -153,7 +165,7 @@ def counts_by_need(session: Session, need_ids: Sequence[int]) -> dict[int, dict[
 
 
 def with_status(
-    session: Session, where: Sequence[ColumnElement[bool]], status: str, limit: int
+    session: Session, where: Sequence[ColumnElement[bool]], status: DockingStatus, limit: int
 ) -> list[Docking]:
     stmt = (
         _joined(select(Docking))

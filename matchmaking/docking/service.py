@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from matchmaking.accounts import permissions
 from matchmaking.accounts import repository as accounts_repository
 from matchmaking.accounts.permissions import Principal, is_published, require_login
+from matchmaking.common.transitions import StateMachine, Transition
 from matchmaking.docking import repository
 from matchmaking.docking.schemas import (
     Action,
@@ -29,22 +30,26 @@ from matchmaking.docking.schemas import (
     EventRead,
     OrgRef,
 )
-from matchmaking.enums import DockingStatus, Kind, NeedStatus, OrgStatus, Role
+from matchmaking.enums import DockingStatus, Kind, NeedStatus, NotificationKind, OrgStatus, Role
 from matchmaking.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from matchmaking.matching.kinds import SERVICES
 from matchmaking.models import Docking, DockingEvent, Need, Organization, User
+from matchmaking.notifications.render import DOCKING_STEPS
 from matchmaking.notifications.service import notify
 from matchmaking.towns import repository as towns_repository
 
 Side = Literal["need", "target", "staff"]
 S = DockingStatus
 TARGET_NOUN = {"achievements": "科技成果", "experts": "专家"}
-# The legal transitions: the statuses an action may start from, and where it leads.
-TRANSITIONS: dict[Action, tuple[frozenset[str], DockingStatus]] = {
-    Action.ACCEPT: (frozenset({S.REQUESTED}), S.ACCEPTED),
-    Action.DECLINE: (frozenset({S.REQUESTED, S.ACCEPTED, S.NEGOTIATING}), S.DECLINED),
-    Action.NEGOTIATE: (frozenset({S.ACCEPTED}), S.NEGOTIATING),
-    Action.SIGN: (frozenset({S.NEGOTIATING}), S.SIGNED),
+# The legal moves: (status, action) -> the status it leads to. Per status, in the order
+# the actions are offered.
+TRANSITIONS: dict[tuple[DockingStatus, Action], DockingStatus] = {
+    (S.REQUESTED, Action.ACCEPT): S.ACCEPTED,
+    (S.REQUESTED, Action.DECLINE): S.DECLINED,
+    (S.ACCEPTED, Action.DECLINE): S.DECLINED,
+    (S.ACCEPTED, Action.NEGOTIATE): S.NEGOTIATING,
+    (S.NEGOTIATING, Action.DECLINE): S.DECLINED,
+    (S.NEGOTIATING, Action.SIGN): S.SIGNED,
 }
 ACTION_VERB = {
     Action.ACCEPT: "接受",
@@ -52,13 +57,9 @@ ACTION_VERB = {
     Action.NEGOTIATE: "进入洽谈",
     Action.SIGN: "签署合作协议",
 }
-EVENT_LABEL = {
-    "requested": "发起对接申请",
-    S.ACCEPTED.value: "接受对接",
-    S.NEGOTIATING.value: "进入洽谈",
-    S.SIGNED.value: "签署合作协议",
-    S.DECLINED.value: "婉拒对接",
-}
+MACHINE = StateMachine(Docking, TRANSITIONS, noun="对接", verbs=ACTION_VERB)
+REQUESTED_EVENT = "requested"
+EVENT_LABEL = {REQUESTED_EVENT: "发起对接申请", **{s.value: v for s, v in DOCKING_STEPS.items()}}
 BOARD_ORDER = (S.REQUESTED, S.ACCEPTED, S.NEGOTIATING, S.SIGNED, S.DECLINED)
 
 
@@ -68,7 +69,7 @@ def _on_need_side(p: Principal, need: Need) -> bool:
 
 
 def _on_target_side(p: Principal, kind: str, target: Any) -> bool:
-    if kind == Kind.EXPERTS.value and p.expert_id is not None and p.expert_id == target.id:
+    if kind == Kind.EXPERTS and p.expert_id is not None and p.expert_id == target.id:
         return True
     return p.role is Role.UNIVERSITY and p.org_id is not None and p.org_id == target.org_id
 
@@ -95,26 +96,44 @@ def _side_users(session: Session, side: Side, need: Need, kind: str, target: Any
     users = [
         u
         for u in accounts_repository.users_of_org(session, target.org_id)
-        if u.role == Role.UNIVERSITY.value
+        if u.role is Role.UNIVERSITY
     ]
-    if kind == Kind.EXPERTS.value:
+    if kind == Kind.EXPERTS:
         users += accounts_repository.users_of_expert(session, target.id)
     return users
 
 
 def _notify(
-    session: Session, users: list[User], actor_id: int | None, text: str, link: str
+    session: Session,
+    users: list[User],
+    p: Principal,
+    kind: NotificationKind,
+    d: Docking,
+    need: Need,
+    target: Any,
+    **extra: str,
 ) -> None:
-    seen: set[int] = set()
-    for user in users:
-        if user.id in seen or user.id == actor_id:
-            continue
-        seen.add(user.id)
-        notify(session, user.id, text, link)
+    """Tell these users (never the one who acted) about a step of this docking."""
+    payload = {
+        "actor": _actor_label(session, p),
+        "need_title": need.title,
+        "target_kind": d.target_kind,
+        "target_title": _target_title(d.target_kind, target),
+        **extra,
+    }
+    notify(
+        session,
+        [u.id for u in users],
+        kind,
+        payload,
+        subject=("docking", d.id),
+        link=f"/dockings/{d.id}",
+        skip=p.user_id,
+    )
 
 
 def _target_title(kind: str, target: Any) -> str:
-    return str(target.title if kind == Kind.ACHIEVEMENTS.value else target.name)
+    return str(target.title if kind == Kind.ACHIEVEMENTS else target.name)
 
 
 def _load(session: Session, docking_id: int) -> tuple[Docking, Need, Any]:
@@ -130,9 +149,9 @@ def _load(session: Session, docking_id: int) -> tuple[Docking, Need, Any]:
 def _check_published(kind: Kind, item: Any, noun: str) -> None:
     if is_published(kind, item):
         return
-    if item.org.status != OrgStatus.ACTIVE.value:
+    if item.org.status is not OrgStatus.ACTIVE:
         raise Conflict(f"该{noun}所属单位“{item.org.name}”尚未通过审核或已关闭，暂不能对接")
-    label = NeedStatus(item.status).label if kind is Kind.NEEDS else "已关闭"
+    label = item.status.label if kind is Kind.NEEDS else "已关闭"
     raise Conflict(f"该{noun}{label}，不能发起对接")
 
 
@@ -186,7 +205,7 @@ def request(
         requester_user_id=p.user_id,
         requester_org_id=own,
         responder_org_id=other,
-        status=S.REQUESTED.value,
+        status=S.REQUESTED,
         message=message.strip(),
         score=score,
     )
@@ -200,23 +219,19 @@ def request(
         if existing is None:
             raise
         raise _duplicate(existing) from None
-    repository.add_event(session, docking.id, p.user_id, "requested", docking.message)
-    if need.status == NeedStatus.OPEN.value:
-        SERVICES[Kind.NEEDS].close(session, need.id, NeedStatus.IN_DOCKING.value)
+    repository.add_event(session, docking.id, p.user_id, REQUESTED_EVENT, docking.message)
+    if need.status is NeedStatus.OPEN:
+        SERVICES[Kind.NEEDS].set_status(session, need.id, NeedStatus.IN_DOCKING)
 
     responder: Side = "target" if requester_side == "need" else "need"
-    text = (
-        f"{_actor_label(session, p)}申请对接：需求“{need.title}”与{noun}“"
-        f"{_target_title(target_kind, target)}”"
-    )
     users = _side_users(session, responder, need, target_kind, target)
-    _notify(session, users, p.user_id, text, f"/dockings/{docking.id}")
+    _notify(session, users, p, NotificationKind.DOCKING_REQUESTED, docking, need, target)
     session.flush()
     return docking
 
 
 def _duplicate(existing: Docking) -> Conflict:
-    label = DockingStatus(existing.status).label
+    label = existing.status.label
     return Conflict(
         f"该需求与该{TARGET_NOUN[existing.target_kind]}的对接已存在"
         f"（编号 {existing.id}，当前状态：{label}），请在对接页面继续办理"
@@ -246,11 +261,8 @@ def act(
     side = _side(p, d, need, target)
     if side is None:
         raise Forbidden("只有对接双方和负责该区镇的科技局工作人员可以办理此对接")
-    sources, new_status = TRANSITIONS[action]
-    if d.status not in sources:
-        current = DockingStatus(d.status).label
-        raise Conflict(f"该对接当前状态为“{current}”，不能{ACTION_VERB[action]}")
-    if d.status == S.REQUESTED.value:
+    MACHINE.next_state(d.status, action)  # refuses early with the current state
+    if d.status is S.REQUESTED:
         responder = "target" if _requester_side(d, need) == "need" else "need"
         if side != responder:
             org = repository.org(session, d.responder_org_id)
@@ -260,28 +272,38 @@ def act(
     if action is Action.DECLINE and not reason:
         raise InvalidInput("请填写婉拒原因", field="reason")
 
-    d.status = new_status.value
     note = message.strip()
+    values = {}
     if action is Action.DECLINE:
-        d.decline_reason = reason
+        values["decline_reason"] = reason
         note = f"原因：{reason}" + (f"；{note}" if note else "")
-    repository.add_event(session, d.id, p.user_id, new_status.value, note)
 
-    noun = TARGET_NOUN[d.target_kind]
-    text = (
-        f"{_actor_label(session, p)}{EVENT_LABEL[new_status.value]}：需求“{need.title}”与{noun}“"
-        f"{_target_title(d.target_kind, target)}”" + (f"。{note}" if note else "")
-    )
+    def record(t: Transition[DockingStatus, Action]) -> None:
+        repository.add_event(session, t.row_id, t.actor_user_id, t.after.value, note, at=t.at)
+
+    # Atomic: of two simultaneous moves from the same status, the second gets a 409.
+    moved = MACHINE.move(session, d, action, actor_user_id=p.user_id, record=record, values=values)
+
     others: list[User] = []
     for each in ("need", "target"):
         if each != side:
             others += _side_users(session, each, need, d.target_kind, target)  # type: ignore[arg-type]
-    if new_status is S.SIGNED:
+    if moved.after is S.SIGNED:
         others += accounts_repository.staff_for_town(session, need.org.town_id)
         # An agreement signed for the need solves it: it leaves the recommendations.
-        if need.status in (NeedStatus.OPEN.value, NeedStatus.IN_DOCKING.value):
-            SERVICES[Kind.NEEDS].close(session, need.id, NeedStatus.SOLVED.value)
-    _notify(session, others, p.user_id, text, f"/dockings/{d.id}")
+        if need.status in (NeedStatus.OPEN, NeedStatus.IN_DOCKING):
+            SERVICES[Kind.NEEDS].set_status(session, need.id, NeedStatus.SOLVED)
+    _notify(
+        session,
+        others,
+        p,
+        NotificationKind.DOCKING_UPDATED,
+        d,
+        need,
+        target,
+        status=moved.after.value,
+        note=note,
+    )
     session.flush()
     return d
 
@@ -290,16 +312,11 @@ def allowed_actions(p: Principal, d: Docking, need: Need, side: Side | None) -> 
     """The actions this user may take on this docking now."""
     if side is None:
         return []
-    out = []
-    for action, (sources, _new) in TRANSITIONS.items():
-        if d.status not in sources:
-            continue
-        if d.status == S.REQUESTED.value:
-            responder = "target" if _requester_side(d, need) == "need" else "need"
-            if side != responder:
-                continue
-        out.append(action)
-    return out
+    if d.status is S.REQUESTED:
+        responder = "target" if _requester_side(d, need) == "need" else "need"
+        if side != responder:
+            return []
+    return MACHINE.actions_from(d.status)
 
 
 # -- reads ---------------------------------------------------------------------
@@ -352,7 +369,7 @@ def list_for(
     require_login(p)
     where = [_mine(p, Box(box))]
     if status:
-        where.append(Docking.status == DockingStatus(status).value)
+        where.append(Docking.status == DockingStatus(status))
     rows, total = repository.page(session, where, page=page, page_size=page_size)
     return _summaries(session, rows), total
 
@@ -368,7 +385,7 @@ def _mine(p: Principal, box: Box) -> ColumnElement[bool]:
     if p.role is Role.EXPERT:
         if p.expert_id is None:
             return repository.NOTHING
-        mine = and_(Docking.target_kind == Kind.EXPERTS.value, Docking.target_id == p.expert_id)
+        mine = and_(Docking.target_kind == Kind.EXPERTS, Docking.target_id == p.expert_id)
         if box is Box.INCOMING:
             return and_(mine, ~target_asked)
         if box is Box.OUTGOING:
@@ -404,12 +421,12 @@ def board(
     counts = repository.counts_by_status(session, where)
     columns = []
     for status in BOARD_ORDER:
-        rows = repository.with_status(session, where, status.value, per_column)
+        rows = repository.with_status(session, where, status, per_column)
         columns.append(
             BoardColumn(
                 status=status,
                 label=status.label,
-                count=counts.get(status.value, 0),
+                count=counts.get(status, 0),
                 tickets=_summaries(session, rows),
             )
         )
@@ -446,8 +463,8 @@ def _summaries(session: Session, rows: list[Docking]) -> list[DockingRead]:
         out.append(
             DockingRead(
                 id=d.id,
-                status=DockingStatus(d.status),
-                status_label=DockingStatus(d.status).label,
+                status=d.status,
+                status_label=d.status.label,
                 need_id=d.need_id,
                 need_title=need.title,
                 need_field=need.industry_field,
@@ -475,11 +492,11 @@ def _actor_names(session: Session, events: list[DockingEvent]) -> dict[int, str]
     names = {}
     for uid, user in users.items():
         person = user.display_name or user.username
-        if user.role in (Role.STAFF.value, Role.ADMIN.value):
+        if user.role in (Role.STAFF, Role.ADMIN):
             where = f"{user.town}科技局" if user.town else "区科技局"
         else:
             org = orgs.get(user.org_id) if user.org_id else None
-            where = org.name if org is not None else Role(user.role).label
+            where = org.name if org is not None else user.role.label
         names[uid] = f"{person}（{where}）"
     return names
 

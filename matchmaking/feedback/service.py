@@ -37,7 +37,7 @@ def _target_kind(target_kind: str) -> str:
 
 def _reason(reason: str) -> FeedbackReason:
     try:
-        return FeedbackReason.parse(str(reason))  # type: ignore[return-value]
+        return FeedbackReason.parse(str(reason))
     except ValueError as exc:
         raise InvalidInput(f"原因：{exc}", field="reason") from exc
 
@@ -65,11 +65,11 @@ def mark_not_relevant(
                 target_kind=kind,
                 target_id=target_id,
                 user_id=p.user_id,
-                reason=code.value,
+                reason=code,
             ),
         )
     else:
-        row.reason = code.value
+        row.reason = code
         row.user_id = p.user_id
         session.flush()
     return FeedbackRead.model_validate(row)

@@ -142,7 +142,8 @@ def _prepare(kind: Kind, row: dict[str, str], org_id: int) -> dict[str, Any]:
             parts = [v for v in value.replace("；", ";").split(";") if v.strip()]
             data[key] = [_parse(key, IndustryField, v) for v in parts]
         elif key == "status":
-            data[key] = _parse(key, NeedStatus if kind is Kind.NEEDS else ItemStatus, value)
+            status_enum = NeedStatus if kind is Kind.NEEDS else ItemStatus
+            data[key] = status_enum(_parse(key, status_enum, value))
         else:
             data[key] = value
     key_value = str(data.get(SERVICES[kind].natural_key, ""))
@@ -203,7 +204,7 @@ def import_rows(
                 item = service.update(session, existing.id, update_schema.model_validate(data))
                 report.updated += 1
             if status and status != item.status:
-                service.close(session, item.id, status=status)
+                service.set_status(session, item.id, status)
             savepoint.commit()
         except ValidationError as exc:
             savepoint.rollback()

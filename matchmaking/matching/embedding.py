@@ -143,7 +143,7 @@ def embed_items(
     result.reused += len(todo) - len(fresh)
     store_vectors(session, kind, encoder.model_id, [(i, d, vectors[d]) for i, d, _ in todo])
     for item in items.values():
-        item.embedding_status = EmbeddingStatus.READY.value
+        item.embedding_status = EmbeddingStatus.READY
     session.flush()
     return result
 
@@ -185,8 +185,8 @@ def reconcile(session: Session, model_id: str, *, older_than: timedelta) -> dict
         model = service.repo.model
         session.execute(
             update(model)
-            .where(model.id.in_(ids), model.embedding_status == EmbeddingStatus.READY.value)
-            .values(embedding_status=EmbeddingStatus.PENDING.value)
+            .where(model.id.in_(ids), model.embedding_status == EmbeddingStatus.READY)
+            .values(embedding_status=EmbeddingStatus.PENDING)
         )
         for start in range(0, len(ids), BATCH):
             jobs.enqueue(session, EMBED_TASK, kind.value, ids[start : start + BATCH])
@@ -203,7 +203,7 @@ def counts(session: Session, model_id: str) -> dict[str, dict[str, int]]:
         total = session.scalar(select(func.count()).select_from(model)) or 0
         pending = (
             session.scalar(
-                select(func.count()).where(model.embedding_status != EmbeddingStatus.READY.value)
+                select(func.count()).where(model.embedding_status != EmbeddingStatus.READY)
             )
             or 0
         )

@@ -5,7 +5,8 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from matchmaking.models.base import Base, MatchableMixin
+from matchmaking.enums import ItemStatus
+from matchmaking.models.base import Base, MatchableMixin, str_enum
 from matchmaking.models.organization import Organization
 
 
@@ -29,6 +30,6 @@ class Achievement(MatchableMixin, Base):
     cooperation_mode: Mapped[str] = mapped_column(String(32))
     price_wan: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     team_leader: Mapped[str] = mapped_column(String(64), default="")
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[ItemStatus] = mapped_column(str_enum(ItemStatus, 16), default=ItemStatus.ACTIVE)
 
     org: Mapped[Organization] = relationship(lazy="raise")

@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime, Integer, String, func
+from sqlalchemy import DateTime, Enum, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from matchmaking.db import Base
+from matchmaking.enums import EmbeddingStatus
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def str_enum(enum: type[StrEnum], length: int) -> Enum:
+    """A ``StrEnum`` column stored as its code in a VARCHAR, exactly as the plain strings were.
+
+    Not a native enum and no CHECK constraint, so the schema is unchanged and a new member
+    needs no migration; rows load as members, and a member or its code binds alike.
+    """
+    return Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
 
 class TimestampMixin:
@@ -30,7 +47,9 @@ class MatchableMixin(TimestampMixin):
     external_id: Mapped[str | None] = mapped_column(String(64))
     # sha256 of the prepared text the vector must be made from (matching.text).
     text_hash: Mapped[str] = mapped_column(String(64), default="")
-    embedding_status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    embedding_status: Mapped[EmbeddingStatus] = mapped_column(
+        str_enum(EmbeddingStatus, 16), default=EmbeddingStatus.PENDING, index=True
+    )
 
 
-__all__ = ["Base", "MatchableMixin", "TimestampMixin", "utcnow"]
+__all__ = ["Base", "MatchableMixin", "TimestampMixin", "str_enum", "utcnow"]

@@ -5,7 +5,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from matchmaking.models.base import Base, TimestampMixin, utcnow
+from matchmaking.enums import DockingStatus
+from matchmaking.models.base import Base, TimestampMixin, str_enum, utcnow
 from matchmaking.models.need import Need
 
 
@@ -29,7 +30,9 @@ class Docking(TimestampMixin, Base):
     requester_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     requester_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     responder_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="requested", index=True)
+    status: Mapped[DockingStatus] = mapped_column(
+        str_enum(DockingStatus, 16), default=DockingStatus.REQUESTED, index=True
+    )
     message: Mapped[str] = mapped_column(Text, default="")
     decline_reason: Mapped[str] = mapped_column(Text, default="")
     # The fused score when it was requested: which recommendation led to it.

@@ -3,7 +3,8 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from matchmaking.models.base import Base, MatchableMixin
+from matchmaking.enums import ItemStatus
+from matchmaking.models.base import Base, MatchableMixin, str_enum
 from matchmaking.models.organization import Organization
 
 
@@ -20,6 +21,6 @@ class Expert(MatchableMixin, Base):
     fields: Mapped[str] = mapped_column(String(200), default="")
     expertise: Mapped[str] = mapped_column(Text)
     availability: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[ItemStatus] = mapped_column(str_enum(ItemStatus, 16), default=ItemStatus.ACTIVE)
 
     org: Mapped[Organization] = relationship(lazy="raise")

@@ -5,7 +5,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from matchmaking.models.base import Base, utcnow
+from matchmaking.enums import FeedbackReason
+from matchmaking.models.base import Base, str_enum, utcnow
 
 
 class Feedback(Base):
@@ -24,5 +25,5 @@ class Feedback(Base):
     target_kind: Mapped[str] = mapped_column(String(16))
     target_id: Mapped[int] = mapped_column(Integer)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    reason: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[FeedbackReason] = mapped_column(str_enum(FeedbackReason, 32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -6,7 +6,8 @@ from decimal import Decimal
 from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from matchmaking.models.base import Base, MatchableMixin
+from matchmaking.enums import NeedStatus
+from matchmaking.models.base import Base, MatchableMixin, str_enum
 from matchmaking.models.organization import Organization
 
 
@@ -27,7 +28,7 @@ class Need(MatchableMixin, Base):
     budget_wan: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     deadline: Mapped[date | None] = mapped_column(Date)
     cooperation_mode: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[NeedStatus] = mapped_column(str_enum(NeedStatus, 16), default=NeedStatus.OPEN)
     contact_name: Mapped[str] = mapped_column(String(64), default="")
 
     org: Mapped[Organization] = relationship(lazy="raise")

@@ -3,7 +3,8 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
-from matchmaking.models.base import Base, TimestampMixin
+from matchmaking.enums import OrgStatus
+from matchmaking.models.base import Base, TimestampMixin, str_enum
 from matchmaking.models.town import Town
 
 
@@ -25,7 +26,7 @@ class Organization(TimestampMixin, Base):
     industry_field: Mapped[str | None] = mapped_column(String(48))
     description: Mapped[str] = mapped_column(Text, default="")
     # pending (registered, awaiting approval by bureau staff) | active | closed.
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[OrgStatus] = mapped_column(str_enum(OrgStatus, 16), default=OrgStatus.ACTIVE)
     # Shown to the other side of a docking only once it is accepted.
     contact_name: Mapped[str] = mapped_column(String(64), default="")
     contact_phone: Mapped[str] = mapped_column(String(32), default="")

@@ -5,7 +5,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, func, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
-from matchmaking.models.base import Base, TimestampMixin
+from matchmaking.enums import Role
+from matchmaking.models.base import Base, TimestampMixin, str_enum
 from matchmaking.models.town import Town
 
 
@@ -19,7 +20,7 @@ class User(TimestampMixin, Base):
     display_name: Mapped[str] = mapped_column(String(64), default="")
     # argon2id, encoded with its parameters (argon2-cffi).
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(16), index=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role, 16), index=True)
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     expert_id: Mapped[int | None] = mapped_column(ForeignKey("experts.id"))
     # Bureau staff: NULL = the whole district, else the one town (区镇) they cover.

@@ -2,15 +2,58 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from matchmaking.enums import NotificationKind
 from matchmaking.models import Notification
 from matchmaking.models.base import utcnow
+from matchmaking.notifications.render import render
+from matchmaking.notifications.schemas import NotificationRead
 
 
-def notify(session: Session, user_id: int, text: str, link: str = "") -> None:
-    session.add(Notification(user_id=user_id, text=text[:500], link=link[:200]))
+def notify(
+    session: Session,
+    user_ids: Iterable[int],
+    kind: NotificationKind,
+    payload: Mapping[str, Any],
+    *,
+    subject: tuple[str, int],
+    link: str = "",
+    skip: int | None = None,
+) -> None:
+    """Tell each user (once; never ``skip``, the one who acted) that ``subject`` had news."""
+    subject_type, subject_id = subject
+    for user_id in dict.fromkeys(user_ids):
+        if user_id == skip:
+            continue
+        session.add(
+            Notification(
+                user_id=user_id,
+                kind=kind.value,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                payload=dict(payload),
+                link=link[:200],
+            )
+        )
+
+
+def read_model(row: Notification) -> NotificationRead:
+    """A notification as pages show it, its text rendered now."""
+    return NotificationRead(
+        id=row.id,
+        kind=row.kind,
+        subject_type=row.subject_type,
+        subject_id=row.subject_id,
+        text=render(row.kind, row.payload),
+        link=row.link,
+        created_at=row.created_at,
+        read_at=row.read_at,
+    )
 
 
 def unread_count(session: Session, user_id: int) -> int:
@@ -22,11 +65,12 @@ def unread_count(session: Session, user_id: int) -> int:
 
 def list_page(
     session: Session, user_id: int, *, page: int = 1, page_size: int = 20
-) -> tuple[list[Notification], int]:
+) -> tuple[list[NotificationRead], int]:
+    """One page of this user's notifications, newest first, with their text."""
     base = select(Notification).where(Notification.user_id == user_id)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     stmt = base.order_by(Notification.id.desc()).offset((page - 1) * page_size).limit(page_size)
-    return list(session.scalars(stmt)), total
+    return [read_model(n) for n in session.scalars(stmt)], total
 
 
 def mark_read_for_link(session: Session, user_id: int, link: str) -> int:

@@ -271,7 +271,7 @@ def close(ui: Ui, item_id: int) -> RedirectResponse:
 @router.post("/achievements/{item_id}/reopen")
 def reopen(ui: Ui, item_id: int) -> RedirectResponse:
     """Publish a closed achievement again: it is shown and recommended again."""
-    SERVICES[Kind.ACHIEVEMENTS].close_as(ui.session, ui.principal, item_id, "active")
+    SERVICES[Kind.ACHIEVEMENTS].reopen_as(ui.session, ui.principal, item_id)
     return ui.redirect(f"/achievements/{item_id}", "成果已重新发布")
 
 

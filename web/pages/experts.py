@@ -211,7 +211,7 @@ def close(ui: Ui, item_id: int) -> RedirectResponse:
 @router.post("/experts/{item_id}/reopen")
 def reopen(ui: Ui, item_id: int) -> RedirectResponse:
     """Publish a closed expert profile again."""
-    SERVICES[Kind.EXPERTS].close_as(ui.session, ui.principal, item_id, "active")
+    SERVICES[Kind.EXPERTS].reopen_as(ui.session, ui.principal, item_id)
     return ui.redirect(f"/experts/{item_id}", "专家信息已重新发布")
 
 

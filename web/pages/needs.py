@@ -306,7 +306,7 @@ def update_need(
 @router.post("/needs/{need_id}/close")
 def close_need(ui: Ui, need_id: int) -> RedirectResponse:
     """Close a need: it is no longer shown or recommended."""
-    needs.close_as(ui.session, ui.principal, need_id, NeedStatus.CLOSED.value)
+    needs.close_as(ui.session, ui.principal, need_id)
     return ui.redirect(f"/needs/{need_id}", "需求已关闭，不再公开展示和推荐")
 
 
@@ -318,7 +318,7 @@ def change_status(ui: Ui, need_id: int, status: Annotated[str, Form()] = "") -> 
     except ValueError:
         choices = "、".join(s.label for s in NeedStatus)
         raise InvalidInput(f"状态无效，可选：{choices}", field="status") from None
-    needs.close_as(ui.session, ui.principal, need_id, new.value)
+    needs.set_status_as(ui.session, ui.principal, need_id, new)
     return ui.redirect(f"/needs/{need_id}", f"需求状态已改为“{new.label}”")
 
 

@@ -1,0 +1,92 @@
+"""Notifications as Chinese text, made when they are shown: one function per kind.
+
+A notification stores its kind and a payload (names as they were when it was sent);
+the wording lives here, so it can change without touching stored rows. To add a kind:
+one ``NotificationKind`` member and one ``@renders(kind)`` function below
+(``tests/notifications`` fails if a kind has none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from matchmaking.common.validation import KIND_NOUNS
+from matchmaking.enums import DockingStatus, NotificationKind
+
+Payload = Mapping[str, Any]
+Renderer = Callable[[Payload], str]
+
+# What is shown when a kind is unknown to this version or its payload is incomplete.
+FALLBACK = "您有一条新通知"
+MAX_LENGTH = 500
+
+# The step a docking took, as a phrase ("…接受对接：…"); also the docking history's labels.
+DOCKING_STEPS = {
+    DockingStatus.ACCEPTED: "接受对接",
+    DockingStatus.NEGOTIATING: "进入洽谈",
+    DockingStatus.SIGNED: "签署合作协议",
+    DockingStatus.DECLINED: "婉拒对接",
+}
+
+RENDERERS: dict[NotificationKind, Renderer] = {}
+
+
+def renders(kind: NotificationKind) -> Callable[[Renderer], Renderer]:
+    """Register the function that words notifications of ``kind``."""
+
+    def register(fn: Renderer) -> Renderer:
+        RENDERERS[kind] = fn
+        return fn
+
+    return register
+
+
+def render(kind: str, payload: Payload | None) -> str:
+    """The Chinese text of a notification; never fails (unknown kind: a generic notice)."""
+    try:
+        fn = RENDERERS[NotificationKind(kind)]
+    except (ValueError, KeyError):
+        return FALLBACK
+    try:
+        text = fn(payload or {})
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return FALLBACK
+    return text[:MAX_LENGTH]
+
+
+@renders(NotificationKind.LEGACY)
+def _legacy(p: Payload) -> str:
+    return str(p["text"])
+
+
+def _pair(p: Payload) -> str:
+    noun = KIND_NOUNS[p["target_kind"]]
+    return f"需求“{p['need_title']}”与{noun}“{p['target_title']}”"
+
+
+@renders(NotificationKind.DOCKING_REQUESTED)
+def _docking_requested(p: Payload) -> str:
+    return f"{p['actor']}申请对接：{_pair(p)}"
+
+
+@renders(NotificationKind.DOCKING_UPDATED)
+def _docking_updated(p: Payload) -> str:
+    note = p.get("note") or ""
+    step = DOCKING_STEPS[DockingStatus(p["status"])]
+    return f"{p['actor']}{step}：{_pair(p)}" + (f"。{note}" if note else "")
+
+
+@renders(NotificationKind.ORG_REGISTERED)
+def _org_registered(p: Payload) -> str:
+    return f"新单位“{p['org_name']}”注册，等待审核"
+
+
+@renders(NotificationKind.ORG_APPROVED)
+def _org_approved(p: Payload) -> str:
+    return f"您的单位“{p['org_name']}”已通过审核，发布的内容现已公开"
+
+
+@renders(NotificationKind.ORG_REJECTED)
+def _org_rejected(p: Payload) -> str:
+    return f"您的单位“{p['org_name']}”未通过审核：{p['reason']}"
