@@ -3,7 +3,9 @@ and an account whose organization awaits approval uploads nothing."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from matchmaking.accounts import service as accounts
 from matchmaking.accounts.schemas import Registration
+from matchmaking.config import Settings
 from matchmaking.enums import OrgKind
 from matchmaking.importing import tables
 from tests.conftest import add_org, make_user
@@ -135,3 +138,36 @@ def test_an_account_awaiting_approval_cannot_upload_preview_or_import(
     approved = client.patch(f"/api/v1/organizations/{pending['id']}", json={"status": "active"})
     assert approved.status_code == 200, approved.text
     assert upload(newcomer, GOOD).status_code == 303
+
+
+def test_the_upload_is_parsed_while_other_writers_can_still_write(
+    company_user: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parsing holds no write lock: another connection may write meanwhile (SQLite)."""
+    if not settings.db_url.startswith("sqlite"):
+        pytest.skip("the write lock is SQLite's")
+    path = settings.db_url.removeprefix("sqlite:///")
+    read = tables.read_sheet
+    could_write: list[bool] = []
+
+    def read_while_another_writes(*args: Any, **kwargs: Any) -> tables.Sheet:
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # fails at once while a writer holds the lock
+            other.execute("ROLLBACK")
+            could_write.append(True)
+        except sqlite3.OperationalError:
+            could_write.append(False)
+        finally:
+            other.close()
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(tables, "read_sheet", read_while_another_writes)
+    sent = upload(company_user, GOOD)
+    preview = company_user.get(sent.headers["location"])
+    action = soup(preview.text).select_one("form[action^='/transfer/import/']")["action"]
+    result = company_user.post(action, data={"csrf_token": csrf(company_user, "/transfer")})
+
+    assert result.status_code == 200
+    assert "燃料电池金属双极板耐腐蚀涂层" in company_user.get("/my/needs").text
+    assert could_write == [True, True, True]  # the upload, its preview, its import
