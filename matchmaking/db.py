@@ -94,6 +94,22 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={"sqlite_begin": "immediate"})
 
 
+def begin_write_after_reading(session: Session) -> None:
+    """Take the write lock for a session that has only read so far (no-op if it writes).
+
+    SQLite: a read transaction cannot safely turn into a write one (if another process
+    committed since it began, its first write fails at once), so the read snapshot is
+    ended and a ``BEGIN IMMEDIATE`` transaction started. Only for sessions that have
+    written nothing: an upload is parsed first, and the lock is taken after.
+    """
+    if session.in_transaction():
+        conn = session.connection()
+        if conn.dialect.name != "sqlite" or conn.get_execution_options().get("sqlite_begin"):
+            return
+        session.rollback()
+    begin_write(session)
+
+
 @contextmanager
 def session_scope(
     factory: sessionmaker[Session] | None = None, *, write: bool = False

@@ -97,7 +97,7 @@ def create_app(
     # The idle timeout is enforced per request (web.deps); max_age bounds its life.
     app.add_middleware(
         SessionMiddleware,
-        secret_key=settings.secret_key,
+        secret_key=settings.session_secret(),
         session_cookie="mm_session",
         same_site="lax",
         https_only=settings.cookie_secure,

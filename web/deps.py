@@ -30,9 +30,21 @@ def get_session(request: Request) -> Iterator[Session]:
     A POST/PUT/PATCH/DELETE is a unit of work that writes: on SQLite it takes the
     write lock first and waits for the worker instead of failing mid-request.
     """
-    write = request.method in UNSAFE_METHODS
+    write = request.method in UNSAFE_METHODS and not getattr(request.state, "read_first", False)
     with session_scope(request.app.state.session_factory, write=write) as session:
         yield session
+
+
+async def read_first(request: Request) -> None:
+    """Route dependency: the request reads (an upload) before it writes.
+
+    Its session starts as a reader; the service takes the write lock once the file
+    is parsed (``begin_write_after_reading``), so parsing never blocks other writers.
+    """
+    request.state.read_first = True
+
+
+ReadFirst = Depends(read_first)
 
 
 # Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` one in

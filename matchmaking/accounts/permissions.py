@@ -95,6 +95,8 @@ class Principal:
     town_id: int | None = None
     town: str = ""
     name: str = ""
+    # The user's organization registered itself and awaits the bureau's approval.
+    org_pending: bool = False
 
     @property
     def is_authenticated(self) -> bool:
@@ -265,6 +267,10 @@ def import_org_id(p: Principal, kind: Kind) -> int | None:
         return None
     if kind not in editable_kinds(p) or p.role is Role.EXPERT or p.org_id is None:
         raise Forbidden(f"{p.role.label if p.role else '访客'}不能导入{KIND_NOUN[kind]}")
+    if p.org_pending:
+        # A self-registered account uploads nothing until the bureau knows who it is:
+        # parsing a workbook is the costliest thing a request can ask for.
+        raise Forbidden("您的单位尚在审核中，审核通过后才能上传和导入文件")
     return p.org_id
 
 

@@ -5,12 +5,13 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from matchmaking.accounts.passwords import check_strength
+from matchmaking.common.validation import TextInput
 from matchmaking.enums import IndustryField, OrgKind, Role
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.@-]{3,64}$"
 
 
-class Registration(BaseModel):
+class Registration(TextInput):
     """Self-registration of a new organization and its first user (reviewed by staff)."""
 
     username: str = Field(pattern=USERNAME_PATTERN, description="登录名：3–64 个字母、数字或 _.@-")

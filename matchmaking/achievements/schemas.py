@@ -3,9 +3,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
 from matchmaking.common.schemas import ItemReadBase
+from matchmaking.common.validation import TextInput
 from matchmaking.enums import CooperationMode, IndustryField, ItemStatus, Maturity
 
 # ZL + application number (12 digits since 2004, 8 before) + "." + check digit/X.
@@ -35,7 +36,7 @@ def check_digit(number: str) -> str:
     return "X" if rest == 10 else str(rest)
 
 
-class AchievementCreate(BaseModel):
+class AchievementCreate(TextInput):
     org_id: int = Field(description="成果所属高校或院所")
     title: str = Field(min_length=4, max_length=200, description="成果名称")
     abstract: str = Field(min_length=10, max_length=20000, description="成果简介")
@@ -54,7 +55,7 @@ class AchievementCreate(BaseModel):
     _patents = field_validator("patent_numbers")(_check_patents)
 
 
-class AchievementUpdate(BaseModel):
+class AchievementUpdate(TextInput):
     org_id: int | None = None
     title: str | None = Field(default=None, min_length=4, max_length=200)
     abstract: str | None = Field(default=None, min_length=10, max_length=20000)

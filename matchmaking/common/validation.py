@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ValidationInfo, field_validator
 
 from matchmaking.enums import CooperationMode, IndustryField, LabelledEnum, Maturity, OrgKind
 
@@ -45,6 +48,9 @@ FIELD_LABELS = {
     "role": "角色",
     "reason": "原因",
     "message": "留言",
+    "external_id": "编号",
+    "team_leader": "团队负责人",
+    "availability": "可服务时间",
 }
 
 
@@ -110,3 +116,55 @@ def validation_details(errors: Iterable[Any]) -> list[dict[str, str]]:
 
 
 KIND_NOUNS = {"needs": "技术需求", "achievements": "科技成果", "experts": "专家"}
+
+
+# C0 control characters: invisible, refused by .xlsx (one NUL made every user's export
+# fail) and by PostgreSQL text (NUL). Tab and line breaks only where text has lines.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f]")
+# Bidi overrides and isolates make text display in another order than it is stored
+# (a title or a file name that reads differently from what it is).
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+
+
+def text_problem(value: str, *, multiline: bool) -> str | None:
+    """Why ``value`` cannot be stored as text (in Chinese), or None if it can."""
+    found = (_CONTROL if multiline else _CONTROL_SINGLE_LINE).search(value)
+    if found:
+        char = found.group()
+        if char in "\t\r\n":
+            return "不能包含换行或制表符，请写成一行"
+        return f"第 {found.start() + 1} 个字符是不可见的控制字符（U+{ord(char):04X}），请删除后重试"
+    found = _BIDI.search(value)
+    if found:
+        return (
+            f"第 {found.start() + 1} 个字符是改变文字显示方向的不可见字符"
+            f"（U+{ord(found.group()):04X}），请删除后重试"
+        )
+    return None
+
+
+class TextInput(BaseModel):
+    """Base of the input schemas: no text field accepts invisible control characters.
+
+    Fields named in ``MULTILINE`` may hold line breaks and tabs; passwords are left
+    alone (they are hashed, never shown).
+    """
+
+    MULTILINE: ClassVar[frozenset[str]] = frozenset(
+        {"description", "indicators", "abstract", "expertise", "reason", "message"}
+    )
+    UNCHECKED: ClassVar[frozenset[str]] = frozenset({"password", "password2"})
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable_text(cls, value: Any, info: ValidationInfo) -> Any:
+        name = info.field_name or ""
+        if name in cls.UNCHECKED:
+            return value
+        for text in value if isinstance(value, list) else (value,):
+            if isinstance(text, str):
+                problem = text_problem(text, multiline=name in cls.MULTILINE)
+                if problem:
+                    raise ValueError(problem)
+        return value

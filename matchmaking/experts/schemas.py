@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, field_serializer, field_validator
+from pydantic import Field, field_serializer, field_validator
 
 from matchmaking.common.schemas import ItemReadBase
+from matchmaking.common.validation import TextInput
 from matchmaking.enums import IndustryField, ItemStatus
 
 
@@ -11,7 +12,7 @@ def _join_fields(value: list[IndustryField] | None) -> str | None:
     return None if value is None else ";".join(str(f) for f in value)
 
 
-class ExpertCreate(BaseModel):
+class ExpertCreate(TextInput):
     org_id: int = Field(description="专家所在单位")
     name: str = Field(min_length=2, max_length=64)
     title: str = Field(default="", max_length=64, description="职称，如 教授、研究员")
@@ -25,7 +26,7 @@ class ExpertCreate(BaseModel):
         return _join_fields(value)
 
 
-class ExpertUpdate(BaseModel):
+class ExpertUpdate(TextInput):
     org_id: int | None = None
     name: str | None = Field(default=None, min_length=2, max_length=64)
     title: str | None = Field(default=None, max_length=64)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy.orm import Session
 
 from matchmaking.common.filters import ItemFilters
@@ -116,6 +117,17 @@ def _cell(kind: Kind, column: Column, item: Any) -> object:
     return "" if value is None else value
 
 
+def _storable(value: object) -> object:
+    """Text without the control characters an .xlsx cannot hold (openpyxl refuses them).
+
+    Input is validated, but rows written before that (or behind the API's back) may
+    hold a NUL or an ESC; one such row made the whole export fail for everyone.
+    """
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
+
+
 def export_workbook(
     session: Session,
     kind: Kind,
@@ -133,6 +145,7 @@ def export_workbook(
         values = [_cell(kind, c, item) for c in cols]
         if include_contacts:
             values += [getattr(item.org, name, "") or "" for name, _ in ORG_CONTACTS]
+        values = [_storable(v) for v in values]
         append_row(ws, values)
         for index, value in enumerate(values, start=1):
             if isinstance(value, date):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from matchmaking.accounts.permissions import Scope
 from matchmaking.achievements.schemas import AchievementCreate, AchievementUpdate
 from matchmaking.common.validation import FIELD_LABELS, validation_details
+from matchmaking.db import begin_write_after_reading
 from matchmaking.enums import (
     CooperationMode,
     IndustryField,
@@ -231,7 +232,9 @@ def import_file(
     ``org_id``: every row is the user's own organization's; ``scope``: rows may only
     name organizations in it (staff scoped to one town).
     """
+    # Parsed before the write lock is taken: a large file takes seconds to read.
     sheet = tables.read_sheet(data, filename, kind.value)
+    begin_write_after_reading(session)
     return import_rows(
         session, kind, sheet.rows, org_id=org_id, scope=scope, first_row=sheet.first_row
     )
@@ -301,6 +304,9 @@ def preview(
     clash with an earlier row of the same file is reported here too).
     """
     sheet = tables.read_sheet(data, filename, kind.value)
+    # The dry run writes (then rolls back): as a writer from its start, it waits for
+    # the lock instead of failing on a snapshot another process committed past.
+    begin_write_after_reading(session)
     columns = _mapping(kind, sheet)
     present = {c.field for c in columns if c.field}
     missing = [

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import zipfile
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +15,16 @@ from matchmaking.exceptions import InvalidInput
 MAX_BYTES = 20 * 1024 * 1024
 # A real .xlsx of MAX_BYTES never unpacks to more than this; a zip bomb does.
 MAX_UNPACKED = 200 * 1024 * 1024
+# A sheet may use this many rows (the header included) and columns. Only cells with a
+# value count: a sheet's declared size (its <dimension> tag) is not believed, and blank
+# rows are not kept in memory, so a few-KB file claiming A1:XFD1048576 costs nothing.
+MAX_ROWS = 50_001
+MAX_COLUMNS = 100
+# No spreadsheet has more rows; the reader stops there even when only blank rows
+# follow (a row attribute of r="2000000000" would otherwise yield 2e9 empty rows).
+SHEET_ROWS = 1_048_576
+
+log = logging.getLogger(__name__)
 
 # Header aliases: what people put in the first row -> the field name.
 ALIASES = {
@@ -152,22 +164,75 @@ def _csv_rows(data: bytes) -> list[list[str]]:
     if "\x00" in text:
         raise InvalidInput("文件不是文本 CSV，也不是 Excel（.xlsx）文件")
     # Blank lines are kept: Excel shows a CSV's records one per row, blank ones too.
-    return list(csv.reader(io.StringIO(text)))
+    try:
+        return _collect(csv.reader(io.StringIO(text)), str)
+    except csv.Error as exc:  # e.g. a field longer than csv.field_size_limit()
+        raise InvalidInput(
+            "CSV 文件格式异常（单元格内容过长或引号不配对），无法读取；请另存为 .xlsx 后再导入"
+        ) from exc
 
 
 def _xlsx_rows(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
-    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        ws = wb.worksheets[0]
-        rows = []
-        # Read-only mode yields gaps as empty rows, so the list index is the row number - 1.
-        for row in ws.iter_rows(values_only=True):
-            rows.append(["" if c is None else _cell(c) for c in row])
-        return rows
-    finally:
-        wb.close()
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            ws = wb.worksheets[0]
+            # The <dimension> tag is the file's claim, not a fact: believed, read-only
+            # mode pads every row to its width and adds empty rows up to its height
+            # (A1:CV1048576 with two cells took 58 s and 1 GB). Without it, rows come
+            # as they are in the file; gaps are one shared empty tuple.
+            ws.reset_dimensions()
+            # One column past the limit is read, to tell a sheet that is too wide.
+            # A cell further right is not read (as a column without a header is
+            # ignored): reading it would mean building its whole row.
+            cells = ws.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
+            return _collect(cells, _cell)
+        finally:
+            wb.close()
+    except InvalidInput:
+        raise
+    except MemoryError:
+        raise
+    except Exception as exc:
+        # Anything else openpyxl, zipfile or the XML parser raise on a malformed file
+        # (cut XML, an entity bomb, a bad CRC, a missing part) is the file's fault.
+        log.info("unreadable .xlsx: %s: %s", type(exc).__name__, exc)
+        raise InvalidInput(
+            "Excel 文件已损坏或格式异常，无法读取；请用 Excel 打开后另存为 .xlsx 或 .csv 再导入"
+        ) from exc
+
+
+def _collect(rows: Iterable[Sequence[object]], text: Callable[[object], str]) -> list[list[str]]:
+    """The rows as lists of strings, numbered as in the file, within the size limits.
+
+    Blank rows are kept only between rows with values (so that row numbers stay
+    true), never after the last one: a file of blank rows costs no memory.
+    """
+    out: list[list[str]] = []
+    for number, row in enumerate(rows, start=1):
+        if number > SHEET_ROWS:
+            raise InvalidInput(f"表格超过 {SHEET_ROWS} 行，文件格式异常，无法导入")
+        if row.count(None) == len(row):
+            continue  # a gap between rows, or a row of empty cells: counted in C
+        values = ["" if c is None else text(c) for c in row]
+        while values and not values[-1].strip():
+            values.pop()
+        if not values:
+            continue
+        if number > MAX_ROWS:
+            raise InvalidInput(
+                f"表格超过 {MAX_ROWS - 1} 行数据（第 {number} 行仍有内容），"
+                "请拆分成几个文件后分别导入"
+            )
+        if len(values) > MAX_COLUMNS:
+            raise InvalidInput(
+                f"表格超过 {MAX_COLUMNS} 列（第 {number} 行），请删去多余的列后再导入"
+            )
+        out.extend([] for _ in range(number - 1 - len(out)))
+        out.append(values)
+    return out
 
 
 def _cell(value: object) -> str:

@@ -10,6 +10,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
@@ -205,9 +206,9 @@ def error_workbook(kind: Kind, errors: Sequence[RowError]) -> bytes:
     wb = blank_workbook(kind, cols, extra=[ERROR_HEADER])
     ws = wb[DATA_SHEET[kind]]
     for error in sorted(errors, key=lambda e: e.row):
-        append_row(
-            ws,
-            [error.values.get(c.field, "") for c in cols] + [f"第 {error.row} 行：{error.message}"],
-        )
+        values = [error.values.get(c.field, "") for c in cols]
+        # The row may have failed for the control characters an .xlsx cannot hold.
+        values = [ILLEGAL_CHARACTERS_RE.sub("", v) for v in values]
+        append_row(ws, [*values, f"第 {error.row} 行：{error.message}"])
         ws.cell(row=ws.max_row, column=len(cols) + 1).fill = _ERROR_FILL
     return workbook_bytes(wb)

@@ -3,13 +3,14 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from matchmaking.common.schemas import ItemReadBase
+from matchmaking.common.validation import TextInput
 from matchmaking.enums import CooperationMode, IndustryField, NeedStatus
 
 
-class NeedCreate(BaseModel):
+class NeedCreate(TextInput):
     org_id: int = Field(description="发布需求的企业")
     title: str = Field(min_length=4, max_length=200, description="需求名称")
     description: str = Field(min_length=10, max_length=20000, description="需求描述：要解决的问题")
@@ -22,7 +23,7 @@ class NeedCreate(BaseModel):
     external_id: str | None = Field(default=None, max_length=64)
 
 
-class NeedUpdate(BaseModel):
+class NeedUpdate(TextInput):
     org_id: int | None = None
     title: str | None = Field(default=None, min_length=4, max_length=200)
     description: str | None = Field(default=None, min_length=10, max_length=20000)

@@ -4,10 +4,11 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from matchmaking.common.validation import TextInput
 from matchmaking.enums import IndustryField, OrgKind, OrgStatus
 
 
-class OrganizationCreate(BaseModel):
+class OrganizationCreate(TextInput):
     name: str = Field(min_length=2, max_length=200, description="单位全称")
     kind: OrgKind
     district: str = Field(default="", max_length=64)
@@ -19,7 +20,7 @@ class OrganizationCreate(BaseModel):
     contact_email: str = Field(default="", max_length=120, description="联系邮箱")
 
 
-class OrganizationUpdate(BaseModel):
+class OrganizationUpdate(TextInput):
     name: str | None = Field(default=None, min_length=2, max_length=200)
     kind: OrgKind | None = None
     district: str | None = Field(default=None, max_length=64)

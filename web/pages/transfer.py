@@ -23,6 +23,7 @@ from matchmaking.importing import tables, uploads
 from matchmaking.importing.columns import COLUMNS
 from matchmaking.importing.template import DATA_SHEET, error_workbook, template_workbook
 from matchmaking.towns import service as towns
+from web.deps import ReadFirst
 from web.pages.common import Ui
 
 router = APIRouter(prefix="/transfer")
@@ -131,7 +132,7 @@ def download_template(ui: Ui, kind: str) -> Response:
 
 
 # -- import: upload → preview → import ------------------------------------------------
-@router.post("/upload/{kind}", response_model=None)
+@router.post("/upload/{kind}", response_model=None, dependencies=[ReadFirst])
 def upload(
     ui: Ui, kind: str, file: Annotated[UploadFile | None, File()] = None
 ) -> HTMLResponse | RedirectResponse:
@@ -192,7 +193,7 @@ def preview_page(ui: Ui, token: str) -> HTMLResponse:
     )
 
 
-@router.post("/import/{token}", response_class=HTMLResponse)
+@router.post("/import/{token}", response_class=HTMLResponse, dependencies=[ReadFirst])
 def import_upload(ui: Ui, token: str) -> HTMLResponse:
     """Import the good rows; the failed ones are kept as a sheet to fix."""
     upload = _owned_upload(ui, token)
