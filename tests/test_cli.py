@@ -19,7 +19,7 @@ def mm(*args: str, data_dir: Path, check: bool = True) -> subprocess.CompletedPr
     env = {**os.environ, "MATCHMAKING_DATA_DIR": str(data_dir), "MATCHMAKING_MODE": "embedded"}
     env.pop("MATCHMAKING_DATABASE_URL", None)
     proc = subprocess.run(
-        [sys.executable, "-m", "matchmaking.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     if check:
@@ -87,7 +87,7 @@ def test_production_mode_without_settings_is_refused(tmp_path: Path) -> None:
     for key in ("MATCHMAKING_DATABASE_URL", "MATCHMAKING_BROKER_URL", "MATCHMAKING_SECRET_KEY"):
         env.pop(key, None)
     proc = subprocess.run(
-        [sys.executable, "-m", "matchmaking.cli", "status"],
+        [sys.executable, "-m", "cli", "status"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 2
