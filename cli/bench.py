@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import Bars, _settings
+from cli.common import Bars, load_settings
 
 app = typer.Typer(help="基准测试：匹配质量与速度。", no_args_is_help=True)
 
@@ -30,7 +30,7 @@ def bench_quality(
     from matchmaking.bench import quality
     from matchmaking.matching.runtime import get_encoder
 
-    settings = _settings()
+    settings = load_settings()
     with Bars("条") as bars:
         result = quality.run(csl, get_encoder(settings), settings, limit=limit, progress=bars)
     typer.echo(quality.table(result))
@@ -67,7 +67,7 @@ def bench_perf(
     from matchmaking.bench import perf
     from matchmaking.matching.runtime import get_encoder
 
-    settings = _settings()
+    settings = load_settings()
     try:
         sizes = [int(x) for x in n.split(",") if x.strip()]
     except ValueError as exc:

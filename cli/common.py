@@ -14,7 +14,7 @@ HostOpt = Annotated[str, typer.Option(help="监听地址")]
 PortOpt = Annotated[int, typer.Option(help="监听端口")]
 
 
-def _settings() -> Settings:
+def load_settings() -> Settings:
     try:
         return get_settings()
     except ValueError as exc:
@@ -22,7 +22,7 @@ def _settings() -> Settings:
         raise typer.Exit(2) from exc
 
 
-def _prepare(settings: Settings) -> None:
+def prepare_database(settings: Settings) -> None:
     """Create the data directory and bring the database schema up to date."""
     from matchmaking.migrate import upgrade
 
@@ -51,7 +51,7 @@ class Bars:
             bar.close()
 
 
-def _kinds(values: list[str] | None) -> list[Kind]:
+def parse_kinds(values: list[str] | None) -> list[Kind]:
     if not values:
         return list(Kind)
     try:

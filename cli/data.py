@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from tqdm import tqdm
 
-from cli.common import Bars, _kinds, _prepare, _settings
+from cli.common import Bars, load_settings, parse_kinds, prepare_database
 from matchmaking.config import Settings
 from matchmaking.enums import Kind
 
@@ -20,8 +19,8 @@ app = typer.Typer()
 @app.command()
 def migrate() -> None:
     """把数据库结构升级到最新版本。"""
-    settings = _settings()
-    _prepare(settings)
+    settings = load_settings()
+    prepare_database(settings)
     typer.echo("数据库已是最新结构。")
 
 
@@ -41,14 +40,14 @@ def import_(
     “单位”须为已登记单位的全称。按外部编号或“单位+名称”匹配，重复导入会更新而不会重复。
     """
     from matchmaking import jobs
-    from matchmaking.db import get_sessionmaker
+    from matchmaking.db import session_scope
     from matchmaking.exceptions import MatchmakingError
     from matchmaking.importing.service import import_rows
     from matchmaking.importing.tables import read_table
 
-    target = _kinds([kind])[0]
-    settings = _settings()
-    _prepare(settings)
+    target = parse_kinds([kind])[0]
+    settings = load_settings()
+    prepare_database(settings)
     try:
         rows = read_table(path.read_bytes(), path.name, target.value)
     except MatchmakingError as exc:
@@ -61,9 +60,9 @@ def import_(
         from workers.celery_app import dispatch
 
         routing = jobs.dispatching_to(dispatch)
-    with routing, get_sessionmaker()() as session:
+    # Leaving session_scope commits; only then, still inside `routing`, the jobs leave.
+    with routing, session_scope() as session:
         report = import_rows(session, target, rows)
-        session.commit()
     typer.echo(
         f"共 {report.total} 行：新增 {report.created}，更新 {report.updated}，"
         f"出错 {len(report.errors)}"
@@ -79,33 +78,23 @@ def import_(
 
 
 def _embed_stale(settings: Settings, kinds: list[Kind], *, force: bool) -> int:
-    from sqlalchemy import select
-
-    from matchmaking.db import get_sessionmaker
+    """Compute missing or stale vectors (``force``: all), one transaction per batch."""
+    from matchmaking.db import session_scope
     from matchmaking.matching import embedding
-    from matchmaking.matching.kinds import SERVICES
     from matchmaking.matching.runtime import get_encoder
 
     encoder = get_encoder(settings)
-    factory = get_sessionmaker()
     done = 0
     for kind in kinds:
-        with factory() as session:
-            if force:
-                model = SERVICES[kind].repo.model
-                ids = list(session.scalars(select(model.id).order_by(model.id)))
-            else:
-                ids = embedding.stale_ids(session, kind, encoder.model_id, older_than=timedelta(0))
+        with session_scope() as session:
+            ids = embedding.ids_to_embed(session, kind, encoder.model_id, force=force)
         if not ids:
             continue
         with tqdm(total=len(ids), desc=f"向量 {kind.value}", unit="条") as bar:
             for start in range(0, len(ids), embedding.BATCH):
                 batch = ids[start : start + embedding.BATCH]
-                with factory() as session:
-                    if force:
-                        embedding.forget_vectors(session, kind, encoder.model_id, batch)
-                    embedding.embed_items(session, encoder, kind, batch)
-                    session.commit()
+                with session_scope() as session:
+                    embedding.reembed(session, encoder, kind, batch, force=force)
                 bar.update(len(batch))
         done += len(ids)
     return done
@@ -126,9 +115,9 @@ def reindex(
     from matchmaking.matching.indexes import IndexManager
     from matchmaking.matching.runtime import get_encoder, get_tokenizer
 
-    settings = _settings()
-    _prepare(settings)
-    kinds = _kinds(kind)
+    settings = load_settings()
+    prepare_database(settings)
+    kinds = parse_kinds(kind)
     encoded = _embed_stale(settings, kinds, force=force)
     typer.echo(f"计算向量 {encoded} 条。")
     manager = IndexManager(settings, get_sessionmaker(), get_encoder(settings), get_tokenizer())
@@ -148,23 +137,16 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """数量、待计算向量、索引快照的健康状况。"""
-    from matchmaking.db import get_sessionmaker
-    from matchmaking.matching import embedding
-    from matchmaking.matching.indexes import snapshot_health
+    from matchmaking.db import session_scope
+    from matchmaking.matching.indexes import status_report
     from matchmaking.matching.runtime import get_encoder
 
-    settings = _settings()
-    _prepare(settings)
+    settings = load_settings()
+    prepare_database(settings)
     encoder = get_encoder(settings)
-    with get_sessionmaker()() as session:
-        counts = embedding.counts(session, encoder.model_id)
-        indexes = snapshot_health(settings, session, encoder)
-    out: dict[str, Any] = {
-        "mode": settings.mode.value,
-        "model_id": encoder.model_id,
-        "items": counts,
-        "indexes": indexes,
-    }
+    with session_scope() as session:
+        out = status_report(settings, session, encoder)
+    counts, indexes = out["items"], out["indexes"]
     if as_json:
         typer.echo(json.dumps(out, ensure_ascii=False))
         return

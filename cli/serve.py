@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.common import Bars, HostOpt, PortOpt, _prepare, _settings
+from cli.common import Bars, HostOpt, PortOpt, load_settings, prepare_database
 from matchmaking.config import Mode, Settings
 from matchmaking.enums import Kind
 
@@ -107,8 +107,8 @@ def serve(
     ] = True,
 ) -> None:
     """启动网站与 JSON 接口（先自动升级数据库）。"""
-    settings = _settings()
-    _prepare(settings)
+    settings = load_settings()
+    prepare_database(settings)
     _serve(settings, host, port, worker, workers, access_log)
 
 
@@ -120,7 +120,7 @@ def worker(
     concurrency: Annotated[int, typer.Option(min=1, help="并发进程数")] = 1,
 ) -> None:
     """启动后台任务进程：计算向量、定时对账。"""
-    _settings()
+    load_settings()
     from workers.celery_app import app as celery_app
 
     argv = ["worker", "--loglevel", "INFO", "--concurrency", str(concurrency)]
@@ -130,7 +130,7 @@ def worker(
 @app.command()
 def beat() -> None:
     """启动定时调度（生产模式下与 worker 分开运行，只能有一个）。"""
-    settings = _settings()
+    settings = load_settings()
     from workers.celery_app import app as celery_app
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -149,8 +149,8 @@ def demo(
     from matchmaking.matching.indexes import IndexManager
     from matchmaking.matching.runtime import get_encoder, get_tokenizer
 
-    settings = _settings()
-    _prepare(settings)
+    settings = load_settings()
+    prepare_database(settings)
     typer.echo(f"数据目录：{settings.data_dir.resolve()}（模式：{settings.mode.value}）")
     encoder = get_encoder(settings)
     with Bars("条") as bars:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import _prepare, _settings
+from cli.common import load_settings, prepare_database
 
 app = typer.Typer(help="账号管理：创建管理员、科技局工作人员、专家等账号。", no_args_is_help=True)
 
@@ -35,8 +35,8 @@ def user_create(
     from matchmaking.enums import Role
     from matchmaking.exceptions import MatchmakingError
 
-    settings = _settings()
-    _prepare(settings)
+    settings = load_settings()
+    prepare_database(settings)
     password = os.environ.get("MATCHMAKING_NEW_PASSWORD") or typer.prompt(
         "密码", hide_input=True, confirmation_prompt="再次输入密码"
     )

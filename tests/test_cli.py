@@ -67,7 +67,10 @@ def test_import_reindex_status(tmp_path: Path) -> None:
     assert status["indexes"]["achievements"]["ok"] is False  # no snapshot yet
 
     reindex = mm("reindex", data_dir=data)
+    assert "计算向量 0 条" in reindex.stdout  # nothing stale: --embed-now did it
     assert "achievements: 向量 1" in reindex.stdout
+    forced = mm("reindex", "--force", "--kind", "achievements", data_dir=data)
+    assert "计算向量 1 条" in forced.stdout
     status = json.loads(mm("status", "--json", data_dir=data).stdout)
     assert status["indexes"]["achievements"]["ok"] is True
     assert status["indexes"]["achievements"]["count"] == 1

@@ -31,7 +31,7 @@ from matchmaking.common.filters import ItemFilters
 from matchmaking.common.service import today
 from matchmaking.config import Settings
 from matchmaking.enums import Kind
-from matchmaking.matching.embedding import from_blob
+from matchmaking.matching.embedding import counts, from_blob
 from matchmaking.matching.kinds import SERVICES
 from matchmaking.matching.text import item_text
 from matchmaking.models import Embedding, IndexChange
@@ -403,3 +403,14 @@ def snapshot_health(settings: Settings, session: Session, encoder: Encoder) -> d
             "behind_by": max(0, head - int(manifest["watermark"])),
         }
     return out
+
+
+def status_report(settings: Settings, session: Session, encoder: Encoder) -> dict[str, Any]:
+    """The platform's health as ``matchmaking status`` shows it: mode, model, per-kind
+    counts of items and vectors, and the index snapshots a process would load."""
+    return {
+        "mode": settings.mode.value,
+        "model_id": encoder.model_id,
+        "items": counts(session, encoder.model_id),
+        "indexes": snapshot_health(settings, session, encoder),
+    }
