@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from matchmaking.db import make_engine, make_sessionmaker, session_scope
+from tests.factories import make_org
+
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ["serve", "worker", "beat", "demo", "import", "reindex", "status", "migrate"]
+COMMANDS = ["serve", "worker", "beat", "demo", "import", "reindex", "status", "migrate",
+            "user create", "bench quality", "bench perf"]  # fmt: skip
 
 
 def mm(*args: str, data_dir: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -29,7 +32,7 @@ def mm(*args: str, data_dir: Path, check: bool = True) -> subprocess.CompletedPr
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help(command: str, tmp_path: Path) -> None:
-    out = mm(command, "--help", data_dir=tmp_path).stdout
+    out = mm(*command.split(), "--help", data_dir=tmp_path).stdout
     assert "Usage" in out
     assert any("\u4e00" <= ch <= "\u9fff" for ch in out)  # explained in Chinese
 
@@ -39,12 +42,10 @@ def test_import_reindex_status(tmp_path: Path) -> None:
     # Organizations are registered first (here straight into the database); the CLI
     # imports needs, achievements and experts.
     mm("migrate", data_dir=data)
-    with sqlite3.connect(data / "matchmaking.sqlite3") as db:
-        db.execute(
-            "INSERT INTO organizations (name, kind, district, town, description, status,"
-            " created_at, updated_at) VALUES ('同济大学', 'university', '', '', '', 'active',"
-            " '2026-01-01', '2026-01-01')"
-        )
+    engine = make_engine(f"sqlite:///{data / 'matchmaking.sqlite3'}")
+    with session_scope(make_sessionmaker(engine)) as session:
+        make_org(session, name="同济大学", kind="university")
+    engine.dispose()
     csv = tmp_path / "ach.csv"
     csv.write_text(
         "单位,成果名称,成果简介,行业领域,成熟度,合作方式\n"
