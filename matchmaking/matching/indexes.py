@@ -15,12 +15,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import Engine, func, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.encoders import Encoder
@@ -261,7 +262,9 @@ class IndexManager:
             cond = or_(cond, log.id.in_(list(self._gaps)))
         # Every request asks; almost always nothing changed. A Core read on a
         # pooled connection costs a fraction of an ORM session's.
-        with self.session_factory.kw["bind"].connect() as conn:
+        bind = self.session_factory.kw["bind"]
+        # A factory bound to one connection (the tests' rolled-back transaction) reads on it.
+        with bind.connect() if isinstance(bind, Engine) else nullcontext(bind) as conn:
             changes = conn.execute(
                 select(log.id, log.kind, log.item_id).where(cond).order_by(log.id)
             ).all()
