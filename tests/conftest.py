@@ -1,7 +1,11 @@
 """Shared fixtures: real databases (PostgreSQL and SQLite), the real encoder, the app.
 
 PostgreSQL: a fresh database per test run, created next to ``test`` and dropped
-at the end. SQLite: a file per run. Each test starts from empty tables.
+at the end. SQLite: a file per run. Each test starts from empty tables: by default
+its ``factory`` is bound to one connection inside a transaction that is rolled back
+at the end (the app's and the test's commits are savepoints of it); a test marked
+``commits`` (other connections, threads or processes see its rows) gets real commits
+and truncated tables instead.
 """
 
 from __future__ import annotations
@@ -92,18 +96,59 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
 
 
 _ENGINES: dict[str, sa.Engine] = {}
+# Databases known to hold no rows: a rolled-back test leaves them so; anything else
+# (a test with real commits, a process of its own) may not.
+_CLEAN: set[str] = set()
+_DB_FIXTURES = {"db_url", "postgres_url", "sqlite_url", "settings", "factory"}
+
+
+def _engine(url: str) -> sa.Engine:
+    if url not in _ENGINES:
+        _ENGINES[url] = make_engine(url)
+    return _ENGINES[url]
+
+
+def _transactional(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker("commits") is None
+
+
+@pytest.fixture(autouse=True)
+def _track_dirty_databases(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if _DB_FIXTURES.intersection(request.fixturenames) and not (
+        "factory" in request.fixturenames and _transactional(request)
+    ):
+        _CLEAN.clear()
 
 
 @pytest.fixture
-def factory(settings: Settings) -> Iterator[sessionmaker[Session]]:
+def factory(settings: Settings, request: pytest.FixtureRequest) -> Iterator[sessionmaker[Session]]:
     url = settings.db_url
-    if url not in _ENGINES:
-        _ENGINES[url] = make_engine(url)
-    made = make_sessionmaker(_ENGINES[url])
-    _empty_tables(made)
-    _seed_towns(made)
-    yield made
-    jobs.set_dispatcher(None)
+    engine = _engine(url)
+    if not _transactional(request):
+        made = make_sessionmaker(engine)
+        _empty_tables(made)
+        _seed_towns(made)
+        yield made
+        jobs.set_dispatcher(None)
+        return
+    if url not in _CLEAN:
+        _empty_tables(make_sessionmaker(engine))
+        _seed_towns(make_sessionmaker(engine))
+        _CLEAN.add(url)
+    # SQLAlchemy's "join a session into an external transaction" recipe: every session
+    # (the test's, the app's, the index sync's) uses this one connection, and their
+    # commits release savepoints of the outer transaction rolled back below.
+    conn = engine.connect()
+    outer = conn.begin()
+    made = sessionmaker(bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint")
+    jobs.install(made)
+    try:
+        yield made
+    finally:
+        jobs.set_dispatcher(None)
+        outer.rollback()
+        conn.close()
 
 
 class InlineDispatcher:
@@ -148,12 +193,15 @@ def make_client(
     opened: list[TestClient] = []
 
     def make(token: str | None = None) -> TestClient:
+        # One connection serves one thread at a time: with the rolled-back transaction
+        # the maintenance thread stays idle (each request syncs the indexes anyway).
+        interval = 0.2 if isinstance(factory.kw["bind"], sa.Engine) else 3600.0
         app = create_app(
             settings,
             session_factory=factory,
             encoder=encoder,
             dispatcher=dispatcher,
-            maintenance_interval=0.2,
+            maintenance_interval=interval,
         )
         client = TestClient(app)
         if token:

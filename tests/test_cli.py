@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from matchmaking.db import make_engine, make_sessionmaker, session_scope
+from tests.factories import make_org
+
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ["serve", "worker", "beat", "demo", "import", "reindex", "status", "migrate"]
+COMMANDS = ["serve", "worker", "beat", "demo", "import", "reindex", "status", "migrate",
+            "user create", "bench quality", "bench perf"]  # fmt: skip
 
 
 def mm(*args: str, data_dir: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "MATCHMAKING_DATA_DIR": str(data_dir), "MATCHMAKING_MODE": "embedded"}
     env.pop("MATCHMAKING_DATABASE_URL", None)
     proc = subprocess.run(
-        [sys.executable, "-m", "matchmaking.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     if check:
@@ -29,7 +32,7 @@ def mm(*args: str, data_dir: Path, check: bool = True) -> subprocess.CompletedPr
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help(command: str, tmp_path: Path) -> None:
-    out = mm(command, "--help", data_dir=tmp_path).stdout
+    out = mm(*command.split(), "--help", data_dir=tmp_path).stdout
     assert "Usage" in out
     assert any("\u4e00" <= ch <= "\u9fff" for ch in out)  # explained in Chinese
 
@@ -39,12 +42,10 @@ def test_import_reindex_status(tmp_path: Path) -> None:
     # Organizations are registered first (here straight into the database); the CLI
     # imports needs, achievements and experts.
     mm("migrate", data_dir=data)
-    with sqlite3.connect(data / "matchmaking.sqlite3") as db:
-        db.execute(
-            "INSERT INTO organizations (name, kind, district, description, status,"
-            " created_at, updated_at) VALUES ('同济大学', 'university', '', '', 'active',"
-            " '2026-01-01', '2026-01-01')"
-        )
+    engine = make_engine(f"sqlite:///{data / 'matchmaking.sqlite3'}")
+    with session_scope(make_sessionmaker(engine)) as session:
+        make_org(session, name="同济大学", kind="university")
+    engine.dispose()
     csv = tmp_path / "ach.csv"
     csv.write_text(
         "单位,成果名称,成果简介,行业领域,成熟度,合作方式\n"
@@ -67,7 +68,10 @@ def test_import_reindex_status(tmp_path: Path) -> None:
     assert status["indexes"]["achievements"]["ok"] is False  # no snapshot yet
 
     reindex = mm("reindex", data_dir=data)
+    assert "计算向量 0 条" in reindex.stdout  # nothing stale: --embed-now did it
     assert "achievements: 向量 1" in reindex.stdout
+    forced = mm("reindex", "--force", "--kind", "achievements", data_dir=data)
+    assert "计算向量 1 条" in forced.stdout
     status = json.loads(mm("status", "--json", data_dir=data).stdout)
     assert status["indexes"]["achievements"]["ok"] is True
     assert status["indexes"]["achievements"]["count"] == 1
@@ -87,7 +91,7 @@ def test_production_mode_without_settings_is_refused(tmp_path: Path) -> None:
     for key in ("MATCHMAKING_DATABASE_URL", "MATCHMAKING_BROKER_URL", "MATCHMAKING_SECRET_KEY"):
         env.pop(key, None)
     proc = subprocess.run(
-        [sys.executable, "-m", "matchmaking.cli", "status"],
+        [sys.executable, "-m", "cli", "status"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 2

@@ -267,14 +267,17 @@ def http_client(choice: str = "auto") -> str:
 
 def measure_http(url: str, data_dir: str, n_needs: int, seconds: float = 10.0,
                  concurrency: int = 16, workers: int = 1,
-                 client: str = "auto") -> dict[str, Any]:  # fmt: skip
-    """Requests/s and p95 on the recommendation endpoint of a real server (uvicorn)."""
+                 client: str = "auto", *, serve_command: list[str]) -> dict[str, Any]:  # fmt: skip
+    """Requests/s and p95 on the recommendation endpoint of a real server (uvicorn).
+
+    ``serve_command`` starts the web server (the shell's ``serve``): the domain package
+    does not know the command line that wraps it.
+    """
     port = _free_port()
     env = {**os.environ, "MATCHMAKING_DATABASE_URL": url, "MATCHMAKING_DATA_DIR": data_dir,
            "MATCHMAKING_MODE": "embedded", "MATCHMAKING_LOG_LEVEL": "WARNING"}  # fmt: skip
     server = subprocess.Popen(
-        [sys.executable, "-m", "matchmaking.cli", "serve", "--no-worker", "--port", str(port),
-         "--workers", str(workers)],
+        [*serve_command, "--no-worker", "--port", str(port), "--workers", str(workers)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -390,6 +393,7 @@ def run(
     ingest_docs: int = 96,
     http_workers: int = 1,
     http_client: str = "auto",
+    serve_command: list[str] | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
@@ -409,8 +413,11 @@ def run(
             sys.stderr.write(f"N={n}: {out[str(n)]}\n")
         out.update(measure_ingest(encoder, settings, work, ingest_docs))
         if http_seconds > 0 and served:
+            if not serve_command:
+                raise ValueError("the HTTP measurement needs the command that serves the site")
             out.update(measure_http(*served, max(sizes[-1] // 10, 1), http_seconds,
-                                    workers=http_workers, client=http_client))  # fmt: skip
+                                    workers=http_workers, client=http_client,
+                                    serve_command=serve_command))  # fmt: skip
     return out
 
 

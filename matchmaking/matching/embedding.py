@@ -245,3 +245,21 @@ def forget_vectors(session: Session, kind: Kind, model_id: str, ids: Sequence[in
             Embedding.item_id.in_(list(ids)),
         )
     )
+
+
+def ids_to_embed(session: Session, kind: Kind, model_id: str, *, force: bool) -> list[int]:
+    """Items of ``kind`` to (re)compute: every one with ``force``, else those without a
+    vector of their current text under ``model_id`` (however recently changed)."""
+    if force:
+        every: list[int] = SERVICES[kind].repo.all_ids(session)
+        return every
+    return stale_ids(session, kind, model_id, older_than=timedelta(0))
+
+
+def reembed(
+    session: Session, encoder: Encoder, kind: Kind, ids: Sequence[int], *, force: bool
+) -> EmbedResult:
+    """Compute these items' vectors now (``force``: even those that look current); flushes."""
+    if force:
+        forget_vectors(session, kind, encoder.model_id, ids)
+    return embed_items(session, encoder, kind, ids)

@@ -15,12 +15,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import Engine, func, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.encoders import Encoder
@@ -31,7 +32,7 @@ from matchmaking.common.filters import ItemFilters
 from matchmaking.common.service import today
 from matchmaking.config import Settings
 from matchmaking.enums import Kind
-from matchmaking.matching.embedding import from_blob
+from matchmaking.matching.embedding import counts, from_blob
 from matchmaking.matching.kinds import SERVICES
 from matchmaking.matching.text import item_text
 from matchmaking.models import Embedding, IndexChange
@@ -261,7 +262,9 @@ class IndexManager:
             cond = or_(cond, log.id.in_(list(self._gaps)))
         # Every request asks; almost always nothing changed. A Core read on a
         # pooled connection costs a fraction of an ORM session's.
-        with self.session_factory.kw["bind"].connect() as conn:
+        bind = self.session_factory.kw["bind"]
+        # A factory bound to one connection (the tests' rolled-back transaction) reads on it.
+        with bind.connect() if isinstance(bind, Engine) else nullcontext(bind) as conn:
             changes = conn.execute(
                 select(log.id, log.kind, log.item_id).where(cond).order_by(log.id)
             ).all()
@@ -403,3 +406,14 @@ def snapshot_health(settings: Settings, session: Session, encoder: Encoder) -> d
             "behind_by": max(0, head - int(manifest["watermark"])),
         }
     return out
+
+
+def status_report(settings: Settings, session: Session, encoder: Encoder) -> dict[str, Any]:
+    """The platform's health as ``matchmaking status`` shows it: mode, model, per-kind
+    counts of items and vectors, and the index snapshots a process would load."""
+    return {
+        "mode": settings.mode.value,
+        "model_id": encoder.model_id,
+        "items": counts(session, encoder.model_id),
+        "indexes": snapshot_health(settings, session, encoder),
+    }

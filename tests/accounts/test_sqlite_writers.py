@@ -14,6 +14,9 @@ from matchmaking.models import IndexChange
 from tests.conftest import make_user
 from tests.web.pages_helpers import csrf
 
+# A second connection writes while the app waits for it.
+pytestmark = pytest.mark.commits
+
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_login_waits_for_a_worker_that_is_writing(

@@ -49,7 +49,7 @@ PAPERS = [
 def run(*args: str, tmp: Path) -> dict:
     env = {**os.environ, "MATCHMAKING_DATA_DIR": str(tmp / "var"), "MATCHMAKING_MODE": "embedded"}
     env.pop("MATCHMAKING_DATABASE_URL", None)
-    proc = subprocess.run([sys.executable, "-m", "matchmaking.cli", "bench", *args, "--json"],
+    proc = subprocess.run([sys.executable, "-m", "cli", "bench", *args, "--json"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))

@@ -87,7 +87,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "MATCHMAKING_DATABASE_URL": "",
         "MATCHMAKING_BROKER_URL": "",
     }
-    cmd = [sys.executable, "-m", "matchmaking.cli", "demo", "--host", "127.0.0.1"]
+    cmd = [sys.executable, "-m", "cli", "demo", "--host", "127.0.0.1"]
     server = start([*cmd, "--port", str(port)], env, log)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from matchmaking.models import User
 from matchmaking.notifications import service as notifications
 from matchmaking.notifications.schemas import NotificationRead
-from tests.conftest import add_achievement, add_expert, add_need, add_org, make_user
+from tests.factories import (
+    make_achievement,
+    make_expert,
+    make_need,
+    make_org,
+    make_token,
+    make_user,
+)
 
 UNI_PHONE = "0513-8888 0133"
 
@@ -39,30 +46,26 @@ def world(
     make_client: Callable[..., TestClient],
     factory: sessionmaker[Session],
 ) -> World:
-    ent_id = add_org(
-        client, "海门氢能动力科技有限公司", "enterprise", contact_phone="0513-1111 2222"
-    )
-    uni_id = add_org(client, "同济大学", "university", town="", contact_phone=UNI_PHONE)
-    other_id = add_org(client, "通州湾新材料有限公司", "enterprise")
-    need = add_need(
-        client, ent_id, "金属双极板耐腐蚀涂层开发", "不锈钢双极板在酸性湿热环境下腐蚀严重"
-    )
-    ach = add_achievement(
-        client, uni_id, "金属双极板碳基复合涂层", "多弧离子镀与磁控溅射复合工艺制备导电防护涂层"
-    )
-    exp = add_expert(client, uni_id, "曾新华", "燃料电池双极板表面改性与涂层")
-    tokens = {
-        "ent": make_user(factory, "qiye", "enterprise", org_id=ent_id),
-        "uni": make_user(factory, "gaoxiao", "university", org_id=uni_id),
-        "expert": make_user(factory, "zhuanjia", "expert", expert_id=exp["id"]),
-        "stranger": make_user(factory, "other", "enterprise", org_id=other_id),
-    }
+    with factory() as session:
+        ent = make_org(session, name="海门氢能动力科技有限公司", contact_phone="0513-1111 2222")
+        uni = make_org(session, name="同济大学", kind="university", contact_phone=UNI_PHONE)
+        need = make_need(session, org_id=ent.id, title="金属双极板耐腐蚀涂层开发")
+        ach = make_achievement(session, org_id=uni.id, title="金属双极板碳基复合涂层")
+        exp = make_expert(session, org_id=uni.id, name="曾新华")
+        users = {
+            "ent": make_user(session, username="qiye", org_id=ent.id),
+            "uni": make_user(session, role="university", username="gaoxiao", org_id=uni.id),
+            "expert": make_user(session, role="expert", username="zhuanjia", expert_id=exp.id),
+            "stranger": make_user(session, username="other"),
+        }
+        tokens = {who: make_token(session, user) for who, user in users.items()}
+        session.commit()
     return World(
-        need_id=need["id"],
-        achievement_id=ach["id"],
-        expert_id=exp["id"],
-        uni_id=uni_id,
-        ent_id=ent_id,
+        need_id=need.id,
+        achievement_id=ach.id,
+        expert_id=exp.id,
+        uni_id=uni.id,
+        ent_id=ent.id,
         ent=make_client(tokens["ent"]),
         uni=make_client(tokens["uni"]),
         expert=make_client(tokens["expert"]),

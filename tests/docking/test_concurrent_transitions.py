@@ -26,6 +26,8 @@ from tests.docking.conftest import World, notifications_of, request
 
 pytestmark = [
     pytest.mark.postgres,
+    # Two requests in two threads need two connections that see each other's commits.
+    pytest.mark.commits,
     pytest.mark.parametrize("db_url", ["postgres"], indirect=True),
 ]
 

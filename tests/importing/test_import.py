@@ -182,9 +182,10 @@ def test_imported_items_get_vectors(
     factory: sessionmaker[Session], company: int, dispatcher: InlineDispatcher
 ) -> None:
     run(factory, Kind.NEEDS, csv_bytes([HEADER, GOOD]), "needs.csv")
-    assert ("embeddings.embed", ("needs", [1])) in dispatcher.sent
     with factory() as session:
-        assert session.scalars(select(Need.embedding_status)).one() == "ready"
+        need = session.scalars(select(Need)).one()
+    assert ("embeddings.embed", ("needs", [need.id])) in dispatcher.sent
+    assert need.embedding_status == "ready"
 
 
 def test_renamed_file_that_is_not_excel_is_refused() -> None:

@@ -8,24 +8,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from matchmaking.accounts import repository as account_repository
 from matchmaking.accounts import service as accounts
-from matchmaking.accounts.permissions import Principal
 from matchmaking.exceptions import Forbidden
 from matchmaking.feedback import service as feedback
-from tests.conftest import add_achievement, add_need, add_org, make_user
+from tests.factories import make_achievement, make_need, make_org, make_token, make_user
 
 NEED_TEXT = (
     "我公司生产氢燃料电池电堆，金属双极板在酸性湿热环境下腐蚀严重，接触电阻升高，"
     "希望开发耐腐蚀、高导电的双极板表面涂层并实现批量化镀膜。"
 )
-
-
-def principal(factory: sessionmaker[Session], username: str) -> Principal:
-    with factory() as session:
-        user = account_repository.by_username(session, username)
-        assert user is not None
-        return accounts.principal_for(user)
 
 
 def recommended_ids(client: TestClient, need_id: int) -> list[int]:
@@ -42,30 +33,41 @@ def test_not_relevant_item_leaves_only_that_needs_recommendations(
     factory: sessionmaker[Session],
 ) -> None:
     # Given two enterprises with similar needs and a university with two fitting achievements
-    h2 = add_org(client, "海门氢能动力科技有限公司", "enterprise")
-    other = add_org(client, "南通氢源装备有限公司", "enterprise")
-    tongji = add_org(client, "同济大学", "university", town="")
-    need = add_need(client, h2, "氢燃料电池金属双极板耐腐蚀涂层开发", NEED_TEXT)["id"]
-    other_need = add_need(client, other, "燃料电池双极板防腐导电涂层", NEED_TEXT)["id"]
-    coating = add_achievement(
-        client,
-        tongji,
-        "燃料电池金属双极板碳基复合涂层",
-        "针对燃料电池金属双极板腐蚀与接触电阻问题，开发碳基复合导电涂层，已完成中试镀膜线验证。",
-    )["id"]
-    add_achievement(
-        client,
-        tongji,
-        "质子交换膜燃料电池低铂催化剂",
-        "低铂合金催化剂提高燃料电池膜电极的氧还原活性与耐久性。",
-    )
-    owner_token = make_user(factory, "qiye", "enterprise", org_id=h2)
-    make_user(factory, "stranger", "enterprise", org_id=other)
+    with factory() as session:
+        owner_user = make_user(session, role="enterprise", username="qiye")
+        stranger_user = make_user(session, role="enterprise", username="stranger")
+        need = make_need(
+            session,
+            org_id=owner_user.org_id,
+            title="氢燃料电池金属双极板耐腐蚀涂层开发",
+            description=NEED_TEXT,
+        ).id
+        other_need = make_need(
+            session,
+            org_id=stranger_user.org_id,
+            title="燃料电池双极板防腐导电涂层",
+            description=NEED_TEXT,
+        ).id
+        tongji = make_org(session, name="同济大学", kind="university").id
+        coating = make_achievement(
+            session,
+            org_id=tongji,
+            title="燃料电池金属双极板碳基复合涂层",
+            abstract="针对燃料电池金属双极板腐蚀与接触电阻问题，开发碳基复合导电涂层，已完成中试镀膜线验证。",
+        ).id
+        make_achievement(
+            session,
+            org_id=tongji,
+            title="质子交换膜燃料电池低铂催化剂",
+            abstract="低铂合金催化剂提高燃料电池膜电极的氧还原活性与耐久性。",
+        )
+        owner_token = make_token(session, owner_user)
+        owner, stranger = accounts.principal_for(owner_user), accounts.principal_for(stranger_user)
+        session.commit()
     owner_api = make_client(owner_token)
     assert coating in recommended_ids(owner_api, need)
 
     # When the need's owner marks the coating not relevant, then changes the reason
-    owner = principal(factory, "qiye")
     with factory() as session:
         feedback.mark_not_relevant(session, owner, need, "achievements", coating, "price")
         session.commit()
@@ -87,7 +89,6 @@ def test_not_relevant_item_leaves_only_that_needs_recommendations(
     assert [(e.target.id, e.feedback.reason) for e in entries] == [(coating, "mismatch")]
 
     # A user of another enterprise may not mark or undo on this need
-    stranger = principal(factory, "stranger")
     with factory() as session, pytest.raises(Forbidden) as denied:
         feedback.mark_not_relevant(session, stranger, need, "achievements", coating, "price")
     assert denied.value.status_code == 403

@@ -16,6 +16,9 @@ from matchmaking.matching.indexes import IndexManager
 from tests.conftest import add_achievement, add_org
 from tests.matching.test_recovery import manager_for
 
+# Threads sync at once, each on its own connection.
+pytestmark = pytest.mark.commits
+
 
 @pytest.fixture
 def uni(client: TestClient) -> int:

@@ -149,13 +149,13 @@ def test_embedded_serve_runs_its_own_worker(tmp_path: Path) -> None:
     env = {"MATCHMAKING_MODE": "embedded", "MATCHMAKING_DATA_DIR": str(tmp_path / "var")}
     # The first administrator, as a deployment makes it (password from the environment).
     subprocess.run(
-        [sys.executable, "-m", "matchmaking.cli", "user", "create", "admin", "--role", "admin"],
+        [sys.executable, "-m", "cli", "user", "create", "admin", "--role", "admin"],
         cwd=ROOT,
         env={**os.environ, **env, "MATCHMAKING_NEW_PASSWORD": ADMIN_PASSWORD},
         check=True,
         capture_output=True,
     )
-    server = start([sys.executable, "-m", "matchmaking.cli", "serve", "--port", str(port)],
+    server = start([sys.executable, "-m", "cli", "serve", "--port", str(port)],
                    env, tmp_path / "serve.log")  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
