@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -261,7 +262,27 @@ def http_client(choice: str = "auto") -> str:
     return choice
 
 
-def measure_http(url: str, data_dir: str, n_needs: int, seconds: float = 10.0,
+@dataclass(frozen=True)
+class Budget:
+    """How long a load runs: ``seconds``, or — with ``requests`` — until that many
+    requests have completed, with ``seconds`` only as the timeout. A count does not
+    depend on the machine's speed (a 1-second window on a busy machine completed none).
+    """
+
+    seconds: float
+    requests: int = 0
+
+    def warm_up(self) -> Budget:
+        if self.requests:
+            return Budget(self.seconds, max(self.requests // 2, 1))
+        return Budget(min(5.0, self.seconds / 2))
+
+
+# --http-requests: a safety net, not a measure (20 requests take about a second).
+HTTP_REQUESTS_TIMEOUT = 600.0
+
+
+def measure_http(url: str, data_dir: str, n_needs: int, budget: Budget,
                  concurrency: int = 16, workers: int = 1,
                  client: str = "auto") -> dict[str, Any]:  # fmt: skip
     """Requests/s and p95 on the recommendation endpoint of a real server (uvicorn)."""
@@ -288,8 +309,8 @@ def measure_http(url: str, data_dir: str, n_needs: int, seconds: float = 10.0,
         run_load = _wrk_load if http_client(client) == "wrk" else _python_load
         # A warm-up first, not counted: the first requests of a new server read the
         # database file from disk and fill SQLAlchemy's statement cache.
-        run_load(base, n_needs, min(5.0, seconds / 2), concurrency)
-        load = run_load(base, n_needs, seconds, concurrency)
+        run_load(base, n_needs, budget.warm_up(), concurrency)
+        load = run_load(base, n_needs, budget, concurrency)
     finally:
         server.terminate()  # it writes its index snapshots on the way out
         try:
@@ -297,6 +318,11 @@ def measure_http(url: str, data_dir: str, n_needs: int, seconds: float = 10.0,
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+    if budget.requests and load["http_requests"] < budget.requests:
+        raise RuntimeError(
+            f"HTTP 压测超时：{budget.seconds:.0f} 秒内只完成 "
+            f"{load['http_requests']}/{budget.requests} 个请求"
+        )
     return {**load, "http_concurrency": concurrency, "http_workers": workers}
 
 
@@ -316,17 +342,31 @@ done = function(summary, latency, requests)
     e.connect + e.read + e.write + e.status + e.timeout))
 end
 """
+# wrk has no request count: with one, each thread stops itself after its share of
+# responses, and -d (the duration) becomes the timeout. wrk's run then lasts until
+# the last thread stopped, so requests/s stays requests over the time they took.
+_WRK_COUNT = """
+local responses = 0
+response = function()
+  responses = responses + 1
+  if responses >= %d then wrk.thread:stop() end
+end
+"""
+_WRK_THREADS = 2
 
 
-def _wrk_load(base: str, n_needs: int, seconds: float, concurrency: int) -> dict[str, Any]:
+def _wrk_load(base: str, n_needs: int, budget: Budget, concurrency: int) -> dict[str, Any]:
     """The load from wrk (C, an event loop per thread): it takes little of the CPU the
     server needs, unlike a Python client on the same cores."""
+    script = _WRK_SCRIPT % n_needs
+    if budget.requests:
+        script += _WRK_COUNT % -(-budget.requests // _WRK_THREADS)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(_WRK_SCRIPT % n_needs)
+        f.write(script)
     try:
         out = subprocess.run(
-            ["wrk", "-t", "2", "-c", str(concurrency), "-d", f"{max(int(seconds), 1)}s",
-             "--timeout", "30s", "-s", f.name, base],
+            ["wrk", "-t", str(_WRK_THREADS), "-c", str(max(concurrency, _WRK_THREADS)),
+             "-d", f"{max(int(budget.seconds), 1)}s", "--timeout", "30s", "-s", f.name, base],
             capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
     finally:
@@ -337,22 +377,36 @@ def _wrk_load(base: str, n_needs: int, seconds: float, concurrency: int) -> dict
         "http_rps": round(r["requests"] / (r["us"] / 1e6), 1),
         "http_p95_ms": round(r["p95_us"] / 1000, 1),
         "http_errors": r["errors"],
+        "http_requests": r["requests"],
         "http_client": "wrk",
     }
 
 
-def _python_load(base: str, n_needs: int, seconds: float, concurrency: int) -> dict[str, Any]:
+def _python_load(base: str, n_needs: int, budget: Budget, concurrency: int) -> dict[str, Any]:
     """Without wrk: ``concurrency`` Python threads (the client then shares the CPU)."""
     latencies: list[float] = []
-    errors = 0
+    errors = issued = 0
     lock = threading.Lock()
-    stop = time.monotonic() + seconds
+    stop = time.monotonic() + budget.seconds
+
+    def take() -> bool:
+        """May this thread send one more request?"""
+        nonlocal issued
+        if time.monotonic() >= stop:
+            return False
+        if not budget.requests:
+            return True
+        with lock:
+            if issued >= budget.requests:
+                return False
+            issued += 1
+            return True
 
     def worker(seed: int) -> None:
         nonlocal errors
         rng = random.Random(seed)
         with httpx.Client(base_url=base, timeout=30) as client:
-            while time.monotonic() < stop:
+            while take():
                 need = rng.randint(1, n_needs)
                 t = time.perf_counter()
                 r = client.get(f"/api/v1/needs/{need}/recommendations", params={"limit": 10})
@@ -370,8 +424,9 @@ def _python_load(base: str, n_needs: int, seconds: float, concurrency: int) -> d
     elapsed = time.monotonic() - started
     return {
         "http_rps": round(len(latencies) / elapsed, 1),
-        "http_p95_ms": round(percentile(latencies, 0.95), 1),
+        "http_p95_ms": round(percentile(latencies, 0.95), 1) if latencies else None,
         "http_errors": errors,
+        "http_requests": len(latencies),
         "http_client": "python threads",
     }
 
@@ -383,6 +438,7 @@ def run(
     *,
     database_url: str | None = None,
     http_seconds: float = 10.0,
+    http_requests: int = 0,
     ingest_docs: int = 96,
     http_workers: int = 1,
     http_client: str = "auto",
@@ -404,8 +460,11 @@ def run(
             out[str(n)], served = result, (url, data_dir)
             sys.stderr.write(f"N={n}: {out[str(n)]}\n")
         out.update(measure_ingest(encoder, settings, work, ingest_docs))
-        if http_seconds > 0 and served:
-            out.update(measure_http(*served, max(sizes[-1] // 10, 1), http_seconds,
+        budget = (
+            Budget(HTTP_REQUESTS_TIMEOUT, http_requests) if http_requests else Budget(http_seconds)
+        )
+        if budget.seconds > 0 and served:
+            out.update(measure_http(*served, max(sizes[-1] // 10, 1), budget,
                                     workers=http_workers, client=http_client))  # fmt: skip
     return out
 
