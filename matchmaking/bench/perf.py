@@ -13,6 +13,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -342,14 +343,14 @@ done = function(summary, latency, requests)
     e.connect + e.read + e.write + e.status + e.timeout))
 end
 """
-# wrk has no request count: with one, each thread stops itself after its share of
-# responses, and -d (the duration) becomes the timeout. wrk's run then lasts until
-# the last thread stopped, so requests/s stays requests over the time they took.
+# wrk has no request count. With one, each thread counts its responses, stops after
+# its share and says so on stdout; when every thread has, wrk is interrupted (SIGINT:
+# it prints its summary, with the time until then as the duration). -d is the timeout.
 _WRK_COUNT = """
 local responses = 0
 response = function()
   responses = responses + 1
-  if responses >= %d then wrk.thread:stop() end
+  if responses == %d then io.write("WRKDONE\\n"); io.flush(); wrk.thread:stop() end
 end
 """
 _WRK_THREADS = 2
@@ -363,15 +364,25 @@ def _wrk_load(base: str, n_needs: int, budget: Budget, concurrency: int) -> dict
         script += _WRK_COUNT % -(-budget.requests // _WRK_THREADS)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
+    seconds = f"{max(int(budget.seconds), 1)}s"
+    command = ["wrk", "-t", str(_WRK_THREADS), "-c", str(max(concurrency, _WRK_THREADS)),
+               "-d", seconds, "--timeout", "30s", "-s", f.name, base]  # fmt: skip
     try:
-        out = subprocess.run(
-            ["wrk", "-t", str(_WRK_THREADS), "-c", str(max(concurrency, _WRK_THREADS)),
-             "-d", f"{max(int(budget.seconds), 1)}s", "--timeout", "30s", "-s", f.name, base],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
+        with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as wrk:
+            assert wrk.stdout is not None
+            lines, finished = [], 0
+            for line in wrk.stdout:
+                lines.append(line)
+                finished += line.startswith("WRKDONE")
+                if budget.requests and finished == _WRK_THREADS:
+                    wrk.send_signal(signal.SIGINT)
+                    break
+            lines += wrk.communicate()[0].splitlines()
+        if wrk.returncode:
+            raise subprocess.CalledProcessError(wrk.returncode, command)
     finally:
         os.unlink(f.name)
-    line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
+    line = next(x for x in lines if x.startswith("WRKJSON "))
     r = json.loads(line.removeprefix("WRKJSON "))
     return {
         "http_rps": round(r["requests"] / (r["us"] / 1e6), 1),
