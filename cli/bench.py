@@ -54,6 +54,12 @@ def bench_perf(
     http_seconds: Annotated[
         float, typer.Option(min=0, help="HTTP 压测时长（秒），0 为跳过")
     ] = 10.0,
+    http_requests: Annotated[
+        int,
+        typer.Option(
+            min=0, help="HTTP 压测改为按请求数结束（如 200；最多等 10 分钟），不受机器快慢影响"
+        ),
+    ] = 0,
     ingest_docs: Annotated[int, typer.Option(min=2, help="入库吞吐测试的文档数")] = 96,
     http_workers: Annotated[
         int, typer.Option(min=1, help="HTTP 压测时网站的进程数（serve --workers）")
@@ -78,7 +84,8 @@ def bench_perf(
         raise typer.BadParameter(str(exc)) from exc
     with Bars("条") as bars:
         result = perf.run(sizes, get_encoder(settings), settings, database_url=database_url,
-                          http_seconds=http_seconds, ingest_docs=ingest_docs,
+                          http_seconds=http_seconds, http_requests=http_requests,
+                          ingest_docs=ingest_docs,
                           http_workers=http_workers, http_client=client,
                           serve_command=[sys.executable, "-m", "cli", "serve"],
                           progress=bars)  # fmt: skip

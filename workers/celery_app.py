@@ -20,7 +20,9 @@ def broker_config(settings: Settings) -> dict[str, Any]:
     if settings.mode is Mode.EMBEDDED and not settings.broker_url:
         queue = settings.broker_dir / "queue"
         processed = settings.broker_dir / "processed"
-        for folder in (queue, processed):
+        # The exchange tables; kombu's default is ./control in the working directory.
+        control = settings.broker_dir / "control"
+        for folder in (queue, processed, control):
             folder.mkdir(parents=True, exist_ok=True)
         return {
             "broker_url": "filesystem://",
@@ -29,6 +31,7 @@ def broker_config(settings: Settings) -> dict[str, Any]:
                 "data_folder_out": str(queue),
                 "processed_folder": str(processed),
                 "store_processed": False,
+                "control_folder": str(control),
             },
         }
     assert settings.broker_url, "production mode requires MATCHMAKING_BROKER_URL"

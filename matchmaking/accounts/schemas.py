@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from matchmaking.accounts.passwords import check_strength
 from matchmaking.common.validation import TextInput
@@ -59,29 +57,3 @@ class UserCreate(BaseModel):
         if problem:
             raise ValueError(problem)
         return value
-
-
-class UserRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    username: str
-    display_name: str
-    role: str
-    org_id: int | None
-    expert_id: int | None
-    town: str
-    is_active: bool
-    created_at: datetime
-    last_login_at: datetime | None
-
-
-class TokenRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    name: str
-    prefix: str
-    created_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None

@@ -13,6 +13,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -21,6 +22,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -265,7 +267,27 @@ def http_client(choice: str = "auto") -> str:
     return choice
 
 
-def measure_http(url: str, data_dir: str, n_needs: int, seconds: float = 10.0,
+@dataclass(frozen=True)
+class Budget:
+    """How long a load runs: ``seconds``, or — with ``requests`` — until that many
+    requests have completed, with ``seconds`` only as the timeout. A count does not
+    depend on the machine's speed (a 1-second window on a busy machine completed none).
+    """
+
+    seconds: float
+    requests: int = 0
+
+    def warm_up(self) -> Budget:
+        if self.requests:
+            return Budget(self.seconds, max(self.requests // 2, 1))
+        return Budget(min(5.0, self.seconds / 2))
+
+
+# --http-requests: a safety net, not a measure (20 requests take about a second).
+HTTP_REQUESTS_TIMEOUT = 600.0
+
+
+def measure_http(url: str, data_dir: str, n_needs: int, budget: Budget,
                  concurrency: int = 16, workers: int = 1,
                  client: str = "auto", *, serve_command: list[str]) -> dict[str, Any]:  # fmt: skip
     """Requests/s and p95 on the recommendation endpoint of a real server (uvicorn).
@@ -295,8 +317,8 @@ def measure_http(url: str, data_dir: str, n_needs: int, seconds: float = 10.0,
         run_load = _wrk_load if http_client(client) == "wrk" else _python_load
         # A warm-up first, not counted: the first requests of a new server read the
         # database file from disk and fill SQLAlchemy's statement cache.
-        run_load(base, n_needs, min(5.0, seconds / 2), concurrency)
-        load = run_load(base, n_needs, seconds, concurrency)
+        run_load(base, n_needs, budget.warm_up(), concurrency)
+        load = run_load(base, n_needs, budget, concurrency)
     finally:
         server.terminate()  # it writes its index snapshots on the way out
         try:
@@ -304,6 +326,11 @@ def measure_http(url: str, data_dir: str, n_needs: int, seconds: float = 10.0,
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+    if budget.requests and load["http_requests"] < budget.requests:
+        raise RuntimeError(
+            f"HTTP 压测超时：{budget.seconds:.0f} 秒内只完成 "
+            f"{load['http_requests']}/{budget.requests} 个请求"
+        )
     return {**load, "http_concurrency": concurrency, "http_workers": workers}
 
 
@@ -323,43 +350,81 @@ done = function(summary, latency, requests)
     e.connect + e.read + e.write + e.status + e.timeout))
 end
 """
+# wrk has no request count. With one, each thread counts its responses, stops after
+# its share and says so on stdout; when every thread has, wrk is interrupted (SIGINT:
+# it prints its summary, with the time until then as the duration). -d is the timeout.
+_WRK_COUNT = """
+local responses = 0
+response = function()
+  responses = responses + 1
+  if responses == %d then io.write("WRKDONE\\n"); io.flush(); wrk.thread:stop() end
+end
+"""
+_WRK_THREADS = 2
 
 
-def _wrk_load(base: str, n_needs: int, seconds: float, concurrency: int) -> dict[str, Any]:
+def _wrk_load(base: str, n_needs: int, budget: Budget, concurrency: int) -> dict[str, Any]:
     """The load from wrk (C, an event loop per thread): it takes little of the CPU the
     server needs, unlike a Python client on the same cores."""
+    script = _WRK_SCRIPT % n_needs
+    if budget.requests:
+        script += _WRK_COUNT % -(-budget.requests // _WRK_THREADS)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(_WRK_SCRIPT % n_needs)
+        f.write(script)
+    seconds = f"{max(int(budget.seconds), 1)}s"
+    command = ["wrk", "-t", str(_WRK_THREADS), "-c", str(max(concurrency, _WRK_THREADS)),
+               "-d", seconds, "--timeout", "30s", "-s", f.name, base]  # fmt: skip
     try:
-        out = subprocess.run(
-            ["wrk", "-t", "2", "-c", str(concurrency), "-d", f"{max(int(seconds), 1)}s",
-             "--timeout", "30s", "-s", f.name, base],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
+        with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as wrk:
+            assert wrk.stdout is not None
+            lines, finished = [], 0
+            for line in wrk.stdout:
+                lines.append(line)
+                finished += line.startswith("WRKDONE")
+                if budget.requests and finished == _WRK_THREADS:
+                    wrk.send_signal(signal.SIGINT)
+                    break
+            lines += wrk.communicate()[0].splitlines()
+        if wrk.returncode:
+            raise subprocess.CalledProcessError(wrk.returncode, command)
     finally:
         os.unlink(f.name)
-    line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
+    line = next(x for x in lines if x.startswith("WRKJSON "))
     r = json.loads(line.removeprefix("WRKJSON "))
     return {
         "http_rps": round(r["requests"] / (r["us"] / 1e6), 1),
         "http_p95_ms": round(r["p95_us"] / 1000, 1),
         "http_errors": r["errors"],
+        "http_requests": r["requests"],
         "http_client": "wrk",
     }
 
 
-def _python_load(base: str, n_needs: int, seconds: float, concurrency: int) -> dict[str, Any]:
+def _python_load(base: str, n_needs: int, budget: Budget, concurrency: int) -> dict[str, Any]:
     """Without wrk: ``concurrency`` Python threads (the client then shares the CPU)."""
     latencies: list[float] = []
-    errors = 0
+    errors = issued = 0
     lock = threading.Lock()
-    stop = time.monotonic() + seconds
+    stop = time.monotonic() + budget.seconds
+
+    def take() -> bool:
+        """May this thread send one more request?"""
+        nonlocal issued
+        if time.monotonic() >= stop:
+            return False
+        if not budget.requests:
+            return True
+        with lock:
+            if issued >= budget.requests:
+                return False
+            issued += 1
+            return True
 
     def worker(seed: int) -> None:
         nonlocal errors
         rng = random.Random(seed)
         with httpx.Client(base_url=base, timeout=30) as client:
-            while time.monotonic() < stop:
+            while take():
                 need = rng.randint(1, n_needs)
                 t = time.perf_counter()
                 r = client.get(f"/api/v1/needs/{need}/recommendations", params={"limit": 10})
@@ -377,8 +442,9 @@ def _python_load(base: str, n_needs: int, seconds: float, concurrency: int) -> d
     elapsed = time.monotonic() - started
     return {
         "http_rps": round(len(latencies) / elapsed, 1),
-        "http_p95_ms": round(percentile(latencies, 0.95), 1),
+        "http_p95_ms": round(percentile(latencies, 0.95), 1) if latencies else None,
         "http_errors": errors,
+        "http_requests": len(latencies),
         "http_client": "python threads",
     }
 
@@ -390,6 +456,7 @@ def run(
     *,
     database_url: str | None = None,
     http_seconds: float = 10.0,
+    http_requests: int = 0,
     ingest_docs: int = 96,
     http_workers: int = 1,
     http_client: str = "auto",
@@ -412,10 +479,13 @@ def run(
             out[str(n)], served = result, (url, data_dir)
             sys.stderr.write(f"N={n}: {out[str(n)]}\n")
         out.update(measure_ingest(encoder, settings, work, ingest_docs))
-        if http_seconds > 0 and served:
+        budget = (
+            Budget(HTTP_REQUESTS_TIMEOUT, http_requests) if http_requests else Budget(http_seconds)
+        )
+        if budget.seconds > 0 and served:
             if not serve_command:
                 raise ValueError("the HTTP measurement needs the command that serves the site")
-            out.update(measure_http(*served, max(sizes[-1] // 10, 1), http_seconds,
+            out.update(measure_http(*served, max(sizes[-1] // 10, 1), budget,
                                     workers=http_workers, client=http_client,
                                     serve_command=serve_command))  # fmt: skip
     return out

@@ -50,9 +50,6 @@ class Paper:
 class Corpus:
     papers: list[Paper] = field(default_factory=list)
 
-    def by_abstract(self) -> dict[str, Paper]:
-        return {p.abstract: p for p in self.papers}
-
 
 def _rows(folder: Path, pattern: str) -> Iterator[list[str]]:
     for path in sorted(folder.glob(pattern)):

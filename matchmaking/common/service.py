@@ -7,14 +7,13 @@ an ``IndexChange`` so that every serving process brings its indexes up to date.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Generic
 
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaking import jobs
+from matchmaking import clock, jobs
 from matchmaking.accounts import permissions
 from matchmaking.accounts.permissions import Principal
 from matchmaking.common.filters import ItemFilters
@@ -24,7 +23,6 @@ from matchmaking.enums import EmbeddingStatus, ItemStatus, Kind, NeedStatus, Org
 from matchmaking.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from matchmaking.matching.text import item_text, text_hash
 from matchmaking.models import Organization
-from matchmaking.models.base import utcnow
 
 EMBED_TASK = "embeddings.embed"
 
@@ -40,10 +38,6 @@ CLOSED_STATUS: dict[Kind, NeedStatus | ItemStatus] = {
     Kind.ACHIEVEMENTS: ItemStatus.CLOSED,
     Kind.EXPERTS: ItemStatus.CLOSED,
 }
-
-
-def today() -> date:
-    return utcnow().date()
 
 
 class ItemService(Generic[M]):
@@ -81,7 +75,7 @@ class ItemService(Generic[M]):
             page=page,
             page_size=page_size,
             include_closed=include_closed,
-            today=today(),
+            today=clock.local_today(),
         )
 
     def _check_org(self, session: Session, org_id: int) -> Organization:

@@ -21,8 +21,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy.orm import Session
 
+from matchmaking import clock
 from matchmaking.common.filters import ItemFilters
-from matchmaking.common.service import today as utc_today
 from matchmaking.enums import (
     CooperationMode,
     IndustryField,
@@ -272,7 +272,7 @@ def compilation(
 ) -> Compilation:
     """The items passing ``filters`` grouped by industry field, numbered for a booklet."""
     filters = filters or ItemFilters()
-    day = today or utc_today()
+    day = today or clock.local_today()
     if region is None:
         region = (filters.district or "") + (filters.town or "")
     order = {f.value: i for i, f in enumerate(IndustryField)}

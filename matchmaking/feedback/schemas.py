@@ -1,19 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-
-from matchmaking.enums import FeedbackReason
-
-TargetKind = Literal["achievements", "experts"]
-
-
-class FeedbackCreate(BaseModel):
-    target_kind: TargetKind
-    target_id: int
-    reason: FeedbackReason
 
 
 class FeedbackRead(BaseModel):

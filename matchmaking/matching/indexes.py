@@ -28,8 +28,8 @@ from embeddings.encoders import Encoder
 from embeddings.lexical import LexicalIndex, Tokenizer
 from embeddings.snapshot import SnapshotError, read_snapshot, write_snapshot
 from embeddings.vector_index import IndexParams, VectorIndex
+from matchmaking import clock
 from matchmaking.common.filters import ItemFilters
-from matchmaking.common.service import today
 from matchmaking.config import Settings
 from matchmaking.enums import Kind
 from matchmaking.matching.embedding import counts, from_blob
@@ -179,10 +179,12 @@ class IndexManager:
         lexical = LexicalIndex()
         with self.session_factory() as session:
             watermark = session.scalar(select(func.max(IndexChange.id))) or 0
-            ids = repo.matching_ids(session, today=today(), filters=_NO_FILTERS, limit=10**9)
+            ids = repo.matching_ids(
+                session, today=clock.local_today(), filters=_NO_FILTERS, limit=10**9
+            )
             for start in range(0, len(ids), CHUNK):
                 chunk = ids[start : start + CHUNK]
-                rows = repo.get_many(session, chunk, today=today())
+                rows = repo.get_many(session, chunk, today=clock.local_today())
                 hashes = {}
                 for item_id, row in rows.items():
                     lexical.upsert(
@@ -295,7 +297,7 @@ class IndexManager:
     def _apply(self, session: Session, ki: KindIndex, item_ids: Iterable[int]) -> int:
         repo = SERVICES[ki.kind].repo
         ids = sorted(item_ids)
-        rows = repo.get_many(session, ids, today=today())
+        rows = repo.get_many(session, ids, today=clock.local_today())
         vectors = self._vectors_for(session, ki.kind, {i: r.text_hash for i, r in rows.items()})
         with ki.lock:
             for item_id in ids:

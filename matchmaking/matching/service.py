@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from embeddings.fusion import fuse
 from embeddings.lexical import LexicalScores
+from matchmaking import clock
 from matchmaking.common.filters import ItemFilters
-from matchmaking.common.service import today
 from matchmaking.enums import Kind
 from matchmaking.exceptions import InvalidInput
 from matchmaking.matching.embedding import from_blob
@@ -148,7 +148,7 @@ def rank(
         raise InvalidInput(f"limit 应在 1 到 {MAX_LIMIT} 之间", field="limit")
     repo = SERVICES[kind].repo
     ki = manager.get(kind)
-    day = today()
+    day = clock.local_today()
     statements = _statements(kind, day, filters, query.exclude_org_id)
     # No lock: the lexical index is swapped on rebuild, never changed in place (with
     # 16 request threads, the lock held during BM25's numpy work made them queue).

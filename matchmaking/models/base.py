@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import DateTime, Enum, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
+from matchmaking import clock
 from matchmaking.db import Base
 from matchmaking.enums import EmbeddingStatus
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC, from the one clock (so a test that pins it pins stored times too)."""
+    return clock.now()
 
 
 def str_enum(enum: type[StrEnum], length: int) -> Enum:

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from matchmaking.common.service import today as utc_today
+from matchmaking import clock
 
 # Below these lengths the matcher has little to work with (demo needs average ~120 chars).
 MIN_TITLE = 8
@@ -82,7 +82,7 @@ def _deadline(value: Any) -> date | None:
 def check(data: Mapping[str, Any] | BaseModel, *, today: date | None = None) -> list[Hint]:
     """Hints for a need draft (form values or a NeedCreate/NeedUpdate), most important first."""
     values: Mapping[str, Any] = data.model_dump() if isinstance(data, BaseModel) else data
-    day = today or utc_today()
+    day = today or clock.local_today()
     hints: list[Hint] = []
 
     title = _text(values, "title")

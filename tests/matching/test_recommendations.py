@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -266,3 +267,26 @@ def test_item_without_vector_is_found_lexically(
     match = next(m for m in found if m["item"]["id"] == fresh["id"])
     assert match["dense_score"] is None
     assert match["lexical_score"] > 0
+
+
+def test_deadlines_follow_the_china_date_not_the_utc_date(
+    one_am_in_china: datetime, client: TestClient
+) -> None:
+    # 01:00 in China on 1 December: the UTC date is still 30 November.
+    h2 = add_org(client, "海门氢能动力科技有限公司", "enterprise")
+    tongji = add_org(client, "同济大学", "university", town="")
+    due_today = add_need(client, h2, "双极板涂层（今天截止）", FC_NEED, deadline="2026-12-01")
+    due_yesterday = add_need(client, h2, "双极板涂层（昨天截止）", FC_NEED, deadline="2026-11-30")
+    coating = add_achievement(
+        client, tongji, "燃料电池金属双极板碳基复合涂层", "金属双极板耐腐蚀导电涂层，接触电阻低。"
+    )
+
+    matches = recs(client, f"/api/v1/achievements/{coating['id']}/recommendations")
+    recommended = {m["item"]["id"] for m in matches}
+    listed = {n["id"] for n in client.get("/api/v1/needs").json()["items"]}
+
+    assert due_today["id"] in recommended
+    assert due_today["id"] in listed
+    # Its last day ended at midnight in China, eight hours before midnight UTC.
+    assert due_yesterday["id"] not in recommended
+    assert due_yesterday["id"] not in listed

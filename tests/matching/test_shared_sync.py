@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -45,29 +44,58 @@ def test_a_sync_running_when_a_request_arrives_does_not_count_for_it(
         applied = original()
         if not read.is_set():
             read.set()
-            go_on.wait(10)
+            go_on.wait(120)  # the safety net; the test sets it
         return applied
 
     manager._sync_once = slow_first_sync  # type: ignore[method-assign]
     first = threading.Thread(target=manager.sync)
     first.start()
-    assert read.wait(10)
+    assert read.wait(120)
     new = add_achievement(client, uni, "双极板碳基复合涂层", "金属双极板碳基导电涂层。")["id"]
     assert new not in lexical
 
-    done = threading.Event()
-    second = threading.Thread(target=lambda: (manager.sync(), done.set()))
+    # Wait until the second caller has either parked itself to wait for a sync or
+    # returned (not a fixed sleep, which a busy machine can outlast).
+    done, settled = threading.Event(), threading.Event()
+    manager._sync_turn = _Watched(manager._sync_turn, settled)  # type: ignore[assignment]
+
+    def second_caller() -> None:
+        manager.sync()
+        done.set()
+        settled.set()
+
+    second = threading.Thread(target=second_caller)
     second.start()
-    time.sleep(0.2)
+    assert settled.wait(120)
     # The running sync started before the change: the second caller must not take it as
     # its own and return early...
     assert not done.is_set()
     go_on.set()
-    first.join(10)
-    second.join(10)
+    first.join(120)
+    second.join(120)
     # ...it ran (or joined) a sync that started after it arrived, which saw the change.
     assert done.is_set()
     assert new in manager.get(Kind.ACHIEVEMENTS).lexical
+
+
+class _Watched:
+    """The manager's condition variable, telling when a caller starts waiting on it."""
+
+    def __init__(self, condition: threading.Condition, waiting: threading.Event) -> None:
+        self._condition, self._waiting = condition, waiting
+
+    def __enter__(self) -> bool:
+        return self._condition.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self._condition.__exit__(*exc)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self._waiting.set()
+        return self._condition.wait(timeout)
+
+    def notify_all(self) -> None:
+        self._condition.notify_all()
 
 
 def test_many_callers_at_once_all_see_the_change(
@@ -86,5 +114,5 @@ def test_many_callers_at_once_all_see_the_change(
     for t in threads:
         t.start()
     for t in threads:
-        t.join(30)
+        t.join(120)
     assert seen == [True] * 16

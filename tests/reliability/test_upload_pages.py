@@ -140,6 +140,7 @@ def test_an_account_awaiting_approval_cannot_upload_preview_or_import(
     assert upload(newcomer, GOOD).status_code == 303
 
 
+@pytest.mark.commits  # another connection must be able to take the write lock
 def test_the_upload_is_parsed_while_other_writers_can_still_write(
     company_user: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import unquote
 
 from fastapi.testclient import TestClient
@@ -284,3 +285,26 @@ def test_exports_apply_the_filters_and_show_contacts_only_to_staff_who_ask(
     assert (
         town_staff.get("/transfer/export/needs.xlsx?contacts=true&town=三厂街道").status_code == 403
     )
+
+
+def test_exports_carry_the_china_date_at_one_in_the_morning(
+    one_am_in_china: datetime,
+    client: TestClient,
+    make_client: Callable[..., TestClient],
+    factory: sessionmaker[Session],
+) -> None:
+    # 01:00 in China on 1 December: the UTC date is still 30 November.
+    company = add_org(client, COMPANY, "enterprise")
+    add_need(client, company, GOOD_1["需求名称*"], GOOD_1["需求描述*"])
+    make_user(factory, "qiye", "enterprise", org_id=company)
+    user = make_client()
+    login(user, "qiye")
+
+    exported = user.get("/transfer/export/needs.xlsx")
+    disposition = exported.headers["content-disposition"]
+    assert 'filename="needs-2026-12-01.xlsx"' in disposition
+    assert unquote(disposition.split("filename*=UTF-8''")[1]) == "技术需求导出（2026-12-01）.xlsx"
+
+    booklet = soup(user.get("/transfer/compilation/needs").text)
+    assert "（2026年12月）" in booklet.title.get_text()
+    assert "编印日期：2026年12月1日" in booklet.get_text()

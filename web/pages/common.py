@@ -8,7 +8,7 @@ the route.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
+from matchmaking import clock
 from matchmaking.accounts.permissions import Principal
 from matchmaking.enums import (
     CooperationMode,
@@ -54,16 +55,12 @@ def _money(value: Decimal | float | None) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".") + " 万元"
 
 
-# Times are stored in UTC and shown in China Standard Time (no daylight saving).
-CHINA_TIME = timezone(timedelta(hours=8), "CST")
-
-
 def _date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return aware.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+        # Stored in UTC, shown in the district's time (matchmaking/clock.py).
+        return clock.to_local(value).strftime("%Y-%m-%d %H:%M")
     return value.strftime("%Y-%m-%d")
 
 

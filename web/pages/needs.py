@@ -11,10 +11,10 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
+from matchmaking import clock
 from matchmaking.accounts import permissions
 from matchmaking.accounts.permissions import Principal
 from matchmaking.common.filters import ItemFilters
-from matchmaking.common.service import today
 from matchmaking.common.validation import validation_details
 from matchmaking.docking import repository as dockings
 from matchmaking.enums import (
@@ -90,7 +90,7 @@ def my_needs(ui: Ui, page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
             "total": total,
             "page": page,
             "pages": pages,
-            "today": today(),
+            "today": clock.local_today(),
             "docking_counts": dockings.counts_by_need(ui.session, [n.id for n in rows]),
         },
     )
@@ -391,7 +391,7 @@ def need_page(
             "published": published,
             "org_pending": org.status == OrgStatus.PENDING.value,
             "is_open": need.status in OPEN_NEED_STATUSES,
-            "expired": need.deadline is not None and need.deadline < today(),
+            "expired": need.deadline is not None and need.deadline < clock.local_today(),
             "show_contacts": show_contacts,
             "can_edit": can_edit,
             "target": kind.value,

@@ -10,10 +10,10 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from matchmaking import clock
 from matchmaking.accounts import permissions
 from matchmaking.accounts.permissions import Principal
 from matchmaking.common.filters import ItemFilters
-from matchmaking.common.service import today
 from matchmaking.common.validation import KIND_NOUNS
 from matchmaking.enums import IndustryField, ItemStatus, Kind, NeedStatus
 from matchmaking.exceptions import Forbidden, InvalidInput, NotFound
@@ -315,7 +315,7 @@ def export_xlsx(
     data = exporting.export_workbook(
         ui.session, item_kind, filters, include_contacts=with_contacts, include_closed=closed
     )
-    day = today().isoformat()
+    day = clock.local_today().isoformat()
     name = f"{DATA_SHEET[item_kind]}导出（{day}）.xlsx"
     return _xlsx(data, name, f"{item_kind.value}-{day}.xlsx")
 
