@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from matchmaking.common.pagination import Page, paginate
 from matchmaking.models import Notification
 from matchmaking.models.base import utcnow
 
@@ -22,11 +23,10 @@ def unread_count(session: Session, user_id: int) -> int:
 
 def list_page(
     session: Session, user_id: int, *, page: int = 1, page_size: int = 20
-) -> tuple[list[Notification], int]:
-    base = select(Notification).where(Notification.user_id == user_id)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    stmt = base.order_by(Notification.id.desc()).offset((page - 1) * page_size).limit(page_size)
-    return list(session.scalars(stmt)), total
+) -> Page[Notification]:
+    """This user's notifications, newest first."""
+    stmt = select(Notification).where(Notification.user_id == user_id)
+    return paginate(session, stmt.order_by(Notification.id.desc()), page, page_size)
 
 
 def mark_read_for_link(session: Session, user_id: int, link: str) -> int:

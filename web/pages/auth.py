@@ -7,17 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import ValidationError
 
-from matchmaking.accounts import repository as account_repository
 from matchmaking.accounts import service as accounts
 from matchmaking.accounts.permissions import require_login
 from matchmaking.accounts.schemas import Registration
-from matchmaking.common.validation import validation_details
 from matchmaking.enums import OrgKind
 from matchmaking.exceptions import MatchmakingError
 from matchmaking.organizations import service as org_service
 from web.pages.common import Ui
+from web.pages.forms import read_form
 
 router = APIRouter()
 REGISTRABLE = [OrgKind.ENTERPRISE, OrgKind.UNIVERSITY, OrgKind.INSTITUTE]
@@ -73,8 +71,7 @@ def login(
     )
     if result.user is None:
         context = {"next": _safe_next(next) or "", "error": result.message, "username": username}
-        status = 429 if "过多" in result.message else 400
-        return ui.render("auth/login.html", context, status_code=status)
+        return ui.render("auth/login.html", context, status_code=400)
     start_session(ui.request, result.user.id)
     target = _safe_next(next) or HOME_FOR_ROLE.get(result.user.role, "/")
     return ui.redirect(target, f"欢迎，{result.user.display_name or result.user.username}")
@@ -93,36 +90,26 @@ def register_form(ui: Ui) -> HTMLResponse:
     return ui.render("auth/register.html", {"values": {}, "errors": {}, "kinds": REGISTRABLE})
 
 
+def _passwords_match(values: dict[str, str]) -> dict[str, str]:
+    if values.get("password") != values.get("password2"):
+        return {"password2": "两次输入的密码不一致"}
+    return {}
+
+
 @router.post("/register", response_model=None)
 async def register(request: Request, ui: Ui) -> HTMLResponse | RedirectResponse:
     """Create the organization (pending approval) and its first user, then log in."""
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-    errors: dict[str, str] = {}
-    if values.get("password") != values.get("password2"):
-        errors["password2"] = "两次输入的密码不一致"
-    try:
-        data = Registration.model_validate(
-            {k: v for k, v in values.items() if v != "" or k == "password"}
-        )
-    except ValidationError as exc:
-        for detail in validation_details(exc.errors()):
-            errors.setdefault(str(detail["field"]), str(detail["message"]))
-        data = None
-    if data is not None and not errors:
-        try:
-            user = accounts.register(ui.session, data)
-        except MatchmakingError as exc:
-            errors[exc.field or "form"] = exc.message
-        else:
+    form = await read_form(request, Registration, check=_passwords_match)
+    if form.data is not None and form.ok:
+        with form.field_errors():
+            user = accounts.register(ui.session, form.data)
             start_session(request, user.id)
             return ui.redirect(
                 "/account",
                 "注册成功。单位信息已提交科技局审核，审核通过前您发布的内容暂不公开。",
             )
-    values.pop("password", None)
-    values.pop("password2", None)
-    context = {"values": values, "errors": errors, "kinds": REGISTRABLE}
+    values = {k: v for k, v in form.values.items() if k not in ("password", "password2")}
+    context = {"values": values, "errors": form.errors, "kinds": REGISTRABLE}
     return ui.render("auth/register.html", context, status_code=400)
 
 
@@ -132,7 +119,7 @@ def account(ui: Ui) -> HTMLResponse:
     require_login(ui.principal)
     user = accounts.get_user(ui.session, ui.principal.user_id)  # type: ignore[arg-type]
     org = org_service.get(ui.session, user.org_id) if user.org_id else None
-    tokens = account_repository.tokens_of(ui.session, user.id)
+    tokens = accounts.tokens_of(ui.session, user.id)
     new_token = ui.request.session.pop("new_token", None)
     return ui.render(
         "auth/account.html",
@@ -179,6 +166,6 @@ def change_password(
         else:
             return ui.redirect("/account", "密码已修改")
     org = org_service.get(ui.session, user.org_id) if user.org_id else None
-    tokens = account_repository.tokens_of(ui.session, user.id)
+    tokens = accounts.tokens_of(ui.session, user.id)
     context = {"user": user, "org": org, "tokens": tokens, "new_token": None, "error": message}
     return ui.render("auth/account.html", context, status_code=400)

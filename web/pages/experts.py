@@ -9,24 +9,23 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from matchmaking.accounts import permissions
 from matchmaking.enums import Kind, Role
-from matchmaking.exceptions import Forbidden, MatchmakingError
-from matchmaking.experts.schemas import ExpertCreate, ExpertUpdate
+from matchmaking.exceptions import Forbidden
 from matchmaking.matching.indexes import IndexManager
 from matchmaking.matching.kinds import SERVICES
 from matchmaking.organizations import service as org_service
 from web.deps import IndexDep
 from web.pages.achievements import (
+    EXPERT_FIELDS,
     FITTING_LIMIT,
     FITTING_MAX,
     fitting_section,
-    form_values,
     own_items_page,
-    validate_form,
+    save_item,
 )
 from web.pages.common import Ui
 
 router = APIRouter()
-FIELDS = ("name", "title", "fields", "expertise", "availability")
+FIELDS = EXPERT_FIELDS
 MULTI = ("fields",)
 
 
@@ -34,12 +33,6 @@ def _values_of(item: Any) -> dict[str, Any]:
     values = {name: getattr(item, name) for name in FIELDS}
     values["fields"] = [f for f in item.fields.split(";") if f]
     return values
-
-
-def _validate(values: dict[str, Any], org_id: int | None) -> tuple[Any, dict[str, str]]:
-    """Validate as a whole expert (so that clearing a required field is an error)."""
-    full = {**values, "org_id": "" if org_id is None else str(org_id)}
-    return validate_form(ExpertCreate, full, frozenset())
 
 
 # -- my profile (expert users) ---------------------------------------------------
@@ -95,20 +88,13 @@ async def save_profile(
 ) -> HTMLResponse | RedirectResponse:
     """Save my expert profile (the fitting needs are recomputed from the new text)."""
     item = _my_expert(ui)
-    values = await form_values(request, MULTI)
-    full, errors = _validate(values, item.org_id)
-    if full is not None:
-        data = ExpertUpdate(**{k: getattr(full, k) for k in FIELDS})
-        try:
-            SERVICES[Kind.EXPERTS].update_as(ui.session, ui.principal, item.id, data)
-        except MatchmakingError as exc:
-            if exc.status_code in (401, 403, 404):
-                raise
-            errors[exc.field or "form"] = exc.message
-        else:
-            return ui.redirect("/my/profile", "专家信息已保存，适合的技术需求已按新内容更新")
+    form, saved = await save_item(
+        request, ui, Kind.EXPERTS, item=item, org_id=item.org_id, multi=MULTI
+    )
+    if saved is not None:
+        return ui.redirect("/my/profile", "专家信息已保存，适合的技术需求已按新内容更新")
     item = SERVICES[Kind.EXPERTS].get(ui.session, item.id)
-    return _profile(ui, manager, item, values, errors, status_code=400)
+    return _profile(ui, manager, item, form.values, form.errors, status_code=400)
 
 
 # -- experts of my organization (university users) -----------------------------------
@@ -155,21 +141,11 @@ def new_form(ui: Ui, org_id: Annotated[int | None, Query()] = None) -> HTMLRespo
 async def create(request: Request, ui: Ui) -> HTMLResponse | RedirectResponse:
     """Add an expert to my organization (staff: to the organization chosen)."""
     _ensure_may_create(ui)
-    values = await form_values(request, MULTI)
     org_id = None if ui.principal.is_staff else ui.principal.org_id
-    if org_id is None:
-        org_id = int(values["org_id"]) if values.get("org_id", "").isdigit() else None
-    full, errors = _validate(values, org_id)
-    if full is not None:
-        try:
-            item = SERVICES[Kind.EXPERTS].create_as(ui.session, ui.principal, full)
-        except MatchmakingError as exc:
-            if exc.status_code in (401, 403, 404):
-                raise
-            errors[exc.field or "form"] = exc.message
-        else:
-            return ui.redirect(f"/experts/{item.id}", "专家信息已保存")
-    return _form(ui, None, values, errors, status_code=400)
+    form, saved = await save_item(request, ui, Kind.EXPERTS, item=None, org_id=org_id, multi=MULTI)
+    if saved is not None:
+        return ui.redirect(f"/experts/{saved.id}", "专家信息已保存")
+    return _form(ui, None, form.values, form.errors, status_code=400)
 
 
 @router.get("/experts/{item_id}/edit", response_class=HTMLResponse)
@@ -183,22 +159,14 @@ def edit_form(ui: Ui, item_id: int) -> HTMLResponse:
 @router.post("/experts/{item_id}/edit", response_model=None)
 async def update(request: Request, ui: Ui, item_id: int) -> HTMLResponse | RedirectResponse:
     """Save changes to an expert."""
-    service = SERVICES[Kind.EXPERTS]
-    item = service.get(ui.session, item_id)
+    item = SERVICES[Kind.EXPERTS].get(ui.session, item_id)
     permissions.ensure_can_edit(ui.principal, Kind.EXPERTS, item)
-    values = await form_values(request, MULTI)
-    full, errors = _validate(values, item.org_id)
-    if full is not None:
-        data = ExpertUpdate(**{k: getattr(full, k) for k in FIELDS})
-        try:
-            service.update_as(ui.session, ui.principal, item_id, data)
-        except MatchmakingError as exc:
-            if exc.status_code in (401, 403, 404):
-                raise
-            errors[exc.field or "form"] = exc.message
-        else:
-            return ui.redirect(f"/experts/{item_id}", "专家信息已保存")
-    return _form(ui, item, values, errors, status_code=400)
+    form, saved = await save_item(
+        request, ui, Kind.EXPERTS, item=item, org_id=item.org_id, multi=MULTI
+    )
+    if saved is not None:
+        return ui.redirect(f"/experts/{item_id}", "专家信息已保存")
+    return _form(ui, item, form.values, form.errors, status_code=400)
 
 
 @router.post("/experts/{item_id}/close")
