@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from matchmaking.accounts import permissions
 from matchmaking.achievements.schemas import AchievementCreate, AchievementUpdate
@@ -50,6 +50,14 @@ FORMS: dict[Kind, tuple[type[BaseModel], type[BaseModel], tuple[str, ...]]] = {
 
 
 # -- helpers shared with the expert pages --------------------------------------
+class Fitting(BaseModel):
+    """The filters of the “fitting needs” section (an unknown field code is ignored)."""
+
+    industry_field: str = Field(default="", max_length=48)
+    town: str = Field(default="", max_length=64)
+    limit: int = Field(default=FITTING_LIMIT, ge=1, le=FITTING_MAX)
+
+
 async def save_item(
     request: Request,
     ui: Ui,
@@ -243,12 +251,11 @@ def fitting_section(
     kind: Kind,
     item: Any,
     can_request: bool,
-    fitting: tuple[str, str, int],
+    fitting: Fitting,
 ) -> dict[str, Any]:
     """The context of the “fitting needs” section of an achievement or expert page."""
-    industry_field, town, limit = fitting
-    filters, chosen = parse_filters(industry_field, town)
-    limit = clamp_limit(limit)
+    filters, chosen = parse_filters(fitting.industry_field, fitting.town)
+    limit = clamp_limit(fitting.limit)
     matches, error = fitting_needs(ui, manager, kind, item, filters, limit)
     requested = requested_dockings(ui, kind, item.id, matches) if can_request else {}
     return {
@@ -263,35 +270,32 @@ def fitting_section(
 
 
 # -- one achievement -----------------------------------------------------------------
-@router.get("/achievements/{item_id}", response_class=HTMLResponse)
-def detail(
-    ui: Ui,
-    manager: IndexDep,
-    item_id: int,
-    industry_field: Annotated[str, Query(max_length=48)] = "",
-    town: Annotated[str, Query(max_length=64)] = "",
-    limit: Annotated[int, Query(ge=1, le=FITTING_MAX)] = FITTING_LIMIT,
-) -> HTMLResponse:
-    """An achievement, its organization, and the technical needs that fit it."""
+def item_page(
+    ui: Ui, manager: IndexManager, kind: Kind, item_id: int, fitting: Fitting
+) -> dict[str, Any]:
+    """The context of an achievement's or expert's page: the item, its organization, what
+    this user may do and see, and the needs that fit it."""
     p = ui.principal
-    item = SERVICES[Kind.ACHIEVEMENTS].get_visible(ui.session, p, item_id)
+    item = SERVICES[kind].get_visible(ui.session, p, item_id)
     # Everything that reads item.org first: recommend() reloads the row without it.
     org = item.org
-    can_edit = permissions.can_edit(p, Kind.ACHIEVEMENTS, item)
-    published = permissions.is_published(Kind.ACHIEVEMENTS, item)
-    contacts = permissions.can_see_contacts(ui.session, p, org)
-    # Requesting a docking speaks for the item: its organization or staff in scope.
-    fitting = fitting_section(
-        ui, manager, Kind.ACHIEVEMENTS, item, can_edit and published, (industry_field, town, limit)
-    )
-    return ui.render(
-        "achievements/detail.html",
-        {
-            "item": item,
-            "org": org,
-            "can_edit": can_edit,
-            "published": published,
-            "contacts": contacts,
-            **fitting,
-        },
-    )
+    can_edit = permissions.can_edit(p, kind, item)
+    published = permissions.is_published(kind, item)
+    return {
+        "item": item,
+        "org": org,
+        "can_edit": can_edit,
+        "published": published,
+        "contacts": permissions.can_see_contacts(ui.session, p, org),
+        # Requesting a docking speaks for the item: its organization or staff in scope.
+        **fitting_section(ui, manager, kind, item, can_edit and published, fitting),
+    }
+
+
+@router.get("/achievements/{item_id}", response_class=HTMLResponse)
+def detail(
+    ui: Ui, manager: IndexDep, item_id: int, fitting: Annotated[Fitting, Query()]
+) -> HTMLResponse:
+    """An achievement, its organization, and the technical needs that fit it."""
+    context = item_page(ui, manager, Kind.ACHIEVEMENTS, item_id, fitting)
+    return ui.render("achievements/detail.html", context)

@@ -7,15 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BaseModel
 
 from matchmaking.accounts import service as accounts
 from matchmaking.accounts.permissions import require_login
 from matchmaking.accounts.schemas import Registration
 from matchmaking.enums import OrgKind
-from matchmaking.exceptions import MatchmakingError
 from matchmaking.organizations import service as org_service
 from web.pages.common import Ui
-from web.pages.forms import read_form
+from web.pages.forms import parse_values, read_form
 
 router = APIRouter()
 REGISTRABLE = [OrgKind.ENTERPRISE, OrgKind.UNIVERSITY, OrgKind.INSTITUTE]
@@ -146,26 +146,30 @@ def revoke_token(ui: Ui, token_id: int) -> RedirectResponse:
     return ui.redirect("/account", "令牌已撤销")
 
 
+class PasswordChange(BaseModel):
+    current: str = ""
+    new: str = ""
+    new2: str = ""
+
+
+def _new_passwords_match(values: dict[str, str]) -> dict[str, str]:
+    return {"new2": "两次输入的新密码不一致"} if values["new"] != values["new2"] else {}
+
+
 @router.post("/account/password", response_model=None)
 def change_password(
-    ui: Ui,
-    current: Annotated[str, Form()] = "",
-    new: Annotated[str, Form()] = "",
-    new2: Annotated[str, Form()] = "",
+    ui: Ui, values: Annotated[PasswordChange, Form()]
 ) -> HTMLResponse | RedirectResponse:
     """Change my password."""
     require_login(ui.principal)
     user = accounts.get_user(ui.session, ui.principal.user_id)  # type: ignore[arg-type]
-    if new != new2:
-        message = "两次输入的新密码不一致"
-    else:
-        try:
-            accounts.change_password(ui.session, user, current=current, new=new)
-        except MatchmakingError as exc:
-            message = exc.message
-        else:
+    form = parse_values(PasswordChange, values.model_dump(), check=_new_passwords_match)
+    if form.ok:
+        with form.field_errors():
+            accounts.change_password(ui.session, user, current=values.current, new=values.new)
             return ui.redirect("/account", "密码已修改")
     org = org_service.get(ui.session, user.org_id) if user.org_id else None
     tokens = accounts.tokens_of(ui.session, user.id)
-    context = {"user": user, "org": org, "tokens": tokens, "new_token": None, "error": message}
+    error = next(iter(form.errors.values()))
+    context = {"user": user, "org": org, "tokens": tokens, "new_token": None, "error": error}
     return ui.render("auth/account.html", context, status_code=400)

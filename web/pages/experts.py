@@ -16,9 +16,9 @@ from matchmaking.organizations import service as org_service
 from web.deps import IndexDep
 from web.pages.achievements import (
     EXPERT_FIELDS,
-    FITTING_LIMIT,
-    FITTING_MAX,
+    Fitting,
     fitting_section,
+    item_page,
     own_items_page,
     save_item,
 )
@@ -50,7 +50,7 @@ def _profile(
     item: Any,
     values: dict[str, Any],
     errors: dict[str, str],
-    fitting: tuple[str, str, int] = ("", "", FITTING_LIMIT),
+    fitting: Fitting | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     org = item.org
@@ -61,25 +61,21 @@ def _profile(
         "values": values,
         "errors": errors,
         "published": published,
-        **fitting_section(ui, manager, Kind.EXPERTS, item, published, fitting),
+        **fitting_section(ui, manager, Kind.EXPERTS, item, published, fitting or Fitting()),
     }
     return ui.render("experts/profile.html", context, status_code=status_code)
 
 
 @router.get("/my/profile", response_model=None)
 def my_profile(
-    ui: Ui,
-    manager: IndexDep,
-    industry_field: Annotated[str, Query(max_length=48)] = "",
-    town: Annotated[str, Query(max_length=64)] = "",
-    limit: Annotated[int, Query(ge=1, le=FITTING_MAX)] = FITTING_LIMIT,
+    ui: Ui, manager: IndexDep, fitting: Annotated[Fitting, Query()]
 ) -> HTMLResponse | RedirectResponse:
     """My expert profile, and the technical needs that fit it."""
     permissions.require_login(ui.principal)
     if ui.principal.expert_id is None and ui.principal.role is Role.UNIVERSITY:
         return ui.redirect("/my/experts")
     item = _my_expert(ui)
-    return _profile(ui, manager, item, _values_of(item), {}, (industry_field, town, limit))
+    return _profile(ui, manager, item, _values_of(item), {}, fitting)
 
 
 @router.post("/my/profile", response_model=None)
@@ -186,31 +182,10 @@ def reopen(ui: Ui, item_id: int) -> RedirectResponse:
 # -- one expert ---------------------------------------------------------------------------
 @router.get("/experts/{item_id}", response_class=HTMLResponse)
 def detail(
-    ui: Ui,
-    manager: IndexDep,
-    item_id: int,
-    industry_field: Annotated[str, Query(max_length=48)] = "",
-    town: Annotated[str, Query(max_length=64)] = "",
-    limit: Annotated[int, Query(ge=1, le=FITTING_MAX)] = FITTING_LIMIT,
+    ui: Ui, manager: IndexDep, item_id: int, fitting: Annotated[Fitting, Query()]
 ) -> HTMLResponse:
     """An expert, their institution, and the technical needs that fit them."""
-    p = ui.principal
-    item = SERVICES[Kind.EXPERTS].get_visible(ui.session, p, item_id)
-    # Everything that reads item.org first: recommend() reloads the row without it.
-    org = item.org
     # The expert, users of their organization, and staff in scope may act for them.
-    can_edit = permissions.can_edit(p, Kind.EXPERTS, item)
-    published = permissions.is_published(Kind.EXPERTS, item)
-    contacts = permissions.can_see_contacts(ui.session, p, org)
-    context = {
-        "item": item,
-        "org": org,
-        "can_edit": can_edit,
-        "published": published,
-        "contacts": contacts,
-        "is_me": p.expert_id == item.id,
-        **fitting_section(
-            ui, manager, Kind.EXPERTS, item, can_edit and published, (industry_field, town, limit)
-        ),
-    }
+    context = item_page(ui, manager, Kind.EXPERTS, item_id, fitting)
+    context["is_me"] = ui.principal.expert_id == context["item"].id
     return ui.render("experts/detail.html", context)
