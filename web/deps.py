@@ -88,10 +88,13 @@ def _session_user(request: Request, session: Session) -> Principal:
         # Shown once on the next page (the login form the visitor is sent to).
         request.session.setdefault("flash", []).append(["warn", "登录已超时，请重新登录。"])
         return ANONYMOUS
-    user = accounts.repository.get(session, int(uid))
-    if user is None or not user.is_active:
+    found = accounts.session_user(session, int(uid))
+    if found is None:
         request.session.pop("uid", None)
         return ANONYMOUS
+    user, unread = found
+    # Read with the user (no query of its own): the page header shows it.
+    request.state.unread = unread
     request.session["seen"] = now
     return accounts.principal_for(user)
 

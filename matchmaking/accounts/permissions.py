@@ -288,3 +288,40 @@ def export_scope(
     if not p.is_staff:
         raise Forbidden("只有科技局工作人员可以导出联系方式或未公开的条目")
     return p.scope.narrow(town)
+
+
+def may_import(p: Principal) -> bool:
+    """Bulk import of at least one kind: staff, and organizations for their own items."""
+    if p.is_staff:
+        return True
+    return p.org_id is not None and p.role is not Role.EXPERT and bool(editable_kinds(p))
+
+
+def menu(p: Principal) -> list[tuple[str, str]]:
+    """The main menu: (path, label) of the pages this user may use, in order."""
+    entries = [("/", "检索")]
+    own = () if p.is_staff else editable_kinds(p)
+    if Kind.NEEDS in own and p.org_id is not None:
+        entries += [("/my/needs", "我的需求"), ("/needs/new", "发布需求")]
+    if Kind.ACHIEVEMENTS in own and p.org_id is not None:
+        entries += [
+            ("/my/achievements", "我的成果"),
+            ("/achievements/new", "发布成果"),
+            ("/my/experts", "本单位专家"),
+        ]
+    if own == (Kind.EXPERTS,):
+        entries.append(("/my/profile", "我的专家信息"))
+    if p.is_staff:
+        entries += [
+            ("/staff/needs", "需求管理"),
+            ("/staff/achievements", "成果管理"),
+            ("/staff/organizations", "单位审核"),
+            ("/staff/board", "对接看板"),
+        ]
+    if p.is_admin:
+        entries.append(("/admin/towns", "区镇管理"))
+    if p.is_authenticated:
+        entries.append(("/dockings", "对接"))
+    if may_import(p):
+        entries.append(("/transfer", "导入导出"))
+    return entries

@@ -8,11 +8,23 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from matchmaking.accounts.permissions import Scope
-from matchmaking.models import ApiToken, LoginAttempt, User
+from matchmaking.models import ApiToken, LoginAttempt, Notification, User
 
 
 def get(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
+
+
+def with_unread_count(session: Session, user_id: int) -> tuple[User, int] | None:
+    """The user and how many of their notifications are unread, in one round trip."""
+    unread = (
+        select(func.count())
+        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+        .correlate(User)
+        .scalar_subquery()
+    )
+    row = session.execute(select(User, unread).where(User.id == user_id)).one_or_none()
+    return None if row is None else (row[0], int(row[1] or 0))
 
 
 def by_username(session: Session, username: str) -> User | None:

@@ -14,7 +14,7 @@ from matchmaking.accounts.permissions import Principal, ensure_can_manage_org, r
 from matchmaking.accounts.schemas import Registration, UserCreate
 from matchmaking.config import Settings
 from matchmaking.enums import NotificationKind, OrgKind, OrgStatus, Role
-from matchmaking.exceptions import Conflict, InvalidInput, NotFound
+from matchmaking.exceptions import Conflict, InvalidInput, NotFound, TooManyAttempts
 from matchmaking.models import ApiToken, Expert, LoginAttempt, Organization, User
 from matchmaking.models.base import utcnow
 from matchmaking.notifications.service import notify
@@ -51,6 +51,20 @@ def get_user(session: Session, user_id: int) -> User:
     if user is None:
         raise NotFound(f"用户 {user_id} 不存在")
     return user
+
+
+def session_user(session: Session, user_id: int) -> tuple[User, int] | None:
+    """The user of a session and their unread notifications (for the page header), in one
+    query; None when the user no longer exists or was deactivated."""
+    found = repository.with_unread_count(session, user_id)
+    if found is None or not found[0].is_active:
+        return None
+    return found
+
+
+def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
+    """This user's API tokens (revoked ones too), for the account page."""
+    return repository.tokens_of(session, user_id)
 
 
 def _check_username_free(session: Session, username: str) -> None:
@@ -139,7 +153,8 @@ def authenticate(
 ) -> LoginResult:
     """Check a login; failures are recorded and limited per account and per IP.
 
-    Returns instead of raising so that the failed attempt is committed with the request.
+    A wrong password returns instead of raising, so that the failed attempt is committed
+    with the request; too many failures raise ``TooManyAttempts`` (nothing to record).
     """
     username = username.strip()
     window = settings.login_window_minutes
@@ -147,10 +162,10 @@ def authenticate(
     if repository.failures_since(session, since=since, username=None, ip=ip) >= (
         settings.login_max_failures_per_ip
     ):
-        return LoginResult(None, f"此网络地址登录失败次数过多，请 {window} 分钟后再试")
+        raise TooManyAttempts(f"此网络地址登录失败次数过多，请 {window} 分钟后再试")
     failures = repository.failures_since(session, since=since, username=username, ip=None)
     if failures >= settings.login_max_failures_per_account:
-        return LoginResult(None, f"该账号登录失败次数过多，已暂时锁定，请 {window} 分钟后再试")
+        raise TooManyAttempts(f"该账号登录失败次数过多，已暂时锁定，请 {window} 分钟后再试")
     user = repository.by_username(session, username)
     ok = passwords.verify_password(user.password_hash if user else passwords.DUMMY_HASH, password)
     if user is not None and ok and not user.is_active:

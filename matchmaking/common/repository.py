@@ -7,10 +7,11 @@ from datetime import date
 from functools import cached_property
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from matchmaking.common.filters import ItemFilters
+from matchmaking.common.pagination import Page, paginate
 from matchmaking.common.validation import FIELD_LABELS, KIND_NOUNS
 from matchmaking.enums import ItemStatus, Kind, OrgStatus
 from matchmaking.exceptions import InvalidInput
@@ -131,18 +132,12 @@ class ItemRepository(Generic[M]):
         page_size: int,
         include_closed: bool,
         today: date,
-    ) -> tuple[list[M], int]:
+    ) -> Page[M]:
         base: Select[Any] = select(self.model).where(*self.filter_clauses(filters))
         if not include_closed and filters.status is None:
             base = base.where(self.active_clause(today))
-        total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-        stmt = (
-            base.options(selectinload(self.model.org))
-            .order_by(self.model.id.desc())
-            .offset((page - 1) * page_size)
-            .limit(page_size)
-        )
-        return list(session.scalars(stmt)), total
+        stmt = base.options(selectinload(self.model.org)).order_by(self.model.id.desc())
+        return paginate(session, stmt, page, page_size)
 
     def all_ids(self, session: Session) -> list[int]:
         return list(session.scalars(select(self.model.id).order_by(self.model.id)))

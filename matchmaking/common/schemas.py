@@ -5,6 +5,8 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from matchmaking.common import pagination
+
 T = TypeVar("T")
 
 
@@ -37,7 +39,12 @@ class ItemReadBase(BaseModel):
     updated_at: datetime
 
 
-def make_page(items: list[T], total: int, page: int, page_size: int) -> Page[T]:
+def make_page(found: pagination.Page[T]) -> Page[T]:
+    """The JSON form of a page of the list (``page_size`` is its name in the API)."""
     return Page[T](
-        items=items, total=total, page=page, page_size=page_size, pages=-(-total // page_size)
+        items=found.items,
+        total=found.total,
+        page=found.page,
+        page_size=found.size,
+        pages=found.pages,
     )

@@ -17,6 +17,7 @@ from matchmaking import clock, jobs
 from matchmaking.accounts import permissions
 from matchmaking.accounts.permissions import Principal
 from matchmaking.common.filters import ItemFilters
+from matchmaking.common.pagination import Page
 from matchmaking.common.repository import ItemRepository, M
 from matchmaking.common.validation import KIND_NOUNS
 from matchmaking.enums import EmbeddingStatus, ItemStatus, Kind, NeedStatus, OrgKind
@@ -47,8 +48,10 @@ class ItemService(Generic[M]):
         *,
         natural_key: str,
         org_kinds: frozenset[OrgKind],
+        read_schema: type[BaseModel],
     ) -> None:
         self.repo = repo
+        self.read_schema = read_schema
         self.kind = repo.kind
         self.natural_key = natural_key
         self.org_kinds = org_kinds
@@ -68,7 +71,9 @@ class ItemService(Generic[M]):
         page: int = 1,
         page_size: int = 20,
         include_closed: bool = False,
-    ) -> tuple[list[M], int]:
+    ) -> Page[M]:
+        """One page of items passing ``filters``, newest first (published ones only unless
+        ``include_closed`` or a status filter)."""
         return self.repo.list(
             session,
             filters=filters,
@@ -154,6 +159,37 @@ class ItemService(Generic[M]):
         item = self.get(session, item_id)
         permissions.ensure_can_view(p, self.kind, item)
         return item
+
+    def read(self, session: Session, p: Principal, item: M) -> Any:
+        """The read model as ``p`` may see it: a need's contact is blank unless permitted."""
+        out = self.read_schema.model_validate(item)
+        if getattr(out, "contact_name", "") and not permissions.can_see_contacts(
+            session, p, item.org
+        ):
+            out.contact_name = ""  # type: ignore[attr-defined]
+        return out
+
+    def read_as(self, session: Session, p: Principal, item_id: int) -> Any:
+        """The item's read model if ``p`` may see it (contacts redacted)."""
+        return self.read(session, p, self.get_visible(session, p, item_id))
+
+    def list_as(
+        self,
+        session: Session,
+        p: Principal,
+        *,
+        filters: ItemFilters,
+        page: int = 1,
+        page_size: int = 20,
+        include_closed: bool = False,
+    ) -> Page[Any]:
+        """One page of read models; closed or unpublished ones only for their org and staff."""
+        if include_closed or filters.status is not None:
+            permissions.ensure_can_list_unpublished(p, filters.org_id)
+        found = self.list_page(
+            session, filters=filters, page=page, page_size=page_size, include_closed=include_closed
+        )
+        return found.map(lambda rows: [self.read(session, p, r) for r in rows])
 
     def create_as(self, session: Session, p: Principal, data: BaseModel) -> M:
         """Create for the user's own organization (staff: any organization in scope)."""

@@ -6,9 +6,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, func, select, true
+from sqlalchemy import ColumnElement, Select, false, func, select, true, tuple_
 from sqlalchemy.orm import Session, selectinload
 
+from matchmaking.common.pagination import Page, paginate
 from matchmaking.enums import DockingStatus
 from matchmaking.models import (
     Achievement,
@@ -37,6 +38,18 @@ def by_pair(session: Session, need_id: int, target_kind: str, target_id: int) ->
         Docking.target_id == target_id,
     )
     return session.scalars(stmt).one_or_none()
+
+
+def by_pairs(
+    session: Session, pairs: Sequence[tuple[int, str, int]]
+) -> dict[tuple[int, str, int], Docking]:
+    """The dockings of these (need id, target kind, target id) pairs, in one query."""
+    wanted = list(set(pairs))
+    if not wanted:
+        return {}
+    key = tuple_(Docking.need_id, Docking.target_kind, Docking.target_id)
+    rows = session.scalars(select(Docking).where(key.in_(wanted)))
+    return {(d.need_id, d.target_kind, d.target_id): d for d in rows}
 
 
 def need(session: Session, need_id: int) -> Need | None:
@@ -130,16 +143,11 @@ def page(
     *,
     page: int,
     page_size: int,
-) -> tuple[list[Docking], int]:
+) -> Page[Docking]:
     """Dockings passing ``where`` (may refer to the need and its organization), newest first."""
-    base = _joined(select(Docking)).where(*where)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    stmt = (
-        base.order_by(Docking.updated_at.desc(), Docking.id.desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    )
-    return list(session.scalars(stmt)), total
+    stmt = _joined(select(Docking)).where(*where)
+    stmt = stmt.order_by(Docking.updated_at.desc(), Docking.id.desc())
+    return paginate(session, stmt, page, page_size)
 
 
 def counts_by_status(

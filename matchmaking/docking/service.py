@@ -8,6 +8,7 @@ recorded as a ``DockingEvent`` (who, what, when) and notifies the other side.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, or_
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from matchmaking.accounts import permissions
 from matchmaking.accounts import repository as accounts_repository
 from matchmaking.accounts.permissions import Principal, is_published, require_login
+from matchmaking.common.pagination import Page
 from matchmaking.common.transitions import StateMachine, Transition
 from matchmaking.docking import repository
 from matchmaking.docking.schemas import (
@@ -357,6 +359,30 @@ def detail(session: Session, p: Principal, docking_id: int) -> DockingDetail:
     )
 
 
+def existing(
+    session: Session, pairs: Sequence[tuple[int, str, int]]
+) -> dict[tuple[int, str, int], Docking]:
+    """The dockings already asked for between these (need id, target kind, target id) pairs.
+
+    One query for a whole list of recommendations (it was one query per match).
+    """
+    return repository.by_pairs(session, pairs)
+
+
+def counts_by_need(session: Session, need_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Dockings of these needs: need id -> status -> how many."""
+    return repository.counts_by_need(session, need_ids)
+
+
+def default_box(session: Session, p: Principal) -> Box:
+    """The tab 我的对接 opens on: 收到的 when something was received, else 全部."""
+    require_login(p)
+    if p.is_staff:
+        return Box.ALL
+    received = repository.page(session, [_mine(p, Box.INCOMING)], page=1, page_size=1)
+    return Box.INCOMING if received.total else Box.ALL
+
+
 def list_for(
     session: Session,
     p: Principal,
@@ -364,14 +390,14 @@ def list_for(
     status: DockingStatus | str | None = None,
     page: int = 1,
     page_size: int = 20,
-) -> tuple[list[DockingRead], int]:
+) -> Page[DockingRead]:
     """My dockings: asked of my side (incoming), asked by my side (outgoing), or all."""
     require_login(p)
     where = [_mine(p, Box(box))]
     if status:
         where.append(Docking.status == DockingStatus(status))
-    rows, total = repository.page(session, where, page=page, page_size=page_size)
-    return _summaries(session, rows), total
+    found = repository.page(session, where, page=page, page_size=page_size)
+    return found.map(lambda rows: _summaries(session, list(rows)))
 
 
 def _mine(p: Principal, box: Box) -> ColumnElement[bool]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaking.accounts.permissions import Principal, require_staff
+from matchmaking.common.pagination import Page, paginate
 from matchmaking.enums import Kind, OrgStatus
 from matchmaking.models import Achievement, Need, Organization
 from matchmaking.towns import repository as towns_repository
@@ -37,7 +38,7 @@ def items(
     *,
     page: int = 1,
     page_size: int = 20,
-) -> tuple[list[Any], int]:
+) -> Page[Any]:
     """Needs or achievements of every status within the staff member's scope, newest first."""
     require_staff(p)
     model = MODELS[kind]
@@ -50,14 +51,8 @@ def items(
         stmt = stmt.where(model.status == filters.status)
     if filters.keyword and filters.keyword.strip():
         stmt = stmt.where(model.title.contains(filters.keyword.strip(), autoescape=True))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.options(selectinload(model.org))
-        .order_by(model.id.desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    )
-    return list(rows), total
+    stmt = stmt.options(selectinload(model.org)).order_by(model.id.desc())
+    return paginate(session, stmt, page, page_size)
 
 
 def organizations(
@@ -68,7 +63,7 @@ def organizations(
     town: str | None = None,
     page: int = 1,
     page_size: int = 20,
-) -> tuple[list[Organization], int]:
+) -> Page[Organization]:
     """Organizations in scope, those awaiting review first."""
     require_staff(p)
     stmt = p.scope.where(select(Organization))
@@ -76,14 +71,9 @@ def organizations(
         stmt = stmt.where(towns_repository.named(Organization.town_id, town))
     if status:
         stmt = stmt.where(Organization.status == status)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     pending_first = case((Organization.status == OrgStatus.PENDING.value, 0), else_=1)
-    rows = session.scalars(
-        stmt.order_by(pending_first, Organization.created_at.desc(), Organization.id.desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    )
-    return list(rows), total
+    stmt = stmt.order_by(pending_first, Organization.created_at.desc(), Organization.id.desc())
+    return paginate(session, stmt, page, page_size)
 
 
 def towns(session: Session) -> list[str]:

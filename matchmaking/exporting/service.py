@@ -91,11 +91,11 @@ def items_for_export(
     out: list[Any] = []
     page = 1
     while len(out) < _MAX_ITEMS:
-        rows, total = service.list_page(
+        found = service.list_page(
             session, filters=filters, page=page, page_size=_PAGE, include_closed=include_closed
         )
-        out.extend(rows)
-        if not rows or len(out) >= total:
+        out.extend(found.items)
+        if not found.items or len(out) >= found.total:
             break
         page += 1
     return sorted(out, key=lambda item: item.id)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from matchmaking.common.pagination import Page, paginate
 from matchmaking.enums import NotificationKind
 from matchmaking.models import Notification
 from matchmaking.models.base import utcnow
@@ -65,12 +66,11 @@ def unread_count(session: Session, user_id: int) -> int:
 
 def list_page(
     session: Session, user_id: int, *, page: int = 1, page_size: int = 20
-) -> tuple[list[NotificationRead], int]:
+) -> Page[NotificationRead]:
     """One page of this user's notifications, newest first, with their text."""
-    base = select(Notification).where(Notification.user_id == user_id)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    stmt = base.order_by(Notification.id.desc()).offset((page - 1) * page_size).limit(page_size)
-    return [read_model(n) for n in session.scalars(stmt)], total
+    stmt = select(Notification).where(Notification.user_id == user_id)
+    found = paginate(session, stmt.order_by(Notification.id.desc()), page, page_size)
+    return found.map(lambda rows: [read_model(n) for n in rows])
 
 
 def mark_read_for_link(session: Session, user_id: int, link: str) -> int:

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaking.common.pagination import Page, paginate
 from matchmaking.models import Organization
 from matchmaking.towns import repository as towns
 
@@ -24,7 +25,7 @@ def list_page(
     status: str | None,
     page: int,
     page_size: int,
-) -> tuple[list[Organization], int]:
+) -> Page[Organization]:
     stmt = select(Organization)
     if kind:
         stmt = stmt.where(Organization.kind == kind)
@@ -34,8 +35,4 @@ def list_page(
         stmt = stmt.where(Organization.district == district)
     if status:
         stmt = stmt.where(Organization.status == status)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.order_by(Organization.id).offset((page - 1) * page_size).limit(page_size)
-    )
-    return list(rows), total
+    return paginate(session, stmt.order_by(Organization.id), page, page_size)

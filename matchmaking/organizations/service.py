@@ -5,11 +5,18 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaking.enums import Kind, OrgStatus
-from matchmaking.exceptions import Conflict, NotFound
+from matchmaking.accounts import permissions
+from matchmaking.accounts.permissions import Principal
+from matchmaking.common.pagination import Page
+from matchmaking.enums import Kind, OrgKind, OrgStatus
+from matchmaking.exceptions import Conflict, Forbidden, NotFound
 from matchmaking.models import Achievement, Expert, IndexChange, Need, Organization
 from matchmaking.organizations import repository
-from matchmaking.organizations.schemas import OrganizationCreate, OrganizationUpdate
+from matchmaking.organizations.schemas import (
+    OrganizationCreate,
+    OrganizationRead,
+    OrganizationUpdate,
+)
 from matchmaking.towns import service as towns
 
 
@@ -65,3 +72,71 @@ def _touch_items(session: Session, org_id: int) -> None:
     ):
         ids = session.scalars(select(model.id).where(model.org_id == org_id)).all()
         session.add_all(IndexChange(kind=kind.value, item_id=i) for i in ids)
+
+
+# -- the same on behalf of a user (the JSON API), with contacts already redacted ------
+def read(session: Session, p: Principal, org: Organization) -> OrganizationRead:
+    """The read model, with the contact fields blank unless ``p`` may see them."""
+    out = OrganizationRead.model_validate(org)
+    if not permissions.can_see_contacts(session, p, org):
+        out.contact_name = out.contact_phone = out.contact_email = ""
+    return out
+
+
+def list_as(
+    session: Session,
+    p: Principal,
+    *,
+    kind: OrgKind | None = None,
+    town: str | None = None,
+    district: str | None = None,
+    status: OrgStatus | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> Page[OrganizationRead]:
+    """Organizations by kind, town, district and status; other than 已发布 is for staff."""
+    if status is not OrgStatus.ACTIVE and not p.is_staff:
+        if status is not None:
+            permissions.require_staff(p)
+        status = OrgStatus.ACTIVE
+    found = repository.list_page(
+        session,
+        kind=kind,
+        town=town,
+        district=district,
+        status=status,
+        page=page,
+        page_size=page_size,
+    )
+    return found.map(lambda rows: [read(session, p, o) for o in rows])
+
+
+def get_as(session: Session, p: Principal, org_id: int) -> OrganizationRead:
+    """One organization as ``p`` may see it (not yet approved or closed: its users, staff)."""
+    org = get(session, org_id)
+    if org.status != OrgStatus.ACTIVE.value and not permissions.can_manage_org(p, org):
+        permissions.require_login(p)
+        raise Forbidden("该单位尚未通过审核或已关闭")
+    return read(session, p, org)
+
+
+def create_as(session: Session, p: Principal, data: OrganizationCreate) -> OrganizationRead:
+    """Add an organization (bureau staff; others register)."""
+    permissions.require_staff(p)
+    return read(session, p, create(session, data))
+
+
+def update_as(
+    session: Session, p: Principal, org_id: int, data: OrganizationUpdate
+) -> OrganizationRead:
+    """Change an organization (its own users; the status: staff)."""
+    org = get(session, org_id)
+    status_change = data.status is not None and data.status.value != org.status
+    permissions.ensure_can_manage_org(p, org, status_change=status_change)
+    return read(session, p, update_org(session, org_id, data))
+
+
+def close_as(session: Session, p: Principal, org_id: int) -> OrganizationRead:
+    """Close an organization (staff)."""
+    permissions.ensure_can_manage_org(p, get(session, org_id), status_change=True)
+    return read(session, p, close(session, org_id))

@@ -78,7 +78,10 @@ def test_registration_errors_name_the_field_and_keep_the_input(
     errors = " ".join(e.get_text() for e in page.select(".field-error"))
     assert "至少 12 个字符" in errors
     assert "两次输入的密码不一致" in errors
-    assert "登录名" in errors
+    # Each error stands at its field, under the field's name.
+    username = page.select_one("input[name=username]").find_parent("label")
+    assert "登录名" in username.get_text()
+    assert "只能使用" in username.select_one(".field-error").get_text()
     assert page.select_one("input[name=org_name]")["value"] == "海门新材科技有限公司"
     assert page.select_one("input[name=password]")["value"] == ""
 

@@ -78,8 +78,7 @@ def notifications_of(factory: sessionmaker[Session], username: str) -> list[Noti
     """What this user's notifications page shows, oldest first."""
     with factory() as session:
         user = session.scalars(select(User).where(User.username == username)).one()
-        rows, _total = notifications.list_page(session, user.id, page_size=100)
-        return rows[::-1]
+        return notifications.list_page(session, user.id, page_size=100).items[::-1]
 
 
 def request(w: World, who: TestClient, **extra: object) -> object:

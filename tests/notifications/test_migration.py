@@ -61,7 +61,8 @@ def test_old_notifications_read_the_same_after_the_upgrade_and_back(empty_url: s
     # Then the notifications page shows the same text and link
     engine = make_engine(empty_url)
     with make_sessionmaker(engine)() as session:
-        rows, total = notifications.list_page(session, user_id)
+        found = notifications.list_page(session, user_id)
+        rows, total = found.items, found.total
     assert total == 1
     assert (rows[0].text, rows[0].link, rows[0].kind) == (
         OLD_TEXT,

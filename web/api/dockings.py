@@ -35,10 +35,10 @@ def list_dockings(
     page_size: PageSize = 20,
 ) -> Page[DockingRead]:
     """My dockings (staff: those in their scope), newest activity first."""
-    rows, total = service.list_for(
+    found = service.list_for(
         session, principal, box=box, status=status, page=page, page_size=page_size
     )
-    return make_page(rows, total, page, page_size)
+    return make_page(found)
 
 
 @router.post("", response_model=DockingDetail, status_code=201)

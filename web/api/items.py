@@ -9,25 +9,19 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from matchmaking.accounts import permissions
 from matchmaking.accounts.permissions import ANONYMOUS, Principal
-from matchmaking.achievements.schemas import AchievementCreate, AchievementRead, AchievementUpdate
+from matchmaking.achievements.schemas import AchievementCreate, AchievementUpdate
 from matchmaking.common.filters import ItemFilters
 from matchmaking.common.schemas import Page, make_page
 from matchmaking.enums import Kind
-from matchmaking.experts.schemas import ExpertCreate, ExpertRead, ExpertUpdate
+from matchmaking.experts.schemas import ExpertCreate, ExpertUpdate
 from matchmaking.matching import service as matching
 from matchmaking.matching.kinds import SERVICES
-from matchmaking.needs.schemas import NeedCreate, NeedRead, NeedUpdate
+from matchmaking.needs.schemas import NeedCreate, NeedUpdate
 from web.api.schemas import MatchList, MatchRead
 from web.deps import FiltersDep, IndexDep, PageSize, PrincipalDep, SessionDep
 from web.deps import Page as PageQ
 
-READ: dict[Kind, type[BaseModel]] = {
-    Kind.NEEDS: NeedRead,
-    Kind.ACHIEVEMENTS: AchievementRead,
-    Kind.EXPERTS: ExpertRead,
-}
 SPECS: dict[Kind, tuple[type[BaseModel], type[BaseModel], str]] = {
     Kind.NEEDS: (NeedCreate, NeedUpdate, "needs 技术需求"),
     Kind.ACHIEVEMENTS: (AchievementCreate, AchievementUpdate, "achievements 科技成果"),
@@ -36,23 +30,15 @@ SPECS: dict[Kind, tuple[type[BaseModel], type[BaseModel], str]] = {
 Limit = Annotated[int, Query(ge=1, le=matching.MAX_LIMIT, description="返回条数")]
 
 
-def to_read(kind: Kind, row: Any, session: Any = None, principal: Principal = ANONYMOUS) -> Any:
-    """The read model; a need's contact is blank unless the reader may see it."""
-    read = READ[kind].model_validate(row)
-    if kind is Kind.NEEDS and read.contact_name:
-        if session is None or not permissions.can_see_contacts(session, principal, row.org):
-            read.contact_name = ""
-    return read
-
-
 def match_list(
     manager: Any,
     matches: list[matching.Match],
     target: Kind,
     source: dict[str, object] | None,
-    session: Any = None,
+    session: Any,
     principal: Principal = ANONYMOUS,
 ) -> MatchList:
+    """Matches as JSON; each item is its read model as ``principal`` may see it."""
     return MatchList(
         source=source,
         target=target.value,
@@ -61,7 +47,7 @@ def match_list(
         items=[
             MatchRead(
                 kind=target.value,
-                item=to_read(target, m.item, session, principal),
+                item=SERVICES[target].read(session, principal, m.item),
                 score=m.score,
                 dense_score=m.dense_score,
                 lexical_score=m.lexical_score,
@@ -74,8 +60,8 @@ def match_list(
 
 def _router(kind: Kind) -> APIRouter:
     create_model, update_model, tag = SPECS[kind]
-    read_model = READ[kind]
     service = SERVICES[kind]
+    read_model = service.read_schema
     router = APIRouter(prefix=f"/{kind.value}", tags=[tag])
 
     def list_items(
@@ -91,19 +77,21 @@ def _router(kind: Kind) -> APIRouter:
     ) -> Any:
         extra = {"org_id": org_id, "status": status, "external_id": external_id}
         merged = ItemFilters(**{**filters.__dict__, **extra})
-        if include_closed or status is not None:
-            permissions.ensure_can_list_unpublished(principal, org_id)
-        rows, total = service.list_page(
-            session, filters=merged, page=page, page_size=page_size, include_closed=include_closed
+        found = service.list_as(
+            session,
+            principal,
+            filters=merged,
+            page=page,
+            page_size=page_size,
+            include_closed=include_closed,
         )
-        items = [to_read(kind, r, session, principal) for r in rows]
-        return make_page(items, total, page, page_size)
+        return make_page(found)
 
     def create_item(session: SessionDep, principal: PrincipalDep, data: create_model) -> Any:  # type: ignore[valid-type]
-        return to_read(kind, service.create_as(session, principal, data), session, principal)
+        return service.read(session, principal, service.create_as(session, principal, data))
 
     def read_item(session: SessionDep, principal: PrincipalDep, item_id: int) -> Any:
-        return to_read(kind, service.get_visible(session, principal, item_id), session, principal)
+        return service.read_as(session, principal, item_id)
 
     def update_item(
         session: SessionDep,
@@ -112,10 +100,10 @@ def _router(kind: Kind) -> APIRouter:
         data: update_model,  # type: ignore[valid-type]
     ) -> Any:
         item = service.update_as(session, principal, item_id, data)
-        return to_read(kind, item, session, principal)
+        return service.read(session, principal, item)
 
     def close_item(session: SessionDep, principal: PrincipalDep, item_id: int) -> Any:
-        return to_read(kind, service.close_as(session, principal, item_id), session, principal)
+        return service.read(session, principal, service.close_as(session, principal, item_id))
 
     noun = service.noun
     router.add_api_route(

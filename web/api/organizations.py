@@ -1,17 +1,14 @@
+"""JSON API: organizations (the service decides who sees what and blanks contacts)."""
+
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy.orm import Session
 
-from matchmaking.accounts import permissions
-from matchmaking.accounts.permissions import Principal
 from matchmaking.common.schemas import Page, make_page
 from matchmaking.enums import OrgKind, OrgStatus
-from matchmaking.exceptions import Forbidden
-from matchmaking.models import Organization
-from matchmaking.organizations import repository, service
+from matchmaking.organizations import service
 from matchmaking.organizations.schemas import (
     OrganizationCreate,
     OrganizationRead,
@@ -35,12 +32,9 @@ def list_organizations(
     page_size: PageSize = 20,
 ) -> Page[OrganizationRead]:
     """List organizations by kind, town, district and status (not 已发布: staff only)."""
-    if status is not OrgStatus.ACTIVE and not principal.is_staff:
-        if status is not None:
-            permissions.require_staff(principal)
-        status = OrgStatus.ACTIVE
-    rows, total = repository.list_page(
+    found = service.list_as(
         session,
+        principal,
         kind=kind,
         town=town,
         district=district,
@@ -48,8 +42,7 @@ def list_organizations(
         page=page,
         page_size=page_size,
     )
-    items = [read(session, principal, r) for r in rows]
-    return make_page(items, total, page, page_size)
+    return make_page(found)
 
 
 @router.post("", response_model=OrganizationRead, status_code=201)
@@ -57,8 +50,7 @@ def create_organization(
     session: SessionDep, principal: PrincipalDep, data: OrganizationCreate
 ) -> OrganizationRead:
     """Add an organization (bureau staff; others register through /register)."""
-    permissions.require_staff(principal)
-    return read(session, principal, service.create(session, data))
+    return service.create_as(session, principal, data)
 
 
 @router.get("/{org_id}", response_model=OrganizationRead)
@@ -66,11 +58,7 @@ def read_organization(
     session: SessionDep, principal: PrincipalDep, org_id: int
 ) -> OrganizationRead:
     """One organization; contact details only for its users, staff, or after an accepted docking."""
-    org = service.get(session, org_id)
-    if org.status != OrgStatus.ACTIVE.value and not permissions.can_manage_org(principal, org):
-        permissions.require_login(principal)
-        raise Forbidden("该单位尚未通过审核或已关闭")
-    return read(session, principal, org)
+    return service.get_as(session, principal, org_id)
 
 
 @router.patch("/{org_id}", response_model=OrganizationRead)
@@ -78,10 +66,7 @@ def update_organization(
     session: SessionDep, principal: PrincipalDep, org_id: int, data: OrganizationUpdate
 ) -> OrganizationRead:
     """Change an organization (its own users; the status: staff)."""
-    org = service.get(session, org_id)
-    status_change = data.status is not None and data.status.value != org.status
-    permissions.ensure_can_manage_org(principal, org, status_change=status_change)
-    return read(session, principal, service.update_org(session, org_id, data))
+    return service.update_as(session, principal, org_id, data)
 
 
 @router.post("/{org_id}/close", response_model=OrganizationRead)
@@ -89,13 +74,4 @@ def close_organization(
     session: SessionDep, principal: PrincipalDep, org_id: int
 ) -> OrganizationRead:
     """Close an organization: its items are no longer shown or recommended (staff)."""
-    permissions.ensure_can_manage_org(principal, service.get(session, org_id), status_change=True)
-    return read(session, principal, service.close(session, org_id))
-
-
-def read(session: Session, principal: Principal, org: Organization) -> OrganizationRead:
-    """The read model, with the contact fields blank unless the reader may see them."""
-    out = OrganizationRead.model_validate(org)
-    if not permissions.can_see_contacts(session, principal, org):
-        out.contact_name = out.contact_phone = out.contact_email = ""
-    return out
+    return service.close_as(session, principal, org_id)

@@ -24,4 +24,4 @@ def search(
 ) -> MatchList:
     """Free-text search over needs, achievements or experts (hybrid dense + BM25)."""
     matches = matching.search(session, manager, q=q, kind=kind, limit=limit, filters=filters)
-    return match_list(manager, matches, kind, None)
+    return match_list(manager, matches, kind, None, session)

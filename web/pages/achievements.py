@@ -6,15 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field
 
 from matchmaking.accounts import permissions
 from matchmaking.achievements.schemas import AchievementCreate, AchievementUpdate
 from matchmaking.common.filters import ItemFilters
-from matchmaking.common.validation import FIELD_LABELS, validation_details
-from matchmaking.docking import repository as dockings
+from matchmaking.docking import service as docking
 from matchmaking.enums import IndustryField, Kind
 from matchmaking.exceptions import Forbidden, MatchmakingError
+from matchmaking.experts.schemas import ExpertCreate, ExpertUpdate
 from matchmaking.matching import service as matching
 from matchmaking.matching.indexes import IndexManager
 from matchmaking.matching.kinds import SERVICES
@@ -22,6 +22,7 @@ from matchmaking.models import Docking
 from matchmaking.organizations import service as org_service
 from web.deps import IndexDep
 from web.pages.common import Ui
+from web.pages.forms import Submitted, listing, read_form
 
 router = APIRouter()
 PAGE_SIZE = 20
@@ -40,51 +41,48 @@ FIELDS = (
     "price_wan",
     "team_leader",
 )
-# Empty means "not given" for these (price: 面议; TRL: not assessed).
-OPTIONAL_EMPTY = frozenset({"trl", "price_wan"})
+EXPERT_FIELDS = ("name", "title", "fields", "expertise", "availability")
+# What a form is validated as, what its changes are saved as, and the fields it changes.
+FORMS: dict[Kind, tuple[type[BaseModel], type[BaseModel], tuple[str, ...]]] = {
+    Kind.ACHIEVEMENTS: (AchievementCreate, AchievementUpdate, FIELDS),
+    Kind.EXPERTS: (ExpertCreate, ExpertUpdate, EXPERT_FIELDS),
+}
 
 
 # -- helpers shared with the expert pages --------------------------------------
-async def form_values(request: Request, multi: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The posted form as a dict of stripped strings (lists for ``multi`` fields)."""
-    form = await request.form()
-    values: dict[str, Any] = {}
-    for key in form:
-        if key == "csrf_token":
-            continue
-        if key in multi:
-            values[key] = [str(v) for v in form.getlist(key) if str(v).strip()]
-        else:
-            raw = form.get(key)
-            values[key] = raw.strip() if isinstance(raw, str) else ""
-    for key in multi:
-        values.setdefault(key, [])
-    return values
+class Fitting(BaseModel):
+    """The filters of the “fitting needs” section (an unknown field code is ignored)."""
+
+    industry_field: str = Field(default="", max_length=48)
+    town: str = Field(default="", max_length=64)
+    limit: int = Field(default=FITTING_LIMIT, ge=1, le=FITTING_MAX)
 
 
-def validate_form(
-    schema: type[BaseModel], values: dict[str, Any], optional_empty: frozenset[str]
-) -> tuple[BaseModel | None, dict[str, str]]:
-    """Validate a form; errors by field in Chinese, without the label the form shows anyway."""
-    data: dict[str, Any] = {}
-    for key, value in values.items():
-        if value not in ("", []):
-            data[key] = value
-        elif key in optional_empty:
-            data[key] = None
-        elif key in schema.model_fields and schema.model_fields[key].is_required():
-            continue  # a blank required field is "必填", not "too short"
-        else:
-            data[key] = value
-    try:
-        return schema.model_validate(data), {}
-    except ValidationError as exc:
-        errors: dict[str, str] = {}
-        for detail in validation_details(exc.errors()):
-            field = str(detail["field"]).split(".")[0]
-            label = FIELD_LABELS.get(field, field)
-            errors.setdefault(field, str(detail["message"]).removeprefix(f"{label}："))
-        return None, errors
+async def save_item(
+    request: Request,
+    ui: Ui,
+    kind: Kind,
+    *,
+    item: Any,
+    org_id: int | None,
+    multi: tuple[str, ...] = (),
+) -> tuple[Submitted[BaseModel], Any]:
+    """Validate the posted form as a whole item (so that clearing a required field is an
+    error), then create it or save the changes; the saved item is None if the form has errors.
+    """
+    create_schema, update_schema, fields = FORMS[kind]
+    fixed = {} if org_id is None else {"org_id": str(org_id)}
+    form = await read_form(request, create_schema, fixed=fixed, multi=multi)
+    saved = None
+    if form.data is not None and form.ok:
+        service = SERVICES[kind]
+        with form.field_errors():
+            if item is None:
+                saved = service.create_as(ui.session, ui.principal, form.data)
+            else:
+                data = update_schema(**{k: getattr(form.data, k) for k in fields})
+                saved = service.update_as(ui.session, ui.principal, item.id, data)
+    return form, saved
 
 
 def parse_filters(industry_field: str, town: str) -> tuple[ItemFilters, dict[str, str]]:
@@ -124,12 +122,8 @@ def requested_dockings(
     ui: Ui, kind: Kind, item_id: int, matches: list[matching.Match]
 ) -> dict[int, Docking]:
     """The dockings already asked for between this item and each fitting need, by need id."""
-    found = {}
-    for m in matches:
-        existing = dockings.by_pair(ui.session, m.item.id, kind.value, item_id)
-        if existing is not None:
-            found[m.item.id] = existing
-    return found
+    pairs = [(m.item.id, kind.value, item_id) for m in matches]
+    return {need: d for (need, _k, _t), d in docking.existing(ui.session, pairs).items()}
 
 
 def clamp_limit(limit: int) -> int:
@@ -155,16 +149,14 @@ def own_items_page(ui: Ui, kind: Kind, page: int, title: str, template: str) -> 
     if kind not in permissions.editable_kinds(p) or p.org_id is None:
         raise Forbidden(f"{title}只对高校、科研院所用户开放")
     org = org_service.get(ui.session, p.org_id)
-    rows, total = SERVICES[kind].list_page(
+    found = SERVICES[kind].list_page(
         ui.session,
         filters=ItemFilters(org_id=p.org_id),
         page=page,
         page_size=PAGE_SIZE,
         include_closed=True,
     )
-    pages = max(1, -(-total // PAGE_SIZE))
-    context = {"org": org, "rows": rows, "total": total, "page": page, "pages": pages}
-    return ui.render(template, context)
+    return ui.render(template, {"org": org, **listing(found)})
 
 
 # -- the form ----------------------------------------------------------------------
@@ -213,20 +205,11 @@ def new_form(ui: Ui, org_id: Annotated[int | None, Query()] = None) -> HTMLRespo
 async def create(request: Request, ui: Ui) -> HTMLResponse | RedirectResponse:
     """Publish a new achievement for my organization (staff: for the organization chosen)."""
     _ensure_may_create(ui)
-    values = await form_values(request)
-    if not ui.principal.is_staff:
-        values["org_id"] = str(ui.principal.org_id)
-    data, errors = validate_form(AchievementCreate, values, OPTIONAL_EMPTY)
-    if data is not None:
-        try:
-            item = SERVICES[Kind.ACHIEVEMENTS].create_as(ui.session, ui.principal, data)
-        except MatchmakingError as exc:
-            if exc.status_code in (401, 403, 404):
-                raise
-            errors[exc.field or "form"] = exc.message
-        else:
-            return ui.redirect(f"/achievements/{item.id}", "成果已保存，正在计算匹配的技术需求")
-    return _form(ui, item=None, values=values, errors=errors, status_code=400)
+    org_id = None if ui.principal.is_staff else ui.principal.org_id
+    form, saved = await save_item(request, ui, Kind.ACHIEVEMENTS, item=None, org_id=org_id)
+    if saved is not None:
+        return ui.redirect(f"/achievements/{saved.id}", "成果已保存，正在计算匹配的技术需求")
+    return _form(ui, item=None, values=form.values, errors=form.errors, status_code=400)
 
 
 @router.get("/achievements/{item_id}/edit", response_class=HTMLResponse)
@@ -240,25 +223,12 @@ def edit_form(ui: Ui, item_id: int) -> HTMLResponse:
 @router.post("/achievements/{item_id}/edit", response_model=None)
 async def update(request: Request, ui: Ui, item_id: int) -> HTMLResponse | RedirectResponse:
     """Save changes to an achievement (its text changed: the vectors are recomputed)."""
-    service = SERVICES[Kind.ACHIEVEMENTS]
-    item = service.get(ui.session, item_id)
+    item = SERVICES[Kind.ACHIEVEMENTS].get(ui.session, item_id)
     permissions.ensure_can_edit(ui.principal, Kind.ACHIEVEMENTS, item)
-    values = await form_values(request)
-    # Validate as a whole achievement, so that a cleared required field is an error.
-    full, errors = validate_form(
-        AchievementCreate, {**values, "org_id": str(item.org_id)}, OPTIONAL_EMPTY
-    )
-    if full is not None:
-        data = AchievementUpdate(**full.model_dump(include=set(FIELDS)))
-        try:
-            service.update_as(ui.session, ui.principal, item_id, data)
-        except MatchmakingError as exc:
-            if exc.status_code in (401, 403, 404):
-                raise
-            errors[exc.field or "form"] = exc.message
-        else:
-            return ui.redirect(f"/achievements/{item_id}", "修改已保存")
-    return _form(ui, item=item, values=values, errors=errors, status_code=400)
+    form, saved = await save_item(request, ui, Kind.ACHIEVEMENTS, item=item, org_id=item.org_id)
+    if saved is not None:
+        return ui.redirect(f"/achievements/{item_id}", "修改已保存")
+    return _form(ui, item=item, values=form.values, errors=form.errors, status_code=400)
 
 
 @router.post("/achievements/{item_id}/close")
@@ -281,12 +251,11 @@ def fitting_section(
     kind: Kind,
     item: Any,
     can_request: bool,
-    fitting: tuple[str, str, int],
+    fitting: Fitting,
 ) -> dict[str, Any]:
     """The context of the “fitting needs” section of an achievement or expert page."""
-    industry_field, town, limit = fitting
-    filters, chosen = parse_filters(industry_field, town)
-    limit = clamp_limit(limit)
+    filters, chosen = parse_filters(fitting.industry_field, fitting.town)
+    limit = clamp_limit(fitting.limit)
     matches, error = fitting_needs(ui, manager, kind, item, filters, limit)
     requested = requested_dockings(ui, kind, item.id, matches) if can_request else {}
     return {
@@ -301,35 +270,32 @@ def fitting_section(
 
 
 # -- one achievement -----------------------------------------------------------------
-@router.get("/achievements/{item_id}", response_class=HTMLResponse)
-def detail(
-    ui: Ui,
-    manager: IndexDep,
-    item_id: int,
-    industry_field: Annotated[str, Query(max_length=48)] = "",
-    town: Annotated[str, Query(max_length=64)] = "",
-    limit: Annotated[int, Query(ge=1, le=FITTING_MAX)] = FITTING_LIMIT,
-) -> HTMLResponse:
-    """An achievement, its organization, and the technical needs that fit it."""
+def item_page(
+    ui: Ui, manager: IndexManager, kind: Kind, item_id: int, fitting: Fitting
+) -> dict[str, Any]:
+    """The context of an achievement's or expert's page: the item, its organization, what
+    this user may do and see, and the needs that fit it."""
     p = ui.principal
-    item = SERVICES[Kind.ACHIEVEMENTS].get_visible(ui.session, p, item_id)
+    item = SERVICES[kind].get_visible(ui.session, p, item_id)
     # Everything that reads item.org first: recommend() reloads the row without it.
     org = item.org
-    can_edit = permissions.can_edit(p, Kind.ACHIEVEMENTS, item)
-    published = permissions.is_published(Kind.ACHIEVEMENTS, item)
-    contacts = permissions.can_see_contacts(ui.session, p, org)
-    # Requesting a docking speaks for the item: its organization or staff in scope.
-    fitting = fitting_section(
-        ui, manager, Kind.ACHIEVEMENTS, item, can_edit and published, (industry_field, town, limit)
-    )
-    return ui.render(
-        "achievements/detail.html",
-        {
-            "item": item,
-            "org": org,
-            "can_edit": can_edit,
-            "published": published,
-            "contacts": contacts,
-            **fitting,
-        },
-    )
+    can_edit = permissions.can_edit(p, kind, item)
+    published = permissions.is_published(kind, item)
+    return {
+        "item": item,
+        "org": org,
+        "can_edit": can_edit,
+        "published": published,
+        "contacts": permissions.can_see_contacts(ui.session, p, org),
+        # Requesting a docking speaks for the item: its organization or staff in scope.
+        **fitting_section(ui, manager, kind, item, can_edit and published, fitting),
+    }
+
+
+@router.get("/achievements/{item_id}", response_class=HTMLResponse)
+def detail(
+    ui: Ui, manager: IndexDep, item_id: int, fitting: Annotated[Fitting, Query()]
+) -> HTMLResponse:
+    """An achievement, its organization, and the technical needs that fit it."""
+    context = item_page(ui, manager, Kind.ACHIEVEMENTS, item_id, fitting)
+    return ui.render("achievements/detail.html", context)

@@ -7,18 +7,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import ValidationError
+from pydantic import BaseModel
 
-from matchmaking.accounts import repository as account_repository
 from matchmaking.accounts import service as accounts
 from matchmaking.accounts.permissions import require_login
 from matchmaking.accounts.schemas import Registration
-from matchmaking.common.validation import validation_details
 from matchmaking.enums import OrgKind
-from matchmaking.exceptions import MatchmakingError
 from matchmaking.organizations import service as org_service
 from matchmaking.towns import service as towns_service
 from web.pages.common import Ui
+from web.pages.forms import parse_values, read_form
 
 router = APIRouter()
 REGISTRABLE = [OrgKind.ENTERPRISE, OrgKind.UNIVERSITY, OrgKind.INSTITUTE]
@@ -74,8 +72,7 @@ def login(
     )
     if result.user is None:
         context = {"next": _safe_next(next) or "", "error": result.message, "username": username}
-        status = 429 if "过多" in result.message else 400
-        return ui.render("auth/login.html", context, status_code=status)
+        return ui.render("auth/login.html", context, status_code=400)
     start_session(ui.request, result.user.id)
     target = _safe_next(next) or HOME_FOR_ROLE.get(result.user.role, "/")
     return ui.redirect(target, f"欢迎，{result.user.display_name or result.user.username}")
@@ -96,37 +93,27 @@ def register_form(ui: Ui) -> HTMLResponse:
     return ui.render("auth/register.html", context)
 
 
+def _passwords_match(values: dict[str, str]) -> dict[str, str]:
+    if values.get("password") != values.get("password2"):
+        return {"password2": "两次输入的密码不一致"}
+    return {}
+
+
 @router.post("/register", response_model=None)
 async def register(request: Request, ui: Ui) -> HTMLResponse | RedirectResponse:
     """Create the organization (pending approval) and its first user, then log in."""
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-    errors: dict[str, str] = {}
-    if values.get("password") != values.get("password2"):
-        errors["password2"] = "两次输入的密码不一致"
-    try:
-        data = Registration.model_validate(
-            {k: v for k, v in values.items() if v != "" or k == "password"}
-        )
-    except ValidationError as exc:
-        for detail in validation_details(exc.errors()):
-            errors.setdefault(str(detail["field"]), str(detail["message"]))
-        data = None
-    if data is not None and not errors:
-        try:
-            user = accounts.register(ui.session, data)
-        except MatchmakingError as exc:
-            errors[exc.field or "form"] = exc.message
-        else:
+    form = await read_form(request, Registration, check=_passwords_match)
+    if form.data is not None and form.ok:
+        with form.field_errors():
+            user = accounts.register(ui.session, form.data)
             start_session(request, user.id)
             return ui.redirect(
                 "/account",
                 "注册成功。单位信息已提交科技局审核，审核通过前您发布的内容暂不公开。",
             )
-    values.pop("password", None)
-    values.pop("password2", None)
+    values = {k: v for k, v in form.values.items() if k not in ("password", "password2")}
     towns = towns_service.names(ui.session, active_only=True)
-    context = {"values": values, "errors": errors, "kinds": REGISTRABLE, "towns": towns}
+    context = {"values": values, "errors": form.errors, "kinds": REGISTRABLE, "towns": towns}
     return ui.render("auth/register.html", context, status_code=400)
 
 
@@ -136,7 +123,7 @@ def account(ui: Ui) -> HTMLResponse:
     require_login(ui.principal)
     user = accounts.get_user(ui.session, ui.principal.user_id)  # type: ignore[arg-type]
     org = org_service.get(ui.session, user.org_id) if user.org_id else None
-    tokens = account_repository.tokens_of(ui.session, user.id)
+    tokens = accounts.tokens_of(ui.session, user.id)
     new_token = ui.request.session.pop("new_token", None)
     return ui.render(
         "auth/account.html",
@@ -163,26 +150,30 @@ def revoke_token(ui: Ui, token_id: int) -> RedirectResponse:
     return ui.redirect("/account", "令牌已撤销")
 
 
+class PasswordChange(BaseModel):
+    current: str = ""
+    new: str = ""
+    new2: str = ""
+
+
+def _new_passwords_match(values: dict[str, str]) -> dict[str, str]:
+    return {"new2": "两次输入的新密码不一致"} if values["new"] != values["new2"] else {}
+
+
 @router.post("/account/password", response_model=None)
 def change_password(
-    ui: Ui,
-    current: Annotated[str, Form()] = "",
-    new: Annotated[str, Form()] = "",
-    new2: Annotated[str, Form()] = "",
+    ui: Ui, values: Annotated[PasswordChange, Form()]
 ) -> HTMLResponse | RedirectResponse:
     """Change my password."""
     require_login(ui.principal)
     user = accounts.get_user(ui.session, ui.principal.user_id)  # type: ignore[arg-type]
-    if new != new2:
-        message = "两次输入的新密码不一致"
-    else:
-        try:
-            accounts.change_password(ui.session, user, current=current, new=new)
-        except MatchmakingError as exc:
-            message = exc.message
-        else:
+    form = parse_values(PasswordChange, values.model_dump(), check=_new_passwords_match)
+    if form.ok:
+        with form.field_errors():
+            accounts.change_password(ui.session, user, current=values.current, new=values.new)
             return ui.redirect("/account", "密码已修改")
     org = org_service.get(ui.session, user.org_id) if user.org_id else None
-    tokens = account_repository.tokens_of(ui.session, user.id)
-    context = {"user": user, "org": org, "tokens": tokens, "new_token": None, "error": message}
+    tokens = accounts.tokens_of(ui.session, user.id)
+    error = next(iter(form.errors.values()))
+    context = {"user": user, "org": org, "tokens": tokens, "new_token": None, "error": error}
     return ui.render("auth/account.html", context, status_code=400)

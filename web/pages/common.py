@@ -1,9 +1,9 @@
 """What every page shares: the one Jinja environment, its filters, and the page context.
 
 Pages get a ``Ui`` dependency: the session, who is asking, and ``render``/``redirect``
-that add the layout's context (the user, the CSRF token, unread notifications,
-flash messages). Templates do no I/O: everything they show is computed here or in
-the route.
+that add the layout's context (the user, the menu the permission layer offers them,
+the CSRF token, unread notifications, flash messages). Templates do no I/O: everything
+they show is computed here or in the route.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from matchmaking import clock
+from matchmaking.accounts import permissions
 from matchmaking.accounts.permissions import Principal
 from matchmaking.enums import (
     CooperationMode,
@@ -118,6 +119,20 @@ class PageContext:
     ) -> HTMLResponse:
         return render_page(self.request, name, context or {}, status_code, self)
 
+    def unread(self) -> int:
+        """Unread notifications for the header: read with the session's user (see
+        ``web.deps``), else (an API token on a page) counted here."""
+        count = getattr(self.request.state, "unread", None)
+        if count is None:
+            assert self.principal.user_id is not None
+            count = notifications.unread_count(self.session, self.principal.user_id)
+            self.request.state.unread = count
+        return int(count)
+
+    def notifications_read(self, count: int) -> None:
+        """This request marked ``count`` notifications read: the header shows it at once."""
+        self.request.state.unread = max(0, self.unread() - count)
+
     def redirect(self, url: str, message: str | None = None, level: str = "ok") -> RedirectResponse:
         if message:
             flash(self.request, message, level)
@@ -135,9 +150,10 @@ def render_page(
     me = ui.principal if ui is not None else getattr(request.state, "principal", None)
     unread = 0
     if ui is not None and me is not None and me.is_authenticated:
-        unread = notifications.unread_count(ui.session, me.user_id)  # type: ignore[arg-type]
+        unread = ui.unread()
     base = {
         "me": me or Principal(),
+        "menu": permissions.menu(me or Principal()),
         "csrf_token": csrf_token(request),
         "unread": unread,
         "flashes": request.session.pop("flash", []),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlparse
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -15,39 +15,36 @@ from matchmaking.enums import DockingStatus
 from matchmaking.exceptions import Conflict, InvalidInput, MatchmakingError, Unauthorized
 from matchmaking.notifications import service as notifications
 from web.pages.common import Ui
+from web.pages.forms import ListFilters, listing
 
 router = APIRouter(prefix="/dockings")
 PAGE_SIZE = 20
 TABS = [(Box.INCOMING, "收到的"), (Box.OUTGOING, "发出的"), (Box.ALL, "全部")]
 
 
+class DockingFilters(ListFilters):
+    box: Box | None = None
+    status: DockingStatus | None = None
+
+
 @router.get("", response_class=HTMLResponse)
-def docking_list(
-    ui: Ui,
-    box: Annotated[Box | None, Query()] = None,
-    status: Annotated[DockingStatus | None, Query()] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-) -> HTMLResponse:
-    """My docking requests: received, sent or all, with a status filter."""
+def docking_list(ui: Ui, f: Annotated[DockingFilters, Query()]) -> HTMLResponse:
+    """My docking requests: received, sent or all, with a status filter.
+
+    Without a choice it opens on 收到的 when something was received, else on 全部 (a
+    company that has only sent requests sees them at once).
+    """
     require_login(ui.principal)
-    box = box or (Box.ALL if ui.principal.is_staff else Box.INCOMING)
-    rows, total = service.list_for(
-        ui.session, ui.principal, box=box, status=status, page=page, page_size=PAGE_SIZE
+    if f.box is None:
+        f = f.model_copy(update={"box": service.default_box(ui.session, ui.principal)})
+    assert f.box is not None
+    found = service.list_for(
+        ui.session, ui.principal, box=f.box, status=f.status, page=f.page, page_size=PAGE_SIZE
     )
-    params = {"box": box.value, **({"status": status.value} if status else {})}
-    return ui.render(
-        "docking/list.html",
-        {
-            "rows": rows,
-            "total": total,
-            "box": box.value,
-            "status": status.value if status else "",
-            "tabs": [(b.value, label) for b, label in TABS],
-            "page": page,
-            "pages": max(1, -(-total // PAGE_SIZE)),
-            "query": urlencode(params) + "&",
-        },
-    )
+    chosen = f.chosen()
+    tabs = [(b.value, label) for b, label in TABS]
+    context = {"box": chosen["box"], "status": chosen["status"], "tabs": tabs}
+    return ui.render("docking/list.html", {**context, **listing(found, f)})
 
 
 @router.get("/{docking_id}", response_class=HTMLResponse)
@@ -56,7 +53,9 @@ def docking_page(ui: Ui, docking_id: int) -> HTMLResponse:
     if ui.principal.user_id is not None:
         # Seen: its notifications no longer count as unread (a 403 below rolls this back).
         link = f"/dockings/{docking_id}"
-        notifications.mark_read_for_link(ui.session, ui.principal.user_id, link)
+        ui.notifications_read(
+            notifications.mark_read_for_link(ui.session, ui.principal.user_id, link)
+        )
     return _render_detail(ui, docking_id)
 
 

@@ -9,24 +9,23 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from matchmaking.accounts import permissions
 from matchmaking.enums import Kind, Role
-from matchmaking.exceptions import Forbidden, MatchmakingError
-from matchmaking.experts.schemas import ExpertCreate, ExpertUpdate
+from matchmaking.exceptions import Forbidden
 from matchmaking.matching.indexes import IndexManager
 from matchmaking.matching.kinds import SERVICES
 from matchmaking.organizations import service as org_service
 from web.deps import IndexDep
 from web.pages.achievements import (
-    FITTING_LIMIT,
-    FITTING_MAX,
+    EXPERT_FIELDS,
+    Fitting,
     fitting_section,
-    form_values,
+    item_page,
     own_items_page,
-    validate_form,
+    save_item,
 )
 from web.pages.common import Ui
 
 router = APIRouter()
-FIELDS = ("name", "title", "fields", "expertise", "availability")
+FIELDS = EXPERT_FIELDS
 MULTI = ("fields",)
 
 
@@ -34,12 +33,6 @@ def _values_of(item: Any) -> dict[str, Any]:
     values = {name: getattr(item, name) for name in FIELDS}
     values["fields"] = [f for f in item.fields.split(";") if f]
     return values
-
-
-def _validate(values: dict[str, Any], org_id: int | None) -> tuple[Any, dict[str, str]]:
-    """Validate as a whole expert (so that clearing a required field is an error)."""
-    full = {**values, "org_id": "" if org_id is None else str(org_id)}
-    return validate_form(ExpertCreate, full, frozenset())
 
 
 # -- my profile (expert users) ---------------------------------------------------
@@ -57,7 +50,7 @@ def _profile(
     item: Any,
     values: dict[str, Any],
     errors: dict[str, str],
-    fitting: tuple[str, str, int] = ("", "", FITTING_LIMIT),
+    fitting: Fitting | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     org = item.org
@@ -68,25 +61,21 @@ def _profile(
         "values": values,
         "errors": errors,
         "published": published,
-        **fitting_section(ui, manager, Kind.EXPERTS, item, published, fitting),
+        **fitting_section(ui, manager, Kind.EXPERTS, item, published, fitting or Fitting()),
     }
     return ui.render("experts/profile.html", context, status_code=status_code)
 
 
 @router.get("/my/profile", response_model=None)
 def my_profile(
-    ui: Ui,
-    manager: IndexDep,
-    industry_field: Annotated[str, Query(max_length=48)] = "",
-    town: Annotated[str, Query(max_length=64)] = "",
-    limit: Annotated[int, Query(ge=1, le=FITTING_MAX)] = FITTING_LIMIT,
+    ui: Ui, manager: IndexDep, fitting: Annotated[Fitting, Query()]
 ) -> HTMLResponse | RedirectResponse:
     """My expert profile, and the technical needs that fit it."""
     permissions.require_login(ui.principal)
     if ui.principal.expert_id is None and ui.principal.role is Role.UNIVERSITY:
         return ui.redirect("/my/experts")
     item = _my_expert(ui)
-    return _profile(ui, manager, item, _values_of(item), {}, (industry_field, town, limit))
+    return _profile(ui, manager, item, _values_of(item), {}, fitting)
 
 
 @router.post("/my/profile", response_model=None)
@@ -95,20 +84,13 @@ async def save_profile(
 ) -> HTMLResponse | RedirectResponse:
     """Save my expert profile (the fitting needs are recomputed from the new text)."""
     item = _my_expert(ui)
-    values = await form_values(request, MULTI)
-    full, errors = _validate(values, item.org_id)
-    if full is not None:
-        data = ExpertUpdate(**{k: getattr(full, k) for k in FIELDS})
-        try:
-            SERVICES[Kind.EXPERTS].update_as(ui.session, ui.principal, item.id, data)
-        except MatchmakingError as exc:
-            if exc.status_code in (401, 403, 404):
-                raise
-            errors[exc.field or "form"] = exc.message
-        else:
-            return ui.redirect("/my/profile", "专家信息已保存，适合的技术需求已按新内容更新")
+    form, saved = await save_item(
+        request, ui, Kind.EXPERTS, item=item, org_id=item.org_id, multi=MULTI
+    )
+    if saved is not None:
+        return ui.redirect("/my/profile", "专家信息已保存，适合的技术需求已按新内容更新")
     item = SERVICES[Kind.EXPERTS].get(ui.session, item.id)
-    return _profile(ui, manager, item, values, errors, status_code=400)
+    return _profile(ui, manager, item, form.values, form.errors, status_code=400)
 
 
 # -- experts of my organization (university users) -----------------------------------
@@ -155,21 +137,11 @@ def new_form(ui: Ui, org_id: Annotated[int | None, Query()] = None) -> HTMLRespo
 async def create(request: Request, ui: Ui) -> HTMLResponse | RedirectResponse:
     """Add an expert to my organization (staff: to the organization chosen)."""
     _ensure_may_create(ui)
-    values = await form_values(request, MULTI)
     org_id = None if ui.principal.is_staff else ui.principal.org_id
-    if org_id is None:
-        org_id = int(values["org_id"]) if values.get("org_id", "").isdigit() else None
-    full, errors = _validate(values, org_id)
-    if full is not None:
-        try:
-            item = SERVICES[Kind.EXPERTS].create_as(ui.session, ui.principal, full)
-        except MatchmakingError as exc:
-            if exc.status_code in (401, 403, 404):
-                raise
-            errors[exc.field or "form"] = exc.message
-        else:
-            return ui.redirect(f"/experts/{item.id}", "专家信息已保存")
-    return _form(ui, None, values, errors, status_code=400)
+    form, saved = await save_item(request, ui, Kind.EXPERTS, item=None, org_id=org_id, multi=MULTI)
+    if saved is not None:
+        return ui.redirect(f"/experts/{saved.id}", "专家信息已保存")
+    return _form(ui, None, form.values, form.errors, status_code=400)
 
 
 @router.get("/experts/{item_id}/edit", response_class=HTMLResponse)
@@ -183,22 +155,14 @@ def edit_form(ui: Ui, item_id: int) -> HTMLResponse:
 @router.post("/experts/{item_id}/edit", response_model=None)
 async def update(request: Request, ui: Ui, item_id: int) -> HTMLResponse | RedirectResponse:
     """Save changes to an expert."""
-    service = SERVICES[Kind.EXPERTS]
-    item = service.get(ui.session, item_id)
+    item = SERVICES[Kind.EXPERTS].get(ui.session, item_id)
     permissions.ensure_can_edit(ui.principal, Kind.EXPERTS, item)
-    values = await form_values(request, MULTI)
-    full, errors = _validate(values, item.org_id)
-    if full is not None:
-        data = ExpertUpdate(**{k: getattr(full, k) for k in FIELDS})
-        try:
-            service.update_as(ui.session, ui.principal, item_id, data)
-        except MatchmakingError as exc:
-            if exc.status_code in (401, 403, 404):
-                raise
-            errors[exc.field or "form"] = exc.message
-        else:
-            return ui.redirect(f"/experts/{item_id}", "专家信息已保存")
-    return _form(ui, item, values, errors, status_code=400)
+    form, saved = await save_item(
+        request, ui, Kind.EXPERTS, item=item, org_id=item.org_id, multi=MULTI
+    )
+    if saved is not None:
+        return ui.redirect(f"/experts/{item_id}", "专家信息已保存")
+    return _form(ui, item, form.values, form.errors, status_code=400)
 
 
 @router.post("/experts/{item_id}/close")
@@ -218,31 +182,10 @@ def reopen(ui: Ui, item_id: int) -> RedirectResponse:
 # -- one expert ---------------------------------------------------------------------------
 @router.get("/experts/{item_id}", response_class=HTMLResponse)
 def detail(
-    ui: Ui,
-    manager: IndexDep,
-    item_id: int,
-    industry_field: Annotated[str, Query(max_length=48)] = "",
-    town: Annotated[str, Query(max_length=64)] = "",
-    limit: Annotated[int, Query(ge=1, le=FITTING_MAX)] = FITTING_LIMIT,
+    ui: Ui, manager: IndexDep, item_id: int, fitting: Annotated[Fitting, Query()]
 ) -> HTMLResponse:
     """An expert, their institution, and the technical needs that fit them."""
-    p = ui.principal
-    item = SERVICES[Kind.EXPERTS].get_visible(ui.session, p, item_id)
-    # Everything that reads item.org first: recommend() reloads the row without it.
-    org = item.org
     # The expert, users of their organization, and staff in scope may act for them.
-    can_edit = permissions.can_edit(p, Kind.EXPERTS, item)
-    published = permissions.is_published(Kind.EXPERTS, item)
-    contacts = permissions.can_see_contacts(ui.session, p, org)
-    context = {
-        "item": item,
-        "org": org,
-        "can_edit": can_edit,
-        "published": published,
-        "contacts": contacts,
-        "is_me": p.expert_id == item.id,
-        **fitting_section(
-            ui, manager, Kind.EXPERTS, item, can_edit and published, (industry_field, town, limit)
-        ),
-    }
+    context = item_page(ui, manager, Kind.EXPERTS, item_id, fitting)
+    context["is_me"] = ui.principal.expert_id == context["item"].id
     return ui.render("experts/detail.html", context)

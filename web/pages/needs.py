@@ -7,16 +7,14 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import ValidationError
 
 from matchmaking import clock
 from matchmaking.accounts import permissions
 from matchmaking.accounts.permissions import Principal
 from matchmaking.common.filters import ItemFilters
-from matchmaking.common.validation import validation_details
-from matchmaking.docking import repository as dockings
+from matchmaking.docking import service as docking
 from matchmaking.enums import (
     OPEN_NEED_STATUSES,
     CooperationMode,
@@ -36,6 +34,7 @@ from matchmaking.needs.schemas import NeedCreate, NeedUpdate
 from matchmaking.organizations import service as org_service
 from web.deps import IndexDep
 from web.pages.common import Ui
+from web.pages.forms import listing, read_form
 
 router = APIRouter()
 needs = SERVICES[Kind.NEEDS]
@@ -74,55 +73,19 @@ def my_needs(ui: Ui, page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
     if p.org_id is None or Kind.NEEDS not in permissions.editable_kinds(p):
         raise Forbidden("“我的需求”只对企业用户开放；科技局工作人员请使用“需求管理”")
     org = org_service.get(ui.session, p.org_id)
-    rows, total = needs.list_page(
+    found = needs.list_page(
         ui.session,
         filters=ItemFilters(org_id=p.org_id),
         page=page,
         page_size=PAGE_SIZE,
         include_closed=True,
     )
-    pages = max(1, -(-total // PAGE_SIZE))
-    return ui.render(
-        "needs/mine.html",
-        {
-            "org": org,
-            "rows": rows,
-            "total": total,
-            "page": page,
-            "pages": pages,
-            "today": clock.local_today(),
-            "docking_counts": dockings.counts_by_need(ui.session, [n.id for n in rows]),
-        },
-    )
+    counts = docking.counts_by_need(ui.session, [n.id for n in found.items])
+    context = {"org": org, "today": clock.local_today(), "docking_counts": counts}
+    return ui.render("needs/mine.html", {**context, **listing(found)})
 
 
 # -- the form ----------------------------------------------------------------------
-def _form_values(**fields: str) -> dict[str, str]:
-    return {k: (v or "").strip() for k, v in fields.items()}
-
-
-def _payload(values: dict[str, str]) -> dict[str, Any]:
-    """Form strings to schema input: blank optional fields become None."""
-    out: dict[str, Any] = {}
-    for name in FORM_FIELDS:
-        value = values.get(name, "")
-        if name in ("budget_wan", "deadline"):
-            out[name] = value or None
-        elif name in ("industry_field", "cooperation_mode"):
-            if value:
-                out[name] = value
-        else:
-            out[name] = value
-    return out
-
-
-def _errors(exc: ValidationError) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for detail in validation_details(exc.errors()):
-        errors.setdefault(str(detail["field"]).split(".")[0], str(detail["message"]))
-    return errors
-
-
 def _need_values(need: Need) -> dict[str, str]:
     def text(value: Any) -> str:
         if value is None:
@@ -172,6 +135,33 @@ def _create_org_id(p: Principal, org_id: int | None) -> int:
     return p.org_id
 
 
+async def _save(
+    request: Request, ui: Ui, need: Need | None, owner: int
+) -> HTMLResponse | RedirectResponse:
+    """Publish or change a need: fields validated, then the quality hints unless confirmed."""
+    form = await read_form(request, NeedCreate, fixed={"org_id": owner})
+    values = {name: form.values.get(name, "") for name in FORM_FIELDS}
+    hints = quality.check(values)
+    if form.data is not None and form.ok and (not hints or form.values.get("confirm") == "1"):
+        with form.field_errors():
+            if need is None:
+                saved = needs.create_as(ui.session, ui.principal, form.data)
+                return ui.redirect(f"/needs/{saved.id}", _published_message(ui, saved))
+            data = NeedUpdate(**form.data.model_dump(include=set(FORM_FIELDS)))
+            needs.update_as(ui.session, ui.principal, need.id, data)
+            return ui.redirect(f"/needs/{need.id}", "需求已保存")
+    status = 400 if form.errors else 200
+    return _render_form(
+        ui,
+        need=need,
+        values=values,
+        errors=form.errors,
+        hints=hints,
+        org_id=owner,
+        status_code=status,
+    )
+
+
 @router.get("/needs/new", response_class=HTMLResponse)
 def new_need_form(ui: Ui, org_id: Annotated[int | None, Query()] = None) -> HTMLResponse:
     """The form for a new need."""
@@ -180,51 +170,11 @@ def new_need_form(ui: Ui, org_id: Annotated[int | None, Query()] = None) -> HTML
 
 
 @router.post("/needs/new", response_model=None)
-def create_need(
-    ui: Ui,
-    title: Annotated[str, Form()] = "",
-    description: Annotated[str, Form()] = "",
-    indicators: Annotated[str, Form()] = "",
-    industry_field: Annotated[str, Form()] = "",
-    budget_wan: Annotated[str, Form()] = "",
-    deadline: Annotated[str, Form()] = "",
-    cooperation_mode: Annotated[str, Form()] = "",
-    contact_name: Annotated[str, Form()] = "",
-    org_id: Annotated[int | None, Form()] = None,
-    confirm: Annotated[str, Form()] = "",
+async def create_need(
+    request: Request, ui: Ui, org_id: Annotated[int | None, Form()] = None
 ) -> HTMLResponse | RedirectResponse:
     """Publish a need: fields validated, then the quality hints unless confirmed."""
-    owner = _create_org_id(ui.principal, org_id)
-    values = _form_values(
-        title=title,
-        description=description,
-        indicators=indicators,
-        industry_field=industry_field,
-        budget_wan=budget_wan,
-        deadline=deadline,
-        cooperation_mode=cooperation_mode,
-        contact_name=contact_name,
-    )
-    hints = quality.check(values)
-    errors: dict[str, str] = {}
-    try:
-        data = NeedCreate.model_validate({"org_id": owner, **_payload(values)})
-    except ValidationError as exc:
-        errors = _errors(exc)
-    else:
-        if not hints or confirm == "1":
-            try:
-                need = needs.create_as(ui.session, ui.principal, data)
-            except MatchmakingError as exc:
-                if exc.status_code == 403:
-                    raise
-                errors[exc.field or "form"] = exc.message
-            else:
-                return ui.redirect(f"/needs/{need.id}", _published_message(ui, need))
-    status = 400 if errors else 200
-    return _render_form(
-        ui, need=None, values=values, errors=errors, hints=hints, org_id=owner, status_code=status
-    )
+    return await _save(request, ui, None, _create_org_id(ui.principal, org_id))
 
 
 def _published_message(ui: Ui, need: Need) -> str:
@@ -245,62 +195,11 @@ def edit_need_form(ui: Ui, need_id: int) -> HTMLResponse:
 
 
 @router.post("/needs/{need_id}/edit", response_model=None)
-def update_need(
-    ui: Ui,
-    need_id: int,
-    title: Annotated[str, Form()] = "",
-    description: Annotated[str, Form()] = "",
-    indicators: Annotated[str, Form()] = "",
-    industry_field: Annotated[str, Form()] = "",
-    budget_wan: Annotated[str, Form()] = "",
-    deadline: Annotated[str, Form()] = "",
-    cooperation_mode: Annotated[str, Form()] = "",
-    contact_name: Annotated[str, Form()] = "",
-    confirm: Annotated[str, Form()] = "",
-) -> HTMLResponse | RedirectResponse:
+async def update_need(request: Request, ui: Ui, need_id: int) -> HTMLResponse | RedirectResponse:
     """Save changes to a need, with the same checks and hints as a new one."""
     need = needs.get(ui.session, need_id)
     permissions.ensure_can_edit(ui.principal, Kind.NEEDS, need)
-    values = _form_values(
-        title=title,
-        description=description,
-        indicators=indicators,
-        industry_field=industry_field,
-        budget_wan=budget_wan,
-        deadline=deadline,
-        cooperation_mode=cooperation_mode,
-        contact_name=contact_name,
-    )
-    hints = quality.check(values)
-    errors: dict[str, str] = {}
-    payload = _payload(values)
-    # The two choices are required: blank means "not chosen", which the schema reports.
-    for name in ("industry_field", "cooperation_mode"):
-        if name not in payload:
-            errors[name] = "必填"
-    try:
-        data = NeedUpdate.model_validate(payload)
-    except ValidationError as exc:
-        errors = {**_errors(exc), **errors}
-    if not errors and (not hints or confirm == "1"):
-        try:
-            needs.update_as(ui.session, ui.principal, need_id, data)
-        except MatchmakingError as exc:
-            if exc.status_code == 403:
-                raise
-            errors[exc.field or "form"] = exc.message
-        else:
-            return ui.redirect(f"/needs/{need_id}", "需求已保存")
-    status = 400 if errors else 200
-    return _render_form(
-        ui,
-        need=need,
-        values=values,
-        errors=errors,
-        hints=hints,
-        org_id=need.org_id,
-        status_code=status,
-    )
+    return await _save(request, ui, need, need.org_id)
 
 
 @router.post("/needs/{need_id}/close")
@@ -377,10 +276,8 @@ def need_page(
     requested: dict[int, str] = {}
     marked: list[Any] = []
     if can_edit:
-        for m in matches:
-            existing = dockings.by_pair(ui.session, need.id, kind.value, m.item.id)
-            if existing is not None:
-                requested[m.item.id] = existing.status
+        pairs = [(need.id, kind.value, m.item.id) for m in matches]
+        requested = {t: d.status for (_n, _k, t), d in docking.existing(ui.session, pairs).items()}
         marked = feedback.list_for_need(ui.session, p, need.id)
     query = urlencode({k: v for k, v in {"target": kind.value, **chosen}.items() if v})
     return ui.render(

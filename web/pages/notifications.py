@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from matchmaking.accounts.permissions import require_login
 from matchmaking.notifications import service as notifications
 from web.pages.common import Ui
+from web.pages.forms import listing
 
 router = APIRouter(prefix="/notifications")
 PAGE_SIZE = 20
@@ -19,17 +20,11 @@ PAGE_SIZE = 20
 def notification_list(ui: Ui, page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
     """My notifications, newest first."""
     require_login(ui.principal)
-    rows, total = notifications.list_page(
-        ui.session,
-        ui.principal.user_id,
-        page=page,
-        page_size=PAGE_SIZE,  # type: ignore[arg-type]
+    assert ui.principal.user_id is not None
+    found = notifications.list_page(
+        ui.session, ui.principal.user_id, page=page, page_size=PAGE_SIZE
     )
-    pages = max(1, -(-total // PAGE_SIZE))
-    return ui.render(
-        "notifications/list.html",
-        {"rows": rows, "total": total, "page": page, "pages": pages},
-    )
+    return ui.render("notifications/list.html", listing(found))
 
 
 @router.post("/read")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-from urllib.parse import urlencode
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import Field
 
 from matchmaking.accounts import service as accounts
 from matchmaking.accounts.permissions import require_staff
@@ -15,129 +15,93 @@ from matchmaking.docking import staff
 from matchmaking.enums import IndustryField, ItemStatus, Kind, NeedStatus, OrgStatus
 from matchmaking.exceptions import Conflict, InvalidInput
 from web.pages.common import Ui
+from web.pages.forms import ListFilters, listing
 
 router = APIRouter(prefix="/staff")
 PAGE_SIZE = 20
+
+
+class TownFilter(ListFilters):
+    town: str | None = Field(default=None, max_length=100)
+
+
+class ItemFilters(TownFilter):
+    industry_field: IndustryField | None = None
+    q: str | None = Field(default=None, max_length=100)
+
+
+class NeedFilters(ItemFilters):
+    status: NeedStatus | None = None
+
+
+class AchievementFilters(ItemFilters):
+    status: ItemStatus | None = None
+
+
+class OrgFilters(TownFilter):
+    status: OrgStatus | None = None
+
+
+class BoardFilters(TownFilter):
+    industry_field: IndustryField | None = None
+
+
 ITEM_PAGES = {
     Kind.NEEDS: ("技术需求管理", list(NeedStatus)),
     Kind.ACHIEVEMENTS: ("科技成果管理", list(ItemStatus)),
 }
 
 
-def _query(**params: str | None) -> str:
-    """The other query parameters for the pager, encoded and ending with "&"."""
-    kept = {k: v for k, v in params.items() if v}
-    return urlencode(kept) + "&" if kept else ""
+def _scope(ui: Ui) -> dict[str, Any]:
+    """The town menu: every town, or the staff member's own town only."""
+    return {
+        "towns": staff.towns(ui.session),
+        "scope_town": ui.principal.scope.town,
+    }
 
 
-def _items_page(
-    ui: Ui,
-    kind: Kind,
-    industry_field: IndustryField | None,
-    town: str | None,
-    status: str | None,
-    q: str | None,
-    page: int,
-) -> HTMLResponse:
+def _items_page(ui: Ui, kind: Kind, f: NeedFilters | AchievementFilters) -> HTMLResponse:
     require_staff(ui.principal)
     title, statuses = ITEM_PAGES[kind]
+    chosen = f.chosen()
     filters = staff.StaffFilters(
-        industry_field=industry_field.value if industry_field else None,
-        town=town or None,
-        status=status or None,
-        keyword=q or None,
+        industry_field=chosen["industry_field"] or None,
+        town=f.town,
+        status=chosen["status"] or None,
+        keyword=f.q,
     )
-    rows, total = staff.items(
-        ui.session, ui.principal, kind, filters, page=page, page_size=PAGE_SIZE
-    )
-    return ui.render(
-        "staff/items.html",
-        {
-            "kind": kind.value,
-            "title": title,
-            "statuses": statuses,
-            "rows": rows,
-            "total": total,
-            "towns": staff.towns(ui.session),
-            "scope_town": ui.principal.scope.town,
-            "f": {
-                "industry_field": filters.industry_field or "",
-                "town": town or "",
-                "status": status or "",
-                "q": q or "",
-            },
-            "page": page,
-            "pages": max(1, -(-total // PAGE_SIZE)),
-            "query": _query(industry_field=filters.industry_field, town=town, status=status, q=q),
-        },
-    )
-
-
-Field = Annotated[IndustryField | None, Query()]
-Text = Annotated[str | None, Query(max_length=100)]
-PageNo = Annotated[int, Query(ge=1)]
+    found = staff.items(ui.session, ui.principal, kind, filters, page=f.page, page_size=PAGE_SIZE)
+    context = {"kind": kind.value, "title": title, "statuses": statuses, "f": chosen}
+    return ui.render("staff/items.html", {**context, **listing(found, f), **_scope(ui)})
 
 
 @router.get("/needs", response_class=HTMLResponse)
-def staff_needs(
-    ui: Ui,
-    industry_field: Field = None,
-    town: Text = None,
-    status: Annotated[NeedStatus | None, Query()] = None,
-    q: Text = None,
-    page: PageNo = 1,
-) -> HTMLResponse:
+def staff_needs(ui: Ui, f: Annotated[NeedFilters, Query()]) -> HTMLResponse:
     """Every need in my scope, all statuses, with filters."""
-    code = status.value if status else None
-    return _items_page(ui, Kind.NEEDS, industry_field, town, code, q, page)
+    return _items_page(ui, Kind.NEEDS, f)
 
 
 @router.get("/achievements", response_class=HTMLResponse)
-def staff_achievements(
-    ui: Ui,
-    industry_field: Field = None,
-    town: Text = None,
-    status: Annotated[ItemStatus | None, Query()] = None,
-    q: Text = None,
-    page: PageNo = 1,
-) -> HTMLResponse:
+def staff_achievements(ui: Ui, f: Annotated[AchievementFilters, Query()]) -> HTMLResponse:
     """Every achievement in my scope, all statuses, with filters."""
-    code = status.value if status else None
-    return _items_page(ui, Kind.ACHIEVEMENTS, industry_field, town, code, q, page)
+    return _items_page(ui, Kind.ACHIEVEMENTS, f)
 
 
 @router.get("/organizations", response_class=HTMLResponse)
-def staff_organizations(
-    ui: Ui,
-    status: Annotated[OrgStatus | None, Query()] = None,
-    town: Text = None,
-    page: PageNo = 1,
-) -> HTMLResponse:
+def staff_organizations(ui: Ui, f: Annotated[OrgFilters, Query()]) -> HTMLResponse:
     """Organizations in my scope, those awaiting review first, with approve / reject."""
     require_staff(ui.principal)
-    rows, total = staff.organizations(
+    chosen = f.chosen()
+    found = staff.organizations(
         ui.session,
         ui.principal,
-        status=status.value if status else None,
-        town=town,
-        page=page,
+        status=chosen["status"] or None,
+        town=f.town,
+        page=f.page,
         page_size=PAGE_SIZE,
     )
-    return ui.render(
-        "staff/organizations.html",
-        {
-            "rows": rows,
-            "total": total,
-            "status": status.value if status else "",
-            "statuses": list(OrgStatus),
-            "town": town or "",
-            "towns": staff.towns(ui.session),
-            "scope_town": ui.principal.scope.town,
-            "page": page,
-            "pages": max(1, -(-total // PAGE_SIZE)),
-            "query": _query(status=status.value if status else None, town=town),
-        },
-    )
+    context = {"status": chosen["status"], "statuses": list(OrgStatus), "town": chosen["town"]}
+    return ui.render("staff/organizations.html", {**context, **listing(found, f), **_scope(ui)})
 
 
 @router.post("/organizations/{org_id}/approve")
@@ -165,18 +129,11 @@ def reject(
 
 
 @router.get("/board", response_class=HTMLResponse)
-def board(ui: Ui, town: Text = None, industry_field: Field = None) -> HTMLResponse:
+def board(ui: Ui, f: Annotated[BoardFilters, Query()]) -> HTMLResponse:
     """The docking board: one column per status, with who did what last and when."""
     require_staff(ui.principal)
-    field = industry_field.value if industry_field else None
-    result = docking.board(ui.session, ui.principal, town=town, industry_field=field)
-    return ui.render(
-        "staff/board.html",
-        {
-            "board": result,
-            "town": town or "",
-            "industry_field": field or "",
-            "towns": staff.towns(ui.session),
-            "scope_town": ui.principal.scope.town,
-        },
-    )
+    chosen = f.chosen()
+    field = chosen["industry_field"] or None
+    result = docking.board(ui.session, ui.principal, town=f.town, industry_field=field)
+    context = {"board": result, "town": chosen["town"], "industry_field": chosen["industry_field"]}
+    return ui.render("staff/board.html", {**context, **_scope(ui)})
