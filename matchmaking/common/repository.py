@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from functools import cached_property
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -40,7 +40,8 @@ class ItemRepository(Generic[M]):
         )
 
     def field_clause(self, field: str) -> ColumnElement[bool]:
-        return self.model.industry_field == field  # type: ignore[union-attr]
+        """Needs and achievements have one field; experts override it (several fields)."""
+        return cast("type[Need | Achievement]", self.model).industry_field == field
 
     def filter_clauses(self, filters: ItemFilters) -> list[ColumnElement[bool]]:
         clauses: list[ColumnElement[bool]] = []
@@ -123,7 +124,7 @@ class ItemRepository(Generic[M]):
             stmt = stmt.where(self.model.org_id != exclude_org_id)
         return list(session.scalars(stmt.limit(limit)))
 
-    def list(
+    def find(
         self,
         session: Session,
         *,

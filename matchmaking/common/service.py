@@ -50,7 +50,7 @@ class ItemService(Generic[M]):
         org_kinds: frozenset[OrgKind],
         read_schema: type[BaseModel],
     ) -> None:
-        self.repo = repo
+        self.repo: ItemRepository[M] = repo
         self.read_schema = read_schema
         self.kind = repo.kind
         self.natural_key = natural_key
@@ -74,7 +74,7 @@ class ItemService(Generic[M]):
     ) -> Page[M]:
         """One page of items passing ``filters``, newest first (published ones only unless
         ``include_closed`` or a status filter)."""
-        return self.repo.list(
+        return self.repo.find(
             session,
             filters=filters,
             page=page,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, false, func, select, true, tuple_
 from sqlalchemy.orm import Session, selectinload
@@ -20,6 +20,8 @@ from matchmaking.models import (
     Organization,
     User,
 )
+
+Ts = TypeVarTuple("Ts")
 
 
 def get(session: Session, docking_id: int) -> Docking | None:
@@ -184,7 +186,7 @@ def with_status(
     return list(session.scalars(stmt))
 
 
-def _joined(stmt: Select[Any]) -> Select[Any]:
+def _joined(stmt: Select[*Ts]) -> Select[*Ts]:
     return stmt.join(Need, Need.id == Docking.need_id).join(
         Organization, Organization.id == Need.org_id
     )

@@ -289,7 +289,7 @@ def act(
     others: list[User] = []
     for each in ("need", "target"):
         if each != side:
-            others += _side_users(session, each, need, d.target_kind, target)  # type: ignore[arg-type]
+            others += _side_users(session, each, need, d.target_kind, target)
     if moved.after is S.SIGNED:
         others += accounts_repository.staff_for_town(session, need.org.town_id)
         # An agreement signed for the need solves it: it leaves the recommendations.

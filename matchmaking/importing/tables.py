@@ -8,6 +8,7 @@ import logging
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from matchmaking.exceptions import InvalidInput
@@ -236,8 +237,8 @@ def _collect(rows: Iterable[Sequence[object]], text: Callable[[object], str]) ->
 
 
 def _cell(value: object) -> str:
-    if hasattr(value, "date") and hasattr(value, "hour"):
-        return value.date().isoformat()  # type: ignore[attr-defined]
+    if isinstance(value, datetime):
+        return value.date().isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

@@ -175,7 +175,7 @@ def append_row(ws: Worksheet, values: Sequence[object]) -> None:
 def blank_workbook(kind: Kind, cols: Sequence[Column], extra: Iterable[str] = ()) -> Workbook:
     """Data sheet with the headers and drop-downs, then 填写说明 (used by exports too)."""
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # a new workbook has one sheet
     ws.title = DATA_SHEET[kind]
     _write_header(ws, cols, extra)
     _write_help(wb, kind, cols)  # the second sheet; the hidden lists come last

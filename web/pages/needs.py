@@ -234,7 +234,12 @@ def _filters(
             chosen["maturity"] = maturity
         if cooperation_mode in {m.value for m in CooperationMode}:
             chosen["cooperation_mode"] = cooperation_mode
-    filters = ItemFilters(**{k: v or None for k, v in chosen.items()})
+    filters = ItemFilters(
+        industry_field=chosen["industry_field"] or None,
+        maturity=chosen["maturity"] or None,
+        cooperation_mode=chosen["cooperation_mode"] or None,
+        town=chosen["town"] or None,
+    )
     return filters, chosen
 
 
