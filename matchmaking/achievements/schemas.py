@@ -6,7 +6,7 @@ from decimal import Decimal
 from pydantic import Field, field_validator
 
 from matchmaking.common.schemas import ItemReadBase
-from matchmaking.common.validation import TextInput
+from matchmaking.common.validation import TextInput, UpdateInput
 from matchmaking.enums import CooperationMode, IndustryField, ItemStatus, Maturity
 
 # ZL + application number (12 digits since 2004, 8 before) + "." + check digit/X.
@@ -55,7 +55,9 @@ class AchievementCreate(TextInput):
     _patents = field_validator("patent_numbers")(_check_patents)
 
 
-class AchievementUpdate(TextInput):
+class AchievementUpdate(UpdateInput):
+    NULLABLE = frozenset({"trl", "price_wan", "external_id"})
+
     org_id: int | None = None
     title: str | None = Field(default=None, min_length=4, max_length=200)
     abstract: str | None = Field(default=None, min_length=10, max_length=20000)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pydantic import Field, field_serializer, field_validator
 
 from matchmaking.common.schemas import ItemReadBase
-from matchmaking.common.validation import TextInput
+from matchmaking.common.validation import TextInput, UpdateInput
 from matchmaking.enums import IndustryField, ItemStatus
 
 
@@ -26,7 +26,9 @@ class ExpertCreate(TextInput):
         return _join_fields(value)
 
 
-class ExpertUpdate(TextInput):
+class ExpertUpdate(UpdateInput):
+    NULLABLE = frozenset({"external_id"})
+
     org_id: int | None = None
     name: str | None = Field(default=None, min_length=2, max_length=64)
     title: str | None = Field(default=None, max_length=64)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from pydantic import Field
 
 from matchmaking.common.schemas import ItemReadBase
-from matchmaking.common.validation import TextInput
+from matchmaking.common.validation import TextInput, UpdateInput
 from matchmaking.enums import CooperationMode, IndustryField, NeedStatus
 
 
@@ -23,7 +23,9 @@ class NeedCreate(TextInput):
     external_id: str | None = Field(default=None, max_length=64)
 
 
-class NeedUpdate(TextInput):
+class NeedUpdate(UpdateInput):
+    NULLABLE = frozenset({"budget_wan", "deadline", "external_id"})
+
     org_id: int | None = None
     title: str | None = Field(default=None, min_length=4, max_length=200)
     description: str | None = Field(default=None, min_length=10, max_length=20000)
