@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
@@ -23,6 +23,7 @@ from matchmaking.matching.indexes import IndexManager
 from matchmaking.matching.runtime import get_encoder, get_tokenizer
 from web import errors, pages
 from web.api import router as api_router
+from web.params import bounded_numbers
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
@@ -92,6 +93,7 @@ def create_app(
         description="技术需求、科技成果与专家的智能匹配。Recommendations carry the fused, "
         "semantic and BM25 scores and the key terms both texts share.",
         lifespan=lifespan,
+        dependencies=[Depends(bounded_numbers)],
     )
     # A signed cookie (itsdangerous): HttpOnly always, SameSite=Lax, Secure behind TLS.
     # The idle timeout is enforced per request (web.deps); max_age bounds its life.

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from pydantic import Field, field_validator
 
+from matchmaking.common.numbers import DbId
 from matchmaking.common.schemas import ItemReadBase
 from matchmaking.common.validation import TextInput, UpdateInput
 from matchmaking.enums import CooperationMode, IndustryField, ItemStatus, Maturity
@@ -37,7 +38,7 @@ def check_digit(number: str) -> str:
 
 
 class AchievementCreate(TextInput):
-    org_id: int = Field(description="成果所属高校或院所")
+    org_id: DbId = Field(description="成果所属高校或院所")
     title: str = Field(min_length=4, max_length=200, description="成果名称")
     abstract: str = Field(min_length=10, max_length=20000, description="成果简介")
     keywords: str = Field(default="", max_length=400, description="关键词，分号分隔")
@@ -58,7 +59,7 @@ class AchievementCreate(TextInput):
 class AchievementUpdate(UpdateInput):
     NULLABLE = frozenset({"trl", "price_wan", "external_id"})
 
-    org_id: int | None = None
+    org_id: DbId | None = None
     title: str | None = Field(default=None, min_length=4, max_length=200)
     abstract: str | None = Field(default=None, min_length=10, max_length=20000)
     keywords: str | None = Field(default=None, max_length=400)

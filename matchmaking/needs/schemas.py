@@ -5,13 +5,14 @@ from decimal import Decimal
 
 from pydantic import Field
 
+from matchmaking.common.numbers import DbId
 from matchmaking.common.schemas import ItemReadBase
 from matchmaking.common.validation import TextInput, UpdateInput
 from matchmaking.enums import CooperationMode, IndustryField, NeedStatus
 
 
 class NeedCreate(TextInput):
-    org_id: int = Field(description="发布需求的企业")
+    org_id: DbId = Field(description="发布需求的企业")
     title: str = Field(min_length=4, max_length=200, description="需求名称")
     description: str = Field(min_length=10, max_length=20000, description="需求描述：要解决的问题")
     indicators: str = Field(default="", max_length=5000, description="技术指标")
@@ -26,7 +27,7 @@ class NeedCreate(TextInput):
 class NeedUpdate(UpdateInput):
     NULLABLE = frozenset({"budget_wan", "deadline", "external_id"})
 
-    org_id: int | None = None
+    org_id: DbId | None = None
     title: str | None = Field(default=None, min_length=4, max_length=200)
     description: str | None = Field(default=None, min_length=10, max_length=20000)
     indicators: str | None = Field(default=None, max_length=5000)

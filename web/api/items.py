@@ -22,6 +22,7 @@ from matchmaking.needs.schemas import NeedCreate, NeedRead, NeedUpdate
 from web.api.schemas import MatchList, MatchRead
 from web.deps import FiltersDep, IndexDep, PageSize, PrincipalDep, SessionDep
 from web.deps import Page as PageQ
+from web.params import Id
 
 READ: dict[Kind, type[BaseModel]] = {
     Kind.NEEDS: NeedRead,
@@ -102,19 +103,19 @@ def _router(kind: Kind) -> APIRouter:
     def create_item(session: SessionDep, principal: PrincipalDep, data: create_model) -> Any:  # type: ignore[valid-type]
         return to_read(kind, service.create_as(session, principal, data), session, principal)
 
-    def read_item(session: SessionDep, principal: PrincipalDep, item_id: int) -> Any:
+    def read_item(session: SessionDep, principal: PrincipalDep, item_id: Id) -> Any:
         return to_read(kind, service.get_visible(session, principal, item_id), session, principal)
 
     def update_item(
         session: SessionDep,
         principal: PrincipalDep,
-        item_id: int,
+        item_id: Id,
         data: update_model,  # type: ignore[valid-type]
     ) -> Any:
         item = service.update_as(session, principal, item_id, data)
         return to_read(kind, item, session, principal)
 
-    def close_item(session: SessionDep, principal: PrincipalDep, item_id: int) -> Any:
+    def close_item(session: SessionDep, principal: PrincipalDep, item_id: Id) -> Any:
         return to_read(kind, service.close_as(session, principal, item_id), session, principal)
 
     noun = service.noun
@@ -170,7 +171,7 @@ def _add_recommendations(router: APIRouter, kind: Kind) -> None:
         principal: PrincipalDep,
         manager: IndexDep,
         filters: FiltersDep,
-        item_id: int,
+        item_id: Id,
         target: Annotated[Kind, Query(description=" / ".join(t.value for t in targets))] = targets[
             0
         ],

@@ -19,6 +19,7 @@ from matchmaking.organizations.schemas import (
 )
 from web.deps import Page as PageQ
 from web.deps import PageSize, PrincipalDep, SessionDep
+from web.params import Id
 
 router = APIRouter(prefix="/organizations", tags=["organizations 单位"])
 
@@ -62,9 +63,7 @@ def create_organization(
 
 
 @router.get("/{org_id}", response_model=OrganizationRead)
-def read_organization(
-    session: SessionDep, principal: PrincipalDep, org_id: int
-) -> OrganizationRead:
+def read_organization(session: SessionDep, principal: PrincipalDep, org_id: Id) -> OrganizationRead:
     """One organization; contact details only for its users, staff, or after an accepted docking."""
     org = service.get(session, org_id)
     if org.status != OrgStatus.ACTIVE.value and not permissions.can_manage_org(principal, org):
@@ -75,7 +74,7 @@ def read_organization(
 
 @router.patch("/{org_id}", response_model=OrganizationRead)
 def update_organization(
-    session: SessionDep, principal: PrincipalDep, org_id: int, data: OrganizationUpdate
+    session: SessionDep, principal: PrincipalDep, org_id: Id, data: OrganizationUpdate
 ) -> OrganizationRead:
     """Change an organization (its own users; the status: staff)."""
     org = service.get(session, org_id)
@@ -86,7 +85,7 @@ def update_organization(
 
 @router.post("/{org_id}/close", response_model=OrganizationRead)
 def close_organization(
-    session: SessionDep, principal: PrincipalDep, org_id: int
+    session: SessionDep, principal: PrincipalDep, org_id: Id
 ) -> OrganizationRead:
     """Close an organization: its items are no longer shown or recommended (staff)."""
     permissions.ensure_can_manage_org(principal, service.get(session, org_id), status_change=True)
