@@ -23,10 +23,13 @@ from matchmaking.matching.indexes import IndexManager
 from matchmaking.matching.runtime import get_encoder, get_tokenizer
 from web import errors, pages
 from web.api import router as api_router
+from web.middleware import SecurityHeaders
 from web.params import bounded_numbers
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
+# Keyword arguments for uvicorn wherever it serves this app: no "server: uvicorn" header.
+SERVER_OPTIONS: dict[str, Any] = {"server_header": False}
 
 
 class Maintenance(threading.Thread):
@@ -105,6 +108,7 @@ def create_app(
         https_only=settings.cookie_secure,
         max_age=14 * 24 * 3600,
     )
+    app.add_middleware(SecurityHeaders)
     errors.install(app)
     app.include_router(api_router)
     app.include_router(pages.router)
