@@ -23,7 +23,7 @@ from matchmaking.matching.indexes import IndexManager
 from matchmaking.matching.runtime import get_encoder, get_tokenizer
 from web import errors, pages
 from web.api import router as api_router
-from web.middleware import SecurityHeaders
+from web.middleware import BodyLimit, SecurityHeaders
 from web.params import bounded_numbers
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,9 @@ def create_app(
         same_site="lax",
         https_only=settings.cookie_secure,
         max_age=14 * 24 * 3600,
+    )
+    app.add_middleware(
+        BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes
     )
     app.add_middleware(SecurityHeaders)
     errors.install(app)
