@@ -48,7 +48,7 @@ class AchievementCreate(TextInput):
     patent_numbers: str = Field(default="", max_length=400, description="专利号，分号分隔")
     cooperation_mode: CooperationMode
     price_wan: Decimal | None = Field(
-        default=None, ge=0, le=1_000_000, description="价格（万元），空为面议"
+        default=None, ge=0, le=1_000_000, decimal_places=2, description="价格（万元），空为面议"
     )
     team_leader: str = Field(default="", max_length=64)
     external_id: str | None = Field(default=None, max_length=64)
@@ -68,7 +68,7 @@ class AchievementUpdate(UpdateInput):
     trl: int | None = Field(default=None, ge=1, le=9)
     patent_numbers: str | None = Field(default=None, max_length=400)
     cooperation_mode: CooperationMode | None = None
-    price_wan: Decimal | None = Field(default=None, ge=0, le=1_000_000)
+    price_wan: Decimal | None = Field(default=None, ge=0, le=1_000_000, decimal_places=2)
     team_leader: str | None = Field(default=None, max_length=64)
     external_id: str | None = Field(default=None, max_length=64)
     status: ItemStatus | None = None

@@ -88,6 +88,9 @@ def _rule(err: dict[str, Any], field: str) -> str:
         return f"取值无效，可选：{ctx.get('expected')}"
     if kind.startswith("date"):
         return "日期格式应为 YYYY-MM-DD"
+    if kind == "decimal_max_places":
+        # Stored with two decimals; rounding silently would change what was typed.
+        return f"最多 {ctx.get('decimal_places')} 位小数"
     if kind.startswith(("int_", "decimal_", "float_")):
         return "应为数字"
     if kind == "string_pattern_mismatch":

@@ -17,7 +17,9 @@ class NeedCreate(TextInput):
     description: str = Field(min_length=10, max_length=20000, description="需求描述：要解决的问题")
     indicators: str = Field(default="", max_length=5000, description="技术指标")
     industry_field: IndustryField
-    budget_wan: Decimal | None = Field(default=None, ge=0, le=1_000_000, description="预算（万元）")
+    budget_wan: Decimal | None = Field(
+        default=None, ge=0, le=1_000_000, decimal_places=2, description="预算（万元）"
+    )
     deadline: date | None = Field(default=None, description="截止日期")
     cooperation_mode: CooperationMode
     contact_name: str = Field(default="", max_length=64)
@@ -32,7 +34,7 @@ class NeedUpdate(UpdateInput):
     description: str | None = Field(default=None, min_length=10, max_length=20000)
     indicators: str | None = Field(default=None, max_length=5000)
     industry_field: IndustryField | None = None
-    budget_wan: Decimal | None = Field(default=None, ge=0, le=1_000_000)
+    budget_wan: Decimal | None = Field(default=None, ge=0, le=1_000_000, decimal_places=2)
     deadline: date | None = None
     cooperation_mode: CooperationMode | None = None
     contact_name: str | None = Field(default=None, max_length=64)
