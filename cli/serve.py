@@ -46,7 +46,7 @@ def _serve(settings: Settings, host: str, port: int, worker: bool | None, worker
            access_log: bool = True) -> None:  # fmt: skip
     import uvicorn
 
-    from web.app import create_app
+    from web.app import SERVER_OPTIONS, create_app
 
     run_worker = settings.mode is Mode.EMBEDDED if worker is None else worker
     child: subprocess.Popen[bytes] | None = None
@@ -67,11 +67,11 @@ def _serve(settings: Settings, host: str, port: int, worker: bool | None, worker
             uvicorn.run("web.app:create_app", factory=True, host=host, port=port,
                         workers=workers, log_level="info", proxy_headers=True,
                         forwarded_allow_ips=settings.forwarded_allow_ips,
-                        access_log=access_log)  # fmt: skip
+                        access_log=access_log, **SERVER_OPTIONS)  # fmt: skip
         else:
             uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
                         proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
-                        access_log=access_log)  # fmt: skip
+                        access_log=access_log, **SERVER_OPTIONS)  # fmt: skip
     finally:
         if child is not None and child.poll() is None:
             child.send_signal(signal.SIGTERM)

@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     login_window_minutes: int = 15
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 30
+    # Request bodies past these are refused (413) before they are read: forms and JSON,
+    # and uploads (an import file of up to 20 MB plus its multipart framing).
+    max_body_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 21 * 1024 * 1024
 
     # How often beat runs the reconcile task (seconds).
     reconcile_interval: float = 60.0

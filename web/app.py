@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -25,10 +25,14 @@ from matchmaking.matching.indexes import IndexManager
 from matchmaking.matching.runtime import get_encoder, get_tokenizer
 from web import errors, pages
 from web.api import router as api_router
+from web.middleware import BodyLimit, SecurityHeaders
+from web.params import bounded_numbers
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
 SWAGGER_UI = "/static/vendor/swagger-ui"  # swagger-ui-dist, see its README.md
+# Keyword arguments for uvicorn wherever it serves this app: no "server: uvicorn" header.
+SERVER_OPTIONS: dict[str, Any] = {"server_header": False}
 
 
 class Maintenance(threading.Thread):
@@ -99,6 +103,7 @@ def create_app(
         # without internet; /docs is served below from the vendored Swagger UI.
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(bounded_numbers)],
     )
     # A signed cookie (itsdangerous): HttpOnly always, SameSite=Lax, Secure behind TLS.
     # The idle timeout is enforced per request (web.deps); max_age bounds its life.
@@ -110,6 +115,10 @@ def create_app(
         https_only=settings.cookie_secure,
         max_age=14 * 24 * 3600,
     )
+    app.add_middleware(
+        BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes
+    )
+    app.add_middleware(SecurityHeaders)
     errors.install(app)
     app.include_router(api_router)
     app.include_router(pages.router)

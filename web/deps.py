@@ -18,6 +18,7 @@ from matchmaking.db import session_scope
 from matchmaking.enums import CooperationMode, IndustryField, Maturity
 from matchmaking.exceptions import Forbidden, Unauthorized
 from matchmaking.matching.indexes import IndexManager
+from web.params import PageNumber
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_FIELD = "csrf_token"
@@ -170,5 +171,5 @@ async def item_filters(
 
 
 FiltersDep = Annotated[ItemFilters, Depends(item_filters)]
-Page = Annotated[int, Query(ge=1, description="页码，从 1 开始")]
+Page = PageNumber
 PageSize = Annotated[int, Query(ge=1, le=100, description="每页条数")]

@@ -5,8 +5,9 @@ from decimal import Decimal
 
 from pydantic import Field, field_validator
 
+from matchmaking.common.numbers import DbId
 from matchmaking.common.schemas import ItemReadBase
-from matchmaking.common.validation import TextInput
+from matchmaking.common.validation import TextInput, UpdateInput
 from matchmaking.enums import CooperationMode, IndustryField, ItemStatus, Maturity
 
 # ZL + application number (12 digits since 2004, 8 before) + "." + check digit/X.
@@ -37,7 +38,7 @@ def check_digit(number: str) -> str:
 
 
 class AchievementCreate(TextInput):
-    org_id: int = Field(description="成果所属高校或院所")
+    org_id: DbId = Field(description="成果所属高校或院所")
     title: str = Field(min_length=4, max_length=200, description="成果名称")
     abstract: str = Field(min_length=10, max_length=20000, description="成果简介")
     keywords: str = Field(default="", max_length=400, description="关键词，分号分隔")
@@ -47,7 +48,7 @@ class AchievementCreate(TextInput):
     patent_numbers: str = Field(default="", max_length=400, description="专利号，分号分隔")
     cooperation_mode: CooperationMode
     price_wan: Decimal | None = Field(
-        default=None, ge=0, le=1_000_000, description="价格（万元），空为面议"
+        default=None, ge=0, le=1_000_000, decimal_places=2, description="价格（万元），空为面议"
     )
     team_leader: str = Field(default="", max_length=64)
     external_id: str | None = Field(default=None, max_length=64)
@@ -55,8 +56,10 @@ class AchievementCreate(TextInput):
     _patents = field_validator("patent_numbers")(_check_patents)
 
 
-class AchievementUpdate(TextInput):
-    org_id: int | None = None
+class AchievementUpdate(UpdateInput):
+    NULLABLE = frozenset({"trl", "price_wan", "external_id"})
+
+    org_id: DbId | None = None
     title: str | None = Field(default=None, min_length=4, max_length=200)
     abstract: str | None = Field(default=None, min_length=10, max_length=20000)
     keywords: str | None = Field(default=None, max_length=400)
@@ -65,7 +68,7 @@ class AchievementUpdate(TextInput):
     trl: int | None = Field(default=None, ge=1, le=9)
     patent_numbers: str | None = Field(default=None, max_length=400)
     cooperation_mode: CooperationMode | None = None
-    price_wan: Decimal | None = Field(default=None, ge=0, le=1_000_000)
+    price_wan: Decimal | None = Field(default=None, ge=0, le=1_000_000, decimal_places=2)
     team_leader: str | None = Field(default=None, max_length=64)
     external_id: str | None = Field(default=None, max_length=64)
     status: ItemStatus | None = None

@@ -6,7 +6,9 @@ import re
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ValidationInfo, field_validator
+from pydantic import BaseModel, GetJsonSchemaHandler, ValidationInfo, field_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from matchmaking.enums import CooperationMode, IndustryField, LabelledEnum, Maturity, OrgKind
 
@@ -86,6 +88,9 @@ def _rule(err: dict[str, Any], field: str) -> str:
         return f"取值无效，可选：{ctx.get('expected')}"
     if kind.startswith("date"):
         return "日期格式应为 YYYY-MM-DD"
+    if kind == "decimal_max_places":
+        # Stored with two decimals; rounding silently would change what was typed.
+        return f"最多 {ctx.get('decimal_places')} 位小数"
     if kind.startswith(("int_", "decimal_", "float_")):
         return "应为数字"
     if kind == "string_pattern_mismatch":
@@ -168,3 +173,41 @@ class TextInput(BaseModel):
                 if problem:
                     raise ValueError(problem)
         return value
+
+
+class UpdateInput(TextInput):
+    """Base of the update schemas (every field optional): leaving a field out keeps it,
+    and an explicit null is refused, except for the fields in ``NULLABLE`` (their columns
+    may be empty, so null clears them). A null for a NOT NULL column used to reach the
+    database and answer 500.
+    """
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.NULLABLE:
+            raise ValueError("不能为空（不修改就不要传这一项）")
+        return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # The fields are typed ``X | None`` so that "not sent" can be told apart; the
+        # published schema says what is accepted: null only where it clears the field.
+        schema = handler(core_schema)
+        target = handler.resolve_ref_schema(schema)
+        for name, prop in target.get("properties", {}).items():
+            if name in cls.NULLABLE or "anyOf" not in prop:
+                continue
+            kept = [s for s in prop["anyOf"] if s.get("type") != "null"]
+            if len(kept) == 1:
+                del prop["anyOf"]
+                prop.update(kept[0])
+            else:
+                prop["anyOf"] = kept
+            if prop.get("default", 0) is None:
+                del prop["default"]
+        return schema

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from matchmaking.common.numbers import DbId
 from matchmaking.enums import DockingStatus
 
 TargetKind = Literal["achievements", "experts"]
@@ -31,9 +32,9 @@ class Action(StrEnum):
 
 
 class DockingRequest(BaseModel):
-    need_id: int = Field(description="技术需求编号")
+    need_id: DbId = Field(description="技术需求编号")
     target_kind: TargetKind = Field(description="对接对象：achievements 科技成果 | experts 专家")
-    target_id: int = Field(description="科技成果或专家的编号")
+    target_id: DbId = Field(description="科技成果或专家的编号")
     message: str = Field(default="", max_length=2000, description="留言：对接意向与联系安排")
     score: float | None = Field(default=None, description="推荐时的匹配得分（可选）")
 

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from pydantic import Field, field_serializer, field_validator
 
+from matchmaking.common.numbers import DbId
 from matchmaking.common.schemas import ItemReadBase
-from matchmaking.common.validation import TextInput
+from matchmaking.common.validation import TextInput, UpdateInput
 from matchmaking.enums import IndustryField, ItemStatus
 
 
@@ -13,7 +14,7 @@ def _join_fields(value: list[IndustryField] | None) -> str | None:
 
 
 class ExpertCreate(TextInput):
-    org_id: int = Field(description="专家所在单位")
+    org_id: DbId = Field(description="专家所在单位")
     name: str = Field(min_length=2, max_length=64)
     title: str = Field(default="", max_length=64, description="职称，如 教授、研究员")
     fields: list[IndustryField] = Field(min_length=1, max_length=4, description="擅长领域")
@@ -26,8 +27,10 @@ class ExpertCreate(TextInput):
         return _join_fields(value)
 
 
-class ExpertUpdate(TextInput):
-    org_id: int | None = None
+class ExpertUpdate(UpdateInput):
+    NULLABLE = frozenset({"external_id"})
+
+    org_id: DbId | None = None
     name: str | None = Field(default=None, min_length=2, max_length=64)
     title: str | None = Field(default=None, max_length=64)
     fields: list[IndustryField] | None = Field(default=None, min_length=1, max_length=4)

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from matchmaking.common.validation import TextInput
+from matchmaking.common.validation import TextInput, UpdateInput
 from matchmaking.enums import IndustryField, OrgKind, OrgStatus
 
 
@@ -20,7 +20,9 @@ class OrganizationCreate(TextInput):
     contact_email: str = Field(default="", max_length=120, description="联系邮箱")
 
 
-class OrganizationUpdate(TextInput):
+class OrganizationUpdate(UpdateInput):
+    NULLABLE = frozenset({"town", "industry_field"})
+
     name: str | None = Field(default=None, min_length=2, max_length=200)
     kind: OrgKind | None = None
     district: str | None = Field(default=None, max_length=64)

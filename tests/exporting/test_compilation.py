@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from bs4 import BeautifulSoup
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,6 +13,8 @@ from matchmaking.enums import Kind
 from matchmaking.exporting.service import compilation, render_compilation
 from tests.exporting.test_export import NEED_HEADER, NEEDS, load
 from tests.importing.conftest import COMPANY, UNIVERSITY, Orgs
+
+STATIC = Path(__file__).parents[2] / "web" / "static"
 
 TODAY = date(2026, 11, 5)
 RISKY = [  # a title a careless page would run as a script
@@ -37,7 +40,9 @@ def test_needs_booklet_lists_every_item_under_its_field(
     html = render_compilation(book)
     soup = BeautifulSoup(html, "html.parser")
     assert soup.title.string == book.title
-    assert "@media print" in soup.style.string
+    # Its print layout is a static stylesheet (the pages' CSP refuses inline styles)
+    sheet = soup.find("link", rel="stylesheet")["href"]
+    assert "@media print" in (STATIC / sheet.removeprefix("/static/")).read_text("utf-8")
     toc = [a["href"] for a in soup.select("nav.toc a")]
     sections = soup.select("section.field-section")
     assert toc == [f"#{s['id']}" for s in sections]

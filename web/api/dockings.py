@@ -19,6 +19,7 @@ from matchmaking.docking.schemas import (
 from matchmaking.enums import DockingStatus
 from web.deps import Page as PageQ
 from web.deps import PageSize, PrincipalDep, SessionDep
+from web.params import Id
 
 router = APIRouter(prefix="/dockings", tags=["dockings 对接"])
 
@@ -59,7 +60,7 @@ def request_docking(
 
 
 @router.get("/{docking_id}", response_model=DockingDetail)
-def read_docking(session: SessionDep, principal: PrincipalDep, docking_id: int) -> DockingDetail:
+def read_docking(session: SessionDep, principal: PrincipalDep, docking_id: Id) -> DockingDetail:
     """One docking with its history; contact details of the other side once accepted."""
     return service.detail(session, principal, docking_id)
 
@@ -68,7 +69,7 @@ def read_docking(session: SessionDep, principal: PrincipalDep, docking_id: int) 
 def act_on_docking(
     session: SessionDep,
     principal: PrincipalDep,
-    docking_id: int,
+    docking_id: Id,
     action: Action,
     data: DockingAction | None = None,
 ) -> DockingDetail:

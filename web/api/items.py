@@ -21,6 +21,7 @@ from matchmaking.needs.schemas import NeedCreate, NeedUpdate
 from web.api.schemas import MatchList, MatchRead
 from web.deps import FiltersDep, IndexDep, PageSize, PrincipalDep, SessionDep
 from web.deps import Page as PageQ
+from web.params import Id
 
 SPECS: dict[Kind, tuple[type[BaseModel], type[BaseModel], str]] = {
     Kind.NEEDS: (NeedCreate, NeedUpdate, "needs 技术需求"),
@@ -90,19 +91,19 @@ def _router(kind: Kind) -> APIRouter:
     def create_item(session: SessionDep, principal: PrincipalDep, data: create_model) -> Any:  # type: ignore[valid-type]
         return service.read(session, principal, service.create_as(session, principal, data))
 
-    def read_item(session: SessionDep, principal: PrincipalDep, item_id: int) -> Any:
+    def read_item(session: SessionDep, principal: PrincipalDep, item_id: Id) -> Any:
         return service.read_as(session, principal, item_id)
 
     def update_item(
         session: SessionDep,
         principal: PrincipalDep,
-        item_id: int,
+        item_id: Id,
         data: update_model,  # type: ignore[valid-type]
     ) -> Any:
         item = service.update_as(session, principal, item_id, data)
         return service.read(session, principal, item)
 
-    def close_item(session: SessionDep, principal: PrincipalDep, item_id: int) -> Any:
+    def close_item(session: SessionDep, principal: PrincipalDep, item_id: Id) -> Any:
         return service.read(session, principal, service.close_as(session, principal, item_id))
 
     noun = service.noun
@@ -158,7 +159,7 @@ def _add_recommendations(router: APIRouter, kind: Kind) -> None:
         principal: PrincipalDep,
         manager: IndexDep,
         filters: FiltersDep,
-        item_id: int,
+        item_id: Id,
         target: Annotated[Kind, Query(description=" / ".join(t.value for t in targets))] = targets[
             0
         ],

@@ -16,6 +16,7 @@ from matchmaking.organizations.schemas import (
 )
 from web.deps import Page as PageQ
 from web.deps import PageSize, PrincipalDep, SessionDep
+from web.params import Id
 
 router = APIRouter(prefix="/organizations", tags=["organizations 单位"])
 
@@ -54,16 +55,14 @@ def create_organization(
 
 
 @router.get("/{org_id}", response_model=OrganizationRead)
-def read_organization(
-    session: SessionDep, principal: PrincipalDep, org_id: int
-) -> OrganizationRead:
+def read_organization(session: SessionDep, principal: PrincipalDep, org_id: Id) -> OrganizationRead:
     """One organization; contact details only for its users, staff, or after an accepted docking."""
     return service.get_as(session, principal, org_id)
 
 
 @router.patch("/{org_id}", response_model=OrganizationRead)
 def update_organization(
-    session: SessionDep, principal: PrincipalDep, org_id: int, data: OrganizationUpdate
+    session: SessionDep, principal: PrincipalDep, org_id: Id, data: OrganizationUpdate
 ) -> OrganizationRead:
     """Change an organization (its own users; the status: staff)."""
     return service.update_as(session, principal, org_id, data)
@@ -71,7 +70,7 @@ def update_organization(
 
 @router.post("/{org_id}/close", response_model=OrganizationRead)
 def close_organization(
-    session: SessionDep, principal: PrincipalDep, org_id: int
+    session: SessionDep, principal: PrincipalDep, org_id: Id
 ) -> OrganizationRead:
     """Close an organization: its items are no longer shown or recommended (staff)."""
     return service.close_as(session, principal, org_id)
