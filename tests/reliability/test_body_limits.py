@@ -4,6 +4,7 @@ Content-Length, and by counting the bytes of a body sent without one."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import anyio
 import pytest
@@ -59,7 +60,10 @@ def _raw_post(app: ASGIApp, path: str, total: int, *, declare: bool) -> tuple[in
         with anyio.move_on_after(60):
             await app(scope, receive, send)
 
-    anyio.run(run)
+    # A thread of its own: Playwright's sync API (the browser tests, earlier in the same
+    # run) keeps an event loop running in the main thread, and anyio.run refuses to nest.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(anyio.run, run).result()
     return int(answer["status"]), pulled, bytes(answer["body"])  # type: ignore[call-overload]
 
 
