@@ -90,7 +90,8 @@ def _session_user(request: Request, session: Session) -> Principal:
         request.session.setdefault("flash", []).append(["warn", "登录已超时，请重新登录。"])
         return ANONYMOUS
     found = accounts.session_user(session, int(uid))
-    if found is None:
+    # A cookie from before the user's last logout or password change: ended.
+    if found is None or found[0].session_epoch != int(request.session.get("epoch", 0)):
         request.session.pop("uid", None)
         return ANONYMOUS
     user, unread = found

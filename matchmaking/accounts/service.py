@@ -186,12 +186,23 @@ def authenticate(
 
 
 def change_password(session: Session, user: User, *, current: str, new: str) -> None:
+    """A new password ends every session and revokes every API token of the user:
+    whoever knew the old password keeps nothing. The caller re-issues its own session
+    with the new epoch (``user.session_epoch``)."""
     if not passwords.verify_password(user.password_hash, current):
         raise InvalidInput("当前密码不正确", field="current")
     problem = passwords.check_strength(new)
     if problem:
         raise InvalidInput(problem, field="new")
     user.password_hash = passwords.hash_password(new)
+    end_sessions(session, user)
+    repository.revoke_tokens_of(session, user.id, at=utcnow())
+    session.flush()
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Every session cookie issued to this user so far stops working (logout everywhere)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
     session.flush()
 
 
