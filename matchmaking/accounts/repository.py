@@ -81,3 +81,15 @@ def revoke_tokens_of(session: Session, user_id: int, *, at: datetime) -> None:
         .values(revoked_at=at)
         .execution_options(synchronize_session="fetch")
     )
+
+
+def touch_token(session: Session, token_id: int, *, now: datetime, unless_since: datetime) -> None:
+    session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < unless_since),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )

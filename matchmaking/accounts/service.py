@@ -225,7 +225,22 @@ def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str
     return token, plain
 
 
-def user_for_token(session: Session, plain: str) -> User | None:
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class TokenUse:
+    """Who a bearer token belongs to, and whether its last-used time is due an update."""
+
+    user: User
+    token_id: int
+    touch_due: bool
+
+
+def user_for_token(session: Session, plain: str) -> TokenUse | None:
+    """The user of a live token. Reads only: the request that presents the token must not
+    take the write lock (on SQLite, forty readers would queue behind one another), so the
+    last-used time is written apart, by ``touch_token``, when ``touch_due``."""
     if not plain.startswith(TOKEN_PREFIX):
         return None
     token = repository.token_by_hash(session, _digest(plain))
@@ -234,11 +249,16 @@ def user_for_token(session: Session, plain: str) -> User | None:
     user = repository.get(session, token.user_id)
     if user is None or not user.is_active:
         return None
+    last = token.last_used_at
+    due = last is None or utcnow() - _aware(last) > TOKEN_TOUCH_INTERVAL
+    return TokenUse(user, token.id, due)
+
+
+def touch_token(session: Session, token_id: int) -> None:
+    """Record that a token was used now, unless another request did so within the minute
+    (a conditional update: concurrent touches write once)."""
     now = utcnow()
-    # Touch at most once a minute: a busy client should not write on every request.
-    if token.last_used_at is None or now - _aware(token.last_used_at) > timedelta(minutes=1):
-        token.last_used_at = now
-    return user
+    repository.touch_token(session, token_id, now=now, unless_since=now - TOKEN_TOUCH_INTERVAL)
 
 
 def _aware(value: datetime) -> datetime:
