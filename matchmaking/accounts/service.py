@@ -163,8 +163,14 @@ def authenticate(
         settings.login_max_failures_per_ip
     ):
         raise TooManyAttempts(f"此网络地址登录失败次数过多，请 {window} 分钟后再试")
-    failures = repository.failures_since(session, since=since, username=username, ip=None)
-    if failures >= settings.login_max_failures_per_account:
+    # Locked per (account, address) first: guesses from one place do not lock out the
+    # owner elsewhere; a higher ceiling over all addresses stops a spread-out attack.
+    here = repository.failures_since(session, since=since, username=username, ip=ip)
+    everywhere = repository.failures_since(session, since=since, username=username, ip=None)
+    if (
+        here >= settings.login_max_failures_per_account
+        or everywhere >= settings.login_max_failures_per_account_all_ips
+    ):
         raise TooManyAttempts(f"该账号登录失败次数过多，已暂时锁定，请 {window} 分钟后再试")
     user = repository.by_username(session, username)
     ok = passwords.verify_password(user.password_hash if user else passwords.DUMMY_HASH, password)
@@ -173,16 +179,43 @@ def authenticate(
         return LoginResult(None, "该账号已停用，请联系科技局")
     session.add(LoginAttempt(ip=ip, username=username, succeeded=bool(user and ok)))
     if user is None or not ok:
-        left = settings.login_max_failures_per_account - failures - 1
+        left = min(
+            settings.login_max_failures_per_account - here - 1,
+            settings.login_max_failures_per_account_all_ips - everywhere - 1,
+        )
         hint = f"（还可尝试 {left} 次）" if 0 < left <= 3 else ""
         if left <= 0:
             hint = f"（已暂时锁定，请 {window} 分钟后再试）"
+            if user is not None:
+                _tell_owner_of_lock(
+                    session, user, settings, ip=ip, here=here, everywhere=everywhere
+                )
         return LoginResult(None, f"用户名或密码不正确{hint}")
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.last_login_at = utcnow()
     session.flush()
     return LoginResult(user)
+
+
+def _tell_owner_of_lock(
+    session: Session, user: User, settings: Settings, *, ip: str, here: int, everywhere: int
+) -> None:
+    """The failure that just locked the account: its owner hears of it (once per lock)."""
+    everywhere_locked = everywhere + 1 >= settings.login_max_failures_per_account_all_ips
+    notify(
+        session,
+        [user.id],
+        NotificationKind.LOGIN_LOCKED,
+        {
+            "ip": ip,
+            "failures": (everywhere if everywhere_locked else here) + 1,
+            "minutes": settings.login_window_minutes,
+            "everywhere": everywhere_locked,
+        },
+        subject=("user", user.id),
+        link="/account",
+    )
 
 
 def change_password(session: Session, user: User, *, current: str, new: str) -> None:
