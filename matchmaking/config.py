@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from enum import StrEnum
@@ -87,13 +88,16 @@ class Settings(BaseSettings):
 
     # Sessions: a signed cookie (HttpOnly, SameSite=Lax); Secure when served over TLS.
     cookie_secure: bool = False
-    # Proxies whose X-Forwarded-For is believed (comma-separated IPs, or "*").
+    # Proxies whose X-Forwarded-For is believed (comma-separated addresses or networks;
+    # never "*"): the client is the right-most address that is not one of them.
     forwarded_allow_ips: str = "127.0.0.1"
     # A session unused for this long is logged out.
     session_idle_minutes: int = 120
-    # Login tries: failures within the window, per account and per client IP.
+    # Login tries: failures within the window. Per account from one client IP (the
+    # owner elsewhere still gets in), per account over all IPs, and per client IP.
     login_window_minutes: int = 15
     login_max_failures_per_account: int = 5
+    login_max_failures_per_account_all_ips: int = 20
     login_max_failures_per_ip: int = 30
     # Request bodies past these are refused (413) before they are read: forms and JSON,
     # and uploads (an import file of up to 20 MB plus its multipart framing).
@@ -115,6 +119,26 @@ class Settings(BaseSettings):
                 f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)"
             ) from exc
         return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _only_known_proxies(cls, value: str) -> str:
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            if entry == "*":
+                raise ValueError(
+                    "MATCHMAKING_FORWARDED_ALLOW_IPS=* lets any client forge its address "
+                    "(X-Forwarded-For) and escape the login limit: list the proxy's "
+                    "addresses or networks instead"
+                )
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"MATCHMAKING_FORWARDED_ALLOW_IPS: {entry!r} is not an IP address or "
+                    "network (such as 127.0.0.1 or 172.28.0.0/16)"
+                ) from exc
+        return ",".join(entries)
 
     @model_validator(mode="after")
     def _check_production(self) -> Settings:

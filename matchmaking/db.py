@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from matchmaking import jobs
@@ -21,6 +22,8 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+# How long an optional write (``try_write``) waits for SQLite's write lock.
+BRIEF_LOCK_WAIT_MS = 100
 
 
 class Base(DeclarativeBase):
@@ -124,5 +127,34 @@ def session_scope(
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.close()
+
+
+def try_write(factory: sessionmaker[Session], work: Callable[[Session], None]) -> bool:
+    """Run a small optional write in a unit of work of its own, only if the write lock is
+    free now: on SQLite it waits at most a moment (not the busy timeout) and gives up
+    when another writer holds the lock. False when it gave up.
+
+    For bookkeeping that may be skipped (a token's last-used time), never for a user's
+    data: that waits its turn (``begin_write``).
+    """
+    session = factory()
+    try:
+        conn = session.connection()
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            waited = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={BRIEF_LOCK_WAIT_MS}")
+        try:
+            work(session)
+            session.commit()
+            return True
+        except OperationalError:
+            session.rollback()
+            return False
+        finally:
+            if sqlite:
+                session.connection().exec_driver_sql(f"PRAGMA busy_timeout={int(waited or 0)}")
     finally:
         session.close()

@@ -236,3 +236,4 @@ class NotificationKind(StrEnum):
     ORG_REGISTERED = "org_registered"
     ORG_APPROVED = "org_approved"
     ORG_REJECTED = "org_rejected"
+    LOGIN_LOCKED = "login_locked"

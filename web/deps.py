@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from collections.abc import Iterator
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -14,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from matchmaking.accounts import service as accounts
 from matchmaking.accounts.permissions import ANONYMOUS, Principal
 from matchmaking.common.filters import ItemFilters
-from matchmaking.db import session_scope
+from matchmaking.db import session_scope, try_write
 from matchmaking.enums import CooperationMode, IndustryField, Maturity
 from matchmaking.exceptions import Forbidden, Unauthorized
 from matchmaking.matching.indexes import IndexManager
@@ -31,9 +33,13 @@ def get_session(request: Request) -> Iterator[Session]:
     A POST/PUT/PATCH/DELETE is a unit of work that writes: on SQLite it takes the
     write lock first and waits for the worker instead of failing mid-request.
     """
-    write = request.method in UNSAFE_METHODS and not getattr(request.state, "read_first", False)
-    with session_scope(request.app.state.session_factory, write=write) as session:
+    with session_scope(request.app.state.session_factory, write=_writes(request)) as session:
         yield session
+
+
+def _writes(request: Request) -> bool:
+    """The request's session holds the write lock from its start."""
+    return request.method in UNSAFE_METHODS and not getattr(request.state, "read_first", False)
 
 
 async def read_first(request: Request) -> None:
@@ -90,7 +96,8 @@ def _session_user(request: Request, session: Session) -> Principal:
         request.session.setdefault("flash", []).append(["warn", "登录已超时，请重新登录。"])
         return ANONYMOUS
     found = accounts.session_user(session, int(uid))
-    if found is None:
+    # A cookie from before the user's last logout or password change: ended.
+    if found is None or found[0].session_epoch != int(request.session.get("epoch", 0)):
         request.session.pop("uid", None)
         return ANONYMOUS
     user, unread = found
@@ -100,11 +107,47 @@ def _session_user(request: Request, session: Session) -> Principal:
     return accounts.principal_for(user)
 
 
-def _token_user(session: Session, token: str) -> Principal:
-    user = accounts.user_for_token(session, token)
-    if user is None:
+class TokenTouches:
+    """Which tokens this process is recording as used: one request per token at a time
+    writes the last-used time, the others (forty reads at once) do not even try."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._busy: set[int] = set()
+
+    def claim(self, token_id: int) -> bool:
+        with self._lock:
+            if token_id in self._busy:
+                return False
+            self._busy.add(token_id)
+            return True
+
+    def release(self, token_id: int) -> None:
+        with self._lock:
+            self._busy.discard(token_id)
+
+
+_TOUCHES = TokenTouches()
+
+
+def _token_user(request: Request, session: Session, token: str) -> Principal:
+    use = accounts.user_for_token(session, token)
+    if use is None:
         raise Unauthorized("API 令牌无效或已撤销，请在“账号”页面重新生成")
-    return accounts.principal_for(user)
+    if use.touch_due and _writes(request):
+        # The request holds the write lock already: one more row in its transaction.
+        accounts.touch_token(session, use.token_id)
+    elif use.touch_due and _TOUCHES.claim(use.token_id):
+        # Its own short unit of work, never the request's: a read stays a read, and
+        # when another writer holds the lock the timestamp waits for a later request.
+        try:
+            try_write(
+                request.app.state.session_factory,
+                partial(accounts.touch_token, token_id=use.token_id),
+            )
+        finally:
+            _TOUCHES.release(use.token_id)
+    return accounts.principal_for(use.user)
 
 
 async def get_principal(request: Request, session: SessionDep) -> Principal:
@@ -117,7 +160,7 @@ async def get_principal(request: Request, session: SessionDep) -> Principal:
     """
     auth = request.headers.get("authorization", "")
     if auth[:7].lower() == "bearer ":
-        return await run_in_threadpool(_token_user, session, auth[7:].strip())
+        return await run_in_threadpool(_token_user, request, session, auth[7:].strip())
     if request.session.get("uid") is None:
         principal = ANONYMOUS
     else:

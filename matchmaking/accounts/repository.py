@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from matchmaking.accounts.permissions import Scope
@@ -72,3 +72,24 @@ def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
 def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
     stmt = select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id.desc())
     return list(session.scalars(stmt))
+
+
+def revoke_tokens_of(session: Session, user_id: int, *, at: datetime) -> None:
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=at)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def touch_token(session: Session, token_id: int, *, now: datetime, unless_since: datetime) -> None:
+    session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < unless_since),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )

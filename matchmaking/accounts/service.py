@@ -163,8 +163,14 @@ def authenticate(
         settings.login_max_failures_per_ip
     ):
         raise TooManyAttempts(f"此网络地址登录失败次数过多，请 {window} 分钟后再试")
-    failures = repository.failures_since(session, since=since, username=username, ip=None)
-    if failures >= settings.login_max_failures_per_account:
+    # Locked per (account, address) first: guesses from one place do not lock out the
+    # owner elsewhere; a higher ceiling over all addresses stops a spread-out attack.
+    here = repository.failures_since(session, since=since, username=username, ip=ip)
+    everywhere = repository.failures_since(session, since=since, username=username, ip=None)
+    if (
+        here >= settings.login_max_failures_per_account
+        or everywhere >= settings.login_max_failures_per_account_all_ips
+    ):
         raise TooManyAttempts(f"该账号登录失败次数过多，已暂时锁定，请 {window} 分钟后再试")
     user = repository.by_username(session, username)
     ok = passwords.verify_password(user.password_hash if user else passwords.DUMMY_HASH, password)
@@ -173,10 +179,17 @@ def authenticate(
         return LoginResult(None, "该账号已停用，请联系科技局")
     session.add(LoginAttempt(ip=ip, username=username, succeeded=bool(user and ok)))
     if user is None or not ok:
-        left = settings.login_max_failures_per_account - failures - 1
+        left = min(
+            settings.login_max_failures_per_account - here - 1,
+            settings.login_max_failures_per_account_all_ips - everywhere - 1,
+        )
         hint = f"（还可尝试 {left} 次）" if 0 < left <= 3 else ""
         if left <= 0:
             hint = f"（已暂时锁定，请 {window} 分钟后再试）"
+            if user is not None:
+                _tell_owner_of_lock(
+                    session, user, settings, ip=ip, here=here, everywhere=everywhere
+                )
         return LoginResult(None, f"用户名或密码不正确{hint}")
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
@@ -185,13 +198,44 @@ def authenticate(
     return LoginResult(user)
 
 
+def _tell_owner_of_lock(
+    session: Session, user: User, settings: Settings, *, ip: str, here: int, everywhere: int
+) -> None:
+    """The failure that just locked the account: its owner hears of it (once per lock)."""
+    everywhere_locked = everywhere + 1 >= settings.login_max_failures_per_account_all_ips
+    notify(
+        session,
+        [user.id],
+        NotificationKind.LOGIN_LOCKED,
+        {
+            "ip": ip,
+            "failures": (everywhere if everywhere_locked else here) + 1,
+            "minutes": settings.login_window_minutes,
+            "everywhere": everywhere_locked,
+        },
+        subject=("user", user.id),
+        link="/account",
+    )
+
+
 def change_password(session: Session, user: User, *, current: str, new: str) -> None:
+    """A new password ends every session and revokes every API token of the user:
+    whoever knew the old password keeps nothing. The caller re-issues its own session
+    with the new epoch (``user.session_epoch``)."""
     if not passwords.verify_password(user.password_hash, current):
         raise InvalidInput("当前密码不正确", field="current")
     problem = passwords.check_strength(new)
     if problem:
         raise InvalidInput(problem, field="new")
     user.password_hash = passwords.hash_password(new)
+    end_sessions(session, user)
+    repository.revoke_tokens_of(session, user.id, at=utcnow())
+    session.flush()
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Every session cookie issued to this user so far stops working (logout everywhere)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
     session.flush()
 
 
@@ -214,7 +258,22 @@ def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str
     return token, plain
 
 
-def user_for_token(session: Session, plain: str) -> User | None:
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class TokenUse:
+    """Who a bearer token belongs to, and whether its last-used time is due an update."""
+
+    user: User
+    token_id: int
+    touch_due: bool
+
+
+def user_for_token(session: Session, plain: str) -> TokenUse | None:
+    """The user of a live token. Reads only: the request that presents the token must not
+    take the write lock (on SQLite, forty readers would queue behind one another), so the
+    last-used time is written apart, by ``touch_token``, when ``touch_due``."""
     if not plain.startswith(TOKEN_PREFIX):
         return None
     token = repository.token_by_hash(session, _digest(plain))
@@ -223,11 +282,16 @@ def user_for_token(session: Session, plain: str) -> User | None:
     user = repository.get(session, token.user_id)
     if user is None or not user.is_active:
         return None
+    last = token.last_used_at
+    due = last is None or utcnow() - _aware(last) > TOKEN_TOUCH_INTERVAL
+    return TokenUse(user, token.id, due)
+
+
+def touch_token(session: Session, token_id: int) -> None:
+    """Record that a token was used now, unless another request did so within the minute
+    (a conditional update: concurrent touches write once)."""
     now = utcnow()
-    # Touch at most once a minute: a busy client should not write on every request.
-    if token.last_used_at is None or now - _aware(token.last_used_at) > timedelta(minutes=1):
-        token.last_used_at = now
-    return user
+    repository.touch_token(session, token_id, now=now, unless_since=now - TOKEN_TOUCH_INTERVAL)
 
 
 def _aware(value: datetime) -> datetime:

@@ -36,3 +36,6 @@ class User(TimestampMixin, Base):
     email: Mapped[str] = mapped_column(String(120), default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Signed into every session cookie at login; bumping it (logout, password change)
+    # ends every session of this user, copies of the cookie included.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -90,3 +90,16 @@ def _org_approved(p: Payload) -> str:
 @renders(NotificationKind.ORG_REJECTED)
 def _org_rejected(p: Payload) -> str:
     return f"您的单位“{p['org_name']}”未通过审核：{p['reason']}"
+
+
+@renders(NotificationKind.LOGIN_LOCKED)
+def _login_locked(p: Payload) -> str:
+    minutes, failures = int(p["minutes"]), int(p["failures"])
+    if p.get("everywhere"):
+        locked = f"{minutes} 分钟内登录失败 {failures} 次（最近一次来自 {p['ip']}），账号已暂时锁定"
+    else:
+        locked = (
+            f"{minutes} 分钟内从网络地址 {p['ip']} 登录失败 {failures} 次，"
+            "已暂时禁止从该地址登录（您在其他地方仍可正常登录）"
+        )
+    return f"您的账号{locked}。如果不是您本人操作，请尽快修改密码。"

@@ -13,6 +13,7 @@ from matchmaking.accounts import service as accounts
 from matchmaking.accounts.permissions import require_login
 from matchmaking.accounts.schemas import Registration
 from matchmaking.enums import OrgKind
+from matchmaking.models import User
 from matchmaking.organizations import service as org_service
 from matchmaking.towns import service as towns_service
 from web.pages.common import Ui
@@ -36,10 +37,15 @@ def _safe_next(target: str | None) -> str | None:
     return None
 
 
-def start_session(request: Request, user_id: int) -> None:
-    """A fresh session for this user: nothing from before (a planted CSRF token) survives."""
+def start_session(request: Request, user: User) -> None:
+    """A fresh session for this user: nothing from before (a planted CSRF token) survives.
+
+    It carries the user's session epoch: once the epoch moves on (logout, a new
+    password), this cookie and every copy of it are refused (``web.deps``).
+    """
     request.session.clear()
-    request.session["uid"] = user_id
+    request.session["uid"] = user.id
+    request.session["epoch"] = user.session_epoch or 0
     request.session["seen"] = time.time()
 
 
@@ -73,14 +79,16 @@ def login(
     if result.user is None:
         context = {"next": _safe_next(next) or "", "error": result.message, "username": username}
         return ui.render("auth/login.html", context, status_code=400)
-    start_session(ui.request, result.user.id)
+    start_session(ui.request, result.user)
     target = _safe_next(next) or HOME_FOR_ROLE.get(result.user.role, "/")
     return ui.redirect(target, f"欢迎，{result.user.display_name or result.user.username}")
 
 
 @router.post("/logout")
 def logout(ui: Ui) -> RedirectResponse:
-    """End the session."""
+    """End the session, and with it every session of this user (copied cookies too)."""
+    if ui.principal.user_id is not None:
+        accounts.end_sessions(ui.session, accounts.get_user(ui.session, ui.principal.user_id))
     ui.request.session.clear()
     return ui.redirect("/", "已退出登录")
 
@@ -106,7 +114,7 @@ async def register(request: Request, ui: Ui) -> HTMLResponse | RedirectResponse:
     if form.data is not None and form.ok:
         with form.field_errors():
             user = accounts.register(ui.session, form.data)
-            start_session(request, user.id)
+            start_session(request, user)
             return ui.redirect(
                 "/account",
                 "注册成功。单位信息已提交科技局审核，审核通过前您发布的内容暂不公开。",
@@ -171,7 +179,12 @@ def change_password(
     if form.ok:
         with form.field_errors():
             accounts.change_password(ui.session, user, current=values.current, new=values.new)
-            return ui.redirect("/account", "密码已修改")
+            # This session goes on under the new epoch; every other one has ended.
+            start_session(ui.request, user)
+            return ui.redirect(
+                "/account",
+                "密码已修改。其他设备上的登录和全部 API 令牌已失效，如需请重新生成令牌。",
+            )
     org = org_service.get(ui.session, user.org_id) if user.org_id else None
     tokens = accounts.tokens_of(ui.session, user.id)
     error = next(iter(form.errors.values()))
