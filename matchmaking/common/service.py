@@ -184,10 +184,17 @@ class ItemService(Generic[M]):
         include_closed: bool = False,
     ) -> Page[Any]:
         """One page of read models; closed or unpublished ones only for their org and staff."""
+        unpublished_of = None
         if include_closed or filters.status is not None:
-            permissions.ensure_can_list_unpublished(p, filters.org_id)
-        found = self.list_page(
-            session, filters=filters, page=page, page_size=page_size, include_closed=include_closed
+            unpublished_of = permissions.ensure_can_list_unpublished(p, filters.org_id)
+        found = self.repo.find(
+            session,
+            filters=filters,
+            page=page,
+            page_size=page_size,
+            include_closed=include_closed,
+            today=clock.local_today(),
+            unpublished_of=unpublished_of,
         )
         return found.map(lambda rows: [self.read(session, p, r) for r in rows])
 
