@@ -45,8 +45,8 @@ class Idempotent:
         """``create()``'s answer, or the stored first answer to this key."""
         if self.key is None or self.user_id is None:
             return create()
-        ids = {"user_id": self.user_id, "key": self.key, "digest": self.digest}
-        stored = idempotency.replay(session, **ids)
+        user_id, key, digest = self.user_id, self.key, self.digest
+        stored = idempotency.replay(session, user_id=user_id, key=key, digest=digest)
         if stored is not None:
             return JSONResponse(
                 stored.body,
@@ -54,7 +54,9 @@ class Idempotent:
                 headers={"Idempotent-Replayed": "true"},
             )
         body = jsonable_encoder(create())
-        idempotency.remember(session, **ids, status_code=status_code, body=body)
+        idempotency.remember(
+            session, user_id=user_id, key=key, digest=digest, status_code=status_code, body=body
+        )
         return JSONResponse(body, status_code=status_code)
 
 
