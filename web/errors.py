@@ -6,6 +6,7 @@ that needs a login redirects to it (then back).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,6 +17,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from matchmaking.common.validation import validation_details
 from matchmaking.exceptions import MatchmakingError, Unauthorized
 
+log = logging.getLogger(__name__)
+
+SERVER_ERROR = "服务器内部错误，请稍后重试；如果一再出现，请联系科技局"
 HTTP_MESSAGES = {
     404: "页面不存在",
     405: "不支持的请求方式",
@@ -54,6 +58,22 @@ def install(app: FastAPI) -> None:
         if not _is_api(request):
             return _page(request, 422, f"输入有误：{message}")
         return JSONResponse({"message": f"输入有误：{message}", "detail": details}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, exc: Exception) -> Response:
+        # Starlette re-raises after this answer and the server then drops the
+        # connection: say so, or a keep-alive client finds it closed under its next request.
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        headers = {"Connection": "close"}
+        if _is_api(request):
+            return JSONResponse({"message": SERVER_ERROR}, status_code=500, headers=headers)
+        try:
+            response = _page(request, 500, SERVER_ERROR)
+        except Exception:  # the page itself may need what just failed
+            log.exception("the error page failed too")
+            response = Response(SERVER_ERROR, status_code=500, media_type="text/plain")
+        response.headers["Connection"] = "close"
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

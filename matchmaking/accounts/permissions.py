@@ -45,7 +45,11 @@ class Scope:
         """May rows of this organization be overseen?"""
         if org is None:
             return False
-        return self.district or (self.town_id is not None and org.town_id == self.town_id)
+        return self.covers(org.town_id)
+
+    def covers(self, town_id: int | None) -> bool:
+        """Does this scope include organizations of ``town_id`` (None: no town)?"""
+        return self.district or (self.town_id is not None and town_id == self.town_id)
 
     def clause(
         self, town_column: InstrumentedAttribute[int | None] = Organization.town_id
@@ -204,12 +208,25 @@ def ensure_can_view(p: Principal, kind: Kind, item: Any) -> None:
         raise Forbidden(f"该{KIND_NOUN[kind]}尚未发布，只有发布单位和科技局可以查看")
 
 
-def ensure_can_list_unpublished(p: Principal, org_id: int | None) -> None:
-    """Closed and unpublished items are listed only for their organization and staff."""
+def ensure_can_list_unpublished(p: Principal, org_id: int | None) -> ColumnElement[bool]:
+    """Closed and unpublished items are listed only for their organization and staff.
+
+    Returns the organizations (a clause over ``organizations``) whose unpublished rows
+    ``p`` may list: staff their scope, everyone else their own organization.
+    """
     require_login(p)
-    if p.is_staff or (org_id is not None and org_id == p.org_id):
-        return
+    if p.is_staff:
+        return p.scope.clause()
+    if org_id is not None and org_id == p.org_id:
+        return Organization.id == org_id
     raise Forbidden("只能查看本单位未发布或已关闭的条目；请按本单位筛选（org_id）")
+
+
+def ensure_can_create_org(p: Principal, town_id: int | None) -> None:
+    """Staff add organizations, town staff only in their own town."""
+    require_staff(p)
+    if not p.scope.covers(town_id):
+        raise Forbidden(f"只能在您负责的区镇（{p.scope.town}）添加单位", field="town")
 
 
 def own_org_ids(session: Session, p: Principal) -> set[int]:

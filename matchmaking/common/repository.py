@@ -7,7 +7,7 @@ from datetime import date
 from functools import cached_property
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from matchmaking.common.filters import ItemFilters
@@ -133,10 +133,19 @@ class ItemRepository(Generic[M]):
         page_size: int,
         include_closed: bool,
         today: date,
+        unpublished_of: ColumnElement[bool] | None = None,
     ) -> Page[M]:
+        """A page of items; unless ``include_closed`` or a status filter, published ones only.
+
+        ``unpublished_of`` (a clause over ``organizations``) limits the rest to the
+        organizations whose closed or unpublished rows the caller may list.
+        """
         base: Select[Any] = select(self.model).where(*self.filter_clauses(filters))
         if not include_closed and filters.status is None:
             base = base.where(self.active_clause(today))
+        elif unpublished_of is not None:
+            mine = self.model.org_id.in_(select(Organization.id).where(unpublished_of))
+            base = base.where(or_(self.active_clause(today), mine))
         stmt = base.options(selectinload(self.model.org)).order_by(self.model.id.desc())
         return paginate(session, stmt, page, page_size)
 

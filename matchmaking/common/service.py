@@ -7,6 +7,7 @@ an ``IndexChange`` so that every serving process brings its indexes up to date.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Generic
 
 from pydantic import BaseModel
@@ -19,7 +20,7 @@ from matchmaking.accounts.permissions import Principal
 from matchmaking.common.filters import ItemFilters
 from matchmaking.common.pagination import Page
 from matchmaking.common.repository import ItemRepository, M
-from matchmaking.common.validation import KIND_NOUNS
+from matchmaking.common.validation import FIELD_LABELS, KIND_NOUNS
 from matchmaking.enums import EmbeddingStatus, ItemStatus, Kind, NeedStatus, OrgKind
 from matchmaking.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from matchmaking.matching.text import item_text, text_hash
@@ -118,8 +119,22 @@ class ItemService(Generic[M]):
         stmt = select(model).where(model.org_id == org_id, getattr(model, self.natural_key) == key)
         return session.scalars(stmt).first()
 
-    def create(self, session: Session, data: BaseModel) -> M:
+    def _check_deadline(self, changes: dict[str, Any], current: date | None) -> None:
+        """A new or changed deadline may not be in the past (the district's today);
+        an untouched one that has since passed is left alone."""
+        deadline = changes.get("deadline")
+        if deadline is None or deadline == current:
+            return
+        today = clock.local_today()
+        if deadline < today:
+            label = FIELD_LABELS["deadline"]
+            raise InvalidInput(f"{label}：不能早于今天（{today.isoformat()}）", field="deadline")
+
+    def create(self, session: Session, data: BaseModel, *, past_deadline_ok: bool = False) -> M:
+        """Add an item; ``past_deadline_ok`` only for loading historical data (the demo)."""
         values = data.model_dump()
+        if not past_deadline_ok:
+            self._check_deadline(values, None)
         self._check_org(session, values["org_id"])
         self._check_unique(session, values["org_id"], values[self.natural_key], None)
         item = self.repo.model(**values)
@@ -128,9 +143,13 @@ class ItemService(Generic[M]):
         self._saved(session, item)
         return self.get(session, item.id)
 
-    def update(self, session: Session, item_id: int, data: BaseModel) -> M:
+    def update(
+        self, session: Session, item_id: int, data: BaseModel, *, past_deadline_ok: bool = False
+    ) -> M:
         item = self.get(session, item_id)
         changes: dict[str, Any] = data.model_dump(exclude_unset=True)
+        if not past_deadline_ok:
+            self._check_deadline(changes, getattr(item, "deadline", None))
         if "org_id" in changes:
             self._check_org(session, changes["org_id"])
         org_id = changes.get("org_id", item.org_id)
@@ -184,10 +203,17 @@ class ItemService(Generic[M]):
         include_closed: bool = False,
     ) -> Page[Any]:
         """One page of read models; closed or unpublished ones only for their org and staff."""
+        unpublished_of = None
         if include_closed or filters.status is not None:
-            permissions.ensure_can_list_unpublished(p, filters.org_id)
-        found = self.list_page(
-            session, filters=filters, page=page, page_size=page_size, include_closed=include_closed
+            unpublished_of = permissions.ensure_can_list_unpublished(p, filters.org_id)
+        found = self.repo.find(
+            session,
+            filters=filters,
+            page=page,
+            page_size=page_size,
+            include_closed=include_closed,
+            today=clock.local_today(),
+            unpublished_of=unpublished_of,
         )
         return found.map(lambda rows: [self.read(session, p, r) for r in rows])
 

@@ -170,6 +170,7 @@ def import_rows(
     org_id: int | None = None,
     scope: Scope | None = None,
     first_row: int = FIRST_DATA_ROW,
+    past_deadline_ok: bool = False,
 ) -> ImportReport:
     """Import rows, each in its own savepoint; bad rows are reported, good rows kept.
 
@@ -178,6 +179,8 @@ def import_rows(
     ``scope``, when given, limits the organizations rows may name (staff).
     ``first_row`` is the file row number of ``rows[0]`` (blank rows are skipped
     but counted, so numbers match what Excel shows).
+    ``past_deadline_ok`` lets deadlines already passed in (historical data: the demo);
+    a user's import refuses a new or changed deadline before today.
     """
     if org_id is not None:
         resolve_org = forced_org(session, org_id)
@@ -199,10 +202,17 @@ def import_rows(
             key = data.get(service.natural_key, "")
             existing = service.find_by_key(session, row_org, key, data.get("external_id"))
             if existing is None:
-                item = service.create(session, create_schema.model_validate(data))
+                item = service.create(
+                    session, create_schema.model_validate(data), past_deadline_ok=past_deadline_ok
+                )
                 report.created += 1
             else:
-                item = service.update(session, existing.id, update_schema.model_validate(data))
+                item = service.update(
+                    session,
+                    existing.id,
+                    update_schema.model_validate(data),
+                    past_deadline_ok=past_deadline_ok,
+                )
                 report.updated += 1
             if status and status != item.status:
                 service.set_status(session, item.id, status)

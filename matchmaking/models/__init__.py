@@ -7,6 +7,7 @@ from matchmaking.models.docking import Docking, DockingEvent
 from matchmaking.models.embedding import Embedding, IndexChange
 from matchmaking.models.expert import Expert
 from matchmaking.models.feedback import Feedback
+from matchmaking.models.idempotency_key import IdempotencyKey
 from matchmaking.models.login_attempt import LoginAttempt
 from matchmaking.models.need import Need
 from matchmaking.models.notification import Notification
@@ -23,6 +24,7 @@ __all__ = [
     "Embedding",
     "Expert",
     "Feedback",
+    "IdempotencyKey",
     "IndexChange",
     "LoginAttempt",
     "Need",

@@ -121,8 +121,9 @@ def get_as(session: Session, p: Principal, org_id: int) -> OrganizationRead:
 
 
 def create_as(session: Session, p: Principal, data: OrganizationCreate) -> OrganizationRead:
-    """Add an organization (bureau staff; others register)."""
+    """Add an organization (bureau staff, town staff in their town; others register)."""
     permissions.require_staff(p)
+    permissions.ensure_can_create_org(p, towns.resolve(session, data.town))
     return read(session, p, create(session, data))
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
+from matchmaking import clock
 from tests.conftest import InlineDispatcher, add_achievement, add_expert, add_need, add_org
 
 FC_NEED = (
@@ -56,13 +57,15 @@ def world(client: TestClient) -> World:
         industry_field="ship_offshore",
         cooperation_mode="commissioned_development",
     )["id"]
-    expired_need = add_need(
-        client,
-        ship,
-        "燃料电池船舶动力系统集成",
-        "内河船舶采用燃料电池动力，需要电堆与锂电池混合动力系统集成方案。",
-        deadline="2025-03-31",
-    )["id"]
+    # Posted while its deadline was still ahead (a past deadline is refused).
+    with clock.frozen(datetime(2025, 1, 6, 2, 0, tzinfo=UTC)):
+        expired_need = add_need(
+            client,
+            ship,
+            "燃料电池船舶动力系统集成",
+            "内河船舶采用燃料电池动力，需要电堆与锂电池混合动力系统集成方案。",
+            deadline="2025-03-31",
+        )["id"]
     closed_need = add_need(
         client,
         ship,
@@ -276,7 +279,11 @@ def test_deadlines_follow_the_china_date_not_the_utc_date(
     h2 = add_org(client, "海门氢能动力科技有限公司", "enterprise")
     tongji = add_org(client, "同济大学", "university", town="")
     due_today = add_need(client, h2, "双极板涂层（今天截止）", FC_NEED, deadline="2026-12-01")
-    due_yesterday = add_need(client, h2, "双极板涂层（昨天截止）", FC_NEED, deadline="2026-11-30")
+    # Posted the day before, when 30 November was still ahead (a past deadline is refused).
+    with clock.frozen(one_am_in_china - timedelta(days=1)):
+        due_yesterday = add_need(
+            client, h2, "双极板涂层（昨天截止）", FC_NEED, deadline="2026-11-30"
+        )
     coating = add_achievement(
         client, tongji, "燃料电池金属双极板碳基复合涂层", "金属双极板耐腐蚀导电涂层，接触电阻低。"
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -17,6 +17,7 @@ from matchmaking.docking.schemas import (
     DockingRequest,
 )
 from matchmaking.enums import DockingStatus
+from web.api.idempotency import IdempotencyDep
 from web.deps import Page as PageQ
 from web.deps import PageSize, PrincipalDep, SessionDep
 from web.params import Id
@@ -44,19 +45,26 @@ def list_dockings(
 
 @router.post("", response_model=DockingDetail, status_code=201)
 def request_docking(
-    session: SessionDep, principal: PrincipalDep, data: DockingRequest
-) -> DockingDetail:
+    session: SessionDep,
+    principal: PrincipalDep,
+    data: DockingRequest,
+    idempotent: IdempotencyDep,
+) -> Any:
     """Request a docking between a need and an achievement or expert; the other side is notified."""
-    docking = service.request(
-        session,
-        principal,
-        need_id=data.need_id,
-        target_kind=data.target_kind,
-        target_id=data.target_id,
-        message=data.message,
-        score=data.score,
-    )
-    return service.detail(session, principal, docking.id)
+
+    def create() -> DockingDetail:
+        docking = service.request(
+            session,
+            principal,
+            need_id=data.need_id,
+            target_kind=data.target_kind,
+            target_id=data.target_id,
+            message=data.message,
+            score=data.score,
+        )
+        return service.detail(session, principal, docking.id)
+
+    return idempotent.run(session, create, status_code=201)
 
 
 @router.get("/{docking_id}", response_model=DockingDetail)

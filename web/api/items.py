@@ -18,6 +18,7 @@ from matchmaking.experts.schemas import ExpertCreate, ExpertUpdate
 from matchmaking.matching import service as matching
 from matchmaking.matching.kinds import SERVICES
 from matchmaking.needs.schemas import NeedCreate, NeedUpdate
+from web.api.idempotency import IdempotencyDep
 from web.api.schemas import MatchList, MatchRead
 from web.deps import FiltersDep, IndexDep, PageSize, PrincipalDep, SessionDep
 from web.deps import Page as PageQ
@@ -88,8 +89,16 @@ def _router(kind: Kind) -> APIRouter:
         )
         return make_page(found)
 
-    def create_item(session: SessionDep, principal: PrincipalDep, data: create_model) -> Any:  # type: ignore[valid-type]
-        return service.read(session, principal, service.create_as(session, principal, data))
+    def create_item(
+        session: SessionDep,
+        principal: PrincipalDep,
+        data: create_model,  # type: ignore[valid-type]
+        idempotent: IdempotencyDep,
+    ) -> Any:
+        def create() -> Any:
+            return service.read(session, principal, service.create_as(session, principal, data))
+
+        return idempotent.run(session, create, status_code=201)
 
     def read_item(session: SessionDep, principal: PrincipalDep, item_id: Id) -> Any:
         return service.read_as(session, principal, item_id)

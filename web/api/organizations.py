@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -14,6 +14,7 @@ from matchmaking.organizations.schemas import (
     OrganizationRead,
     OrganizationUpdate,
 )
+from web.api.idempotency import IdempotencyDep
 from web.deps import Page as PageQ
 from web.deps import PageSize, PrincipalDep, SessionDep
 from web.params import Id
@@ -48,10 +49,15 @@ def list_organizations(
 
 @router.post("", response_model=OrganizationRead, status_code=201)
 def create_organization(
-    session: SessionDep, principal: PrincipalDep, data: OrganizationCreate
-) -> OrganizationRead:
+    session: SessionDep,
+    principal: PrincipalDep,
+    data: OrganizationCreate,
+    idempotent: IdempotencyDep,
+) -> Any:
     """Add an organization (bureau staff; others register through /register)."""
-    return service.create_as(session, principal, data)
+    return idempotent.run(
+        session, lambda: service.create_as(session, principal, data), status_code=201
+    )
 
 
 @router.get("/{org_id}", response_model=OrganizationRead)
