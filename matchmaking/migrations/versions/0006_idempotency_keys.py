@@ -1,7 +1,7 @@
 """idempotency keys: the first answer to a create, replayed to its retries
 
 Revision ID: 0006
-Revises: 0004 (to be re-chained after 0005 when merged)
+Revises: 0005
 Create Date: 2026-12-02 01:10:00
 """
 
@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-# TODO(integrator): "0005" once the parallel 0005 migration is merged.
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
