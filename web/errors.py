@@ -17,6 +17,7 @@ from matchmaking.common.validation import validation_details
 from matchmaking.exceptions import MatchmakingError, Unauthorized
 
 HTTP_MESSAGES = {
+    400: "请求格式有误，无法解析（如不是有效的 JSON）",
     404: "页面不存在",
     405: "不支持的请求方式",
 }
