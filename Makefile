@@ -41,7 +41,7 @@ test-fast: install
 
 # The API against its OpenAPI document with many random examples per operation (the
 # test suite runs 5 reproducible ones): no 5xx, every answer as declared.
-FUZZ_EXAMPLES ?= 200
+FUZZ_EXAMPLES ?= 100
 fuzz: install
 	MATCHMAKING_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -p no:cacheprovider \
 		tests/reliability/test_schemathesis.py

@@ -46,7 +46,8 @@ def _openapi() -> dict[str, Any]:
     """The app's OpenAPI document (building the routes touches no database)."""
     from web.app import create_app
 
-    return create_app(Settings(data_dir=Path(tempfile.gettempdir()))).openapi()
+    with tempfile.TemporaryDirectory() as scratch:
+        return create_app(Settings(data_dir=Path(scratch))).openapi()
 
 
 schema = schemathesis.openapi.from_dict(_openapi())
