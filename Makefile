@@ -7,7 +7,7 @@ PY     := $(BIN)/python
 # What mypy checks (strict; pyproject.toml's [tool.mypy]). cli/ joins once it exists.
 TYPED  := matchmaking embeddings web workers $(wildcard cli)
 
-.PHONY: install demo test test-fast lint fmt services browser bench-quality bench-perf clean
+.PHONY: install demo test test-fast fuzz lint fmt services browser bench-quality bench-perf clean
 
 # The stamp is refreshed whenever pyproject.toml changes. torch is pinned to
 # the local CPU build first so sentence-transformers does not pull CUDA wheels.
@@ -38,6 +38,13 @@ test: install services browser
 
 test-fast: install
 	$(BIN)/pytest -q -m "not e2e and not postgres"
+
+# The API against its OpenAPI document with many random examples per operation (the
+# test suite runs 5 reproducible ones): no 5xx, every answer as declared.
+FUZZ_EXAMPLES ?= 100
+fuzz: install
+	MATCHMAKING_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -p no:cacheprovider \
+		tests/reliability/test_schemathesis.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 SERVER_ERROR = "服务器内部错误，请稍后重试；如果一再出现，请联系科技局"
 HTTP_MESSAGES = {
+    400: "请求格式有误，无法解析（如不是有效的 JSON）",
     404: "页面不存在",
     405: "不支持的请求方式",
 }

@@ -1,13 +1,22 @@
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Generic, TypeVar
+from datetime import UTC, datetime
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from matchmaking.common import pagination
 
 T = TypeVar("T")
+
+
+def _in_utc(value: datetime) -> datetime:
+    # Timestamps are stored in UTC; SQLite hands them back without an offset.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# A moment as the API gives it: RFC 3339 with its offset (``…Z``), never a naive time.
+UtcDateTime = Annotated[datetime, AfterValidator(_in_utc)]
 
 
 class Page(BaseModel, Generic[T]):
@@ -35,8 +44,8 @@ class ItemReadBase(BaseModel):
     external_id: str | None
     org: OrgBrief
     embedding_status: str = Field(description="pending until the worker has stored its vector")
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 def make_page(found: pagination.Page[T]) -> Page[T]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from matchmaking.common.numbers import DbId
+from matchmaking.common.schemas import UtcDateTime
 from matchmaking.enums import DockingStatus
 
 TargetKind = Literal["achievements", "experts"]
@@ -54,7 +54,7 @@ class EventRead(BaseModel):
     action: str = Field(description="requested | accepted | negotiating | signed | declined")
     action_label: str
     note: str
-    at: datetime
+    at: UtcDateTime
     actor_name: str = Field(description="操作人（姓名与单位）")
 
 
@@ -75,8 +75,8 @@ class DockingRead(BaseModel):
     message: str
     decline_reason: str
     score: float | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
     last_event: EventRead | None = None
 
 

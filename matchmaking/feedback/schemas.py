@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+
+from matchmaking.common.schemas import UtcDateTime
 
 
 class FeedbackRead(BaseModel):
@@ -14,7 +15,7 @@ class FeedbackRead(BaseModel):
     target_kind: str
     target_id: int
     reason: str
-    created_at: datetime
+    created_at: UtcDateTime
 
 
 class FeedbackEntry(BaseModel):

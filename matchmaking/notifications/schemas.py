@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel
+
+from matchmaking.common.schemas import UtcDateTime
 
 
 class NotificationRead(BaseModel):
@@ -14,5 +14,5 @@ class NotificationRead(BaseModel):
     subject_id: int | None
     text: str
     link: str
-    created_at: datetime
-    read_at: datetime | None
+    created_at: UtcDateTime
+    read_at: UtcDateTime | None

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
 
+from matchmaking.common.schemas import UtcDateTime
 from matchmaking.common.validation import TextInput, UpdateInput
 from matchmaking.enums import IndustryField, OrgKind, OrgStatus
 
@@ -51,5 +50,5 @@ class OrganizationRead(BaseModel):
     contact_name: str = ""
     contact_phone: str = ""
     contact_email: str = ""
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime

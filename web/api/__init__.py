@@ -1,9 +1,12 @@
 from fastapi import APIRouter, Depends
 
 from web.api import dockings, items, organizations, search, system
+from web.api.schemas import ERROR_RESPONSES
 from web.deps import login_for_changes
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(login_for_changes)])
+router = APIRouter(
+    prefix="/api/v1", dependencies=[Depends(login_for_changes)], responses=ERROR_RESPONSES
+)
 router.include_router(organizations.router)
 for item_router in items.routers():
     router.include_router(item_router)

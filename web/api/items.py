@@ -5,7 +5,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
@@ -13,14 +13,14 @@ from matchmaking.accounts.permissions import ANONYMOUS, Principal
 from matchmaking.achievements.schemas import AchievementCreate, AchievementUpdate
 from matchmaking.common.filters import ItemFilters
 from matchmaking.common.schemas import Page, make_page
-from matchmaking.enums import Kind
+from matchmaking.enums import CooperationMode, IndustryField, Kind
 from matchmaking.experts.schemas import ExpertCreate, ExpertUpdate
 from matchmaking.matching import service as matching
 from matchmaking.matching.kinds import SERVICES
 from matchmaking.needs.schemas import NeedCreate, NeedUpdate
 from web.api.idempotency import IdempotencyDep
 from web.api.schemas import MatchList, MatchRead
-from web.deps import FiltersDep, IndexDep, PageSize, PrincipalDep, SessionDep
+from web.deps import FiltersDep, IndexDep, PageSize, PrincipalDep, SessionDep, item_filters
 from web.deps import Page as PageQ
 from web.params import Id
 
@@ -30,6 +30,40 @@ SPECS: dict[Kind, tuple[type[BaseModel], type[BaseModel], str]] = {
     Kind.EXPERTS: (ExpertCreate, ExpertUpdate, "experts 专家"),
 }
 Limit = Annotated[int, Query(ge=1, le=matching.MAX_LIMIT, description="返回条数")]
+FieldQ = Annotated[IndustryField | None, Query(description="行业领域")]
+TownQ = Annotated[str | None, Query(description="所在区镇")]
+DistrictQ = Annotated[str | None, Query(description="所在区县")]
+ModeQ = Annotated[CooperationMode | None, Query(description="合作方式")]
+
+
+async def _need_filters(
+    industry_field: FieldQ = None,
+    town: TownQ = None,
+    district: DistrictQ = None,
+    cooperation_mode: ModeQ = None,
+) -> ItemFilters:
+    return ItemFilters(
+        industry_field=industry_field,
+        town=town,
+        district=district,
+        cooperation_mode=cooperation_mode,
+    )
+
+
+async def _expert_filters(
+    industry_field: FieldQ = None, town: TownQ = None, district: DistrictQ = None
+) -> ItemFilters:
+    return ItemFilters(industry_field=industry_field, town=town, district=district)
+
+
+# Each list offers only the filters its kind has (maturity was offered on needs and
+# experts and then refused). Recommendations and search keep them all: their target
+# kind is a parameter, and a filter that does not apply to it is refused with a 422.
+LIST_FILTERS = {
+    Kind.NEEDS: _need_filters,
+    Kind.ACHIEVEMENTS: item_filters,  # all of them: maturity is the achievements' own
+    Kind.EXPERTS: _expert_filters,
+}
 
 
 def match_list(
@@ -65,11 +99,12 @@ def _router(kind: Kind) -> APIRouter:
     service = SERVICES[kind]
     read_model = service.read_schema
     router = APIRouter(prefix=f"/{kind.value}", tags=[tag])
+    list_filters = LIST_FILTERS[kind]
 
     def list_items(
         session: SessionDep,
         principal: PrincipalDep,
-        filters: FiltersDep,
+        filters: Annotated[ItemFilters, Depends(list_filters)],
         org_id: int | None = None,
         status: str | None = None,
         external_id: Annotated[str | None, Query(description="外部编号（导入时的编号）")] = None,

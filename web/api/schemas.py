@@ -26,3 +26,29 @@ class MatchList(BaseModel):
     fusion: str
     model_id: str
     items: list[MatchRead]
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="出错的字段（如 title、org_id；整个请求为 request）")
+    message: str = Field(description="可读的中文说明")
+    type: str = Field(default="", description="校验规则的代码（如 missing、string_too_long）")
+
+
+class ErrorBody(BaseModel):
+    """Every error the API answers with: a message a person can act on, and for bad
+    input the field(s) at fault."""
+
+    message: str = Field(description="可读的中文说明")
+    detail: list[FieldProblem] | None = Field(default=None, description="出错的字段（输入有误时）")
+
+
+# The errors any operation of the API may answer with, and their one body.
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorBody, "description": "请求格式有误，无法解析（如不是有效的 JSON）"},
+    401: {"model": ErrorBody, "description": "未登录或 API 令牌无效（修改数据需要登录）"},
+    403: {"model": ErrorBody, "description": "无权进行此操作"},
+    404: {"model": ErrorBody, "description": "对象不存在，或无权查看"},
+    409: {"model": ErrorBody, "description": "与当前状态冲突（如重复、状态已变化）"},
+    413: {"model": ErrorBody, "description": "请求内容过大"},
+    422: {"model": ErrorBody, "description": "输入有误（detail 指出字段）"},
+}
