@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from matchmaking.accounts import passwords, repository
 from matchmaking.accounts.permissions import Principal, ensure_can_manage_org, require_staff
@@ -32,8 +32,6 @@ ROLE_FOR_ORG = {
 
 
 def principal_for(user: User) -> Principal:
-    session = object_session(user)
-    org = session.get(Organization, user.org_id) if session and user.org_id else None
     return Principal(
         user_id=user.id,
         role=user.role,
@@ -42,7 +40,7 @@ def principal_for(user: User) -> Principal:
         town_id=user.town_id,
         town=user.town,
         name=user.display_name or user.username,
-        org_pending=org is not None and org.status == OrgStatus.PENDING.value,
+        org_pending=user.org_pending,
     )
 
 

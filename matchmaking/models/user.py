@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, func, select
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, exists, func, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
-from matchmaking.enums import Role
+from matchmaking.enums import OrgStatus, Role
 from matchmaking.models.base import Base, TimestampMixin, str_enum
+from matchmaking.models.organization import Organization
 from matchmaking.models.town import Town
 
 
@@ -31,6 +32,13 @@ class User(TimestampMixin, Base):
             select(Town.name).where(Town.id == town_id).correlate_except(Town).scalar_subquery(),
             "",
         )
+    )
+    # Whether the user's organization still awaits approval (no uploads until then),
+    # loaded with the user, so a request costs no query of its own for it.
+    org_pending: Mapped[bool] = column_property(
+        exists()
+        .where(Organization.id == org_id, Organization.status == OrgStatus.PENDING)
+        .correlate_except(Organization)
     )
     phone: Mapped[str] = mapped_column(String(32), default="")
     email: Mapped[str] = mapped_column(String(120), default="")
