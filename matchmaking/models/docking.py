@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from matchmaking.enums import DockingStatus
+from matchmaking.enums import DockingStatus, Origin
 from matchmaking.models.base import Base, TimestampMixin, str_enum, utcnow
 from matchmaking.models.need import Need
 
@@ -37,6 +37,11 @@ class Docking(TimestampMixin, Base):
     decline_reason: Mapped[str] = mapped_column(Text, default="")
     # The fused score when it was requested: which recommendation led to it.
     score: Mapped[float | None] = mapped_column()
+    # What led to it: a recommendation list, a search, an event, a visit, or direct.
+    # Dockings from before migration 0007 are "unknown" (not guessed).
+    origin: Mapped[Origin] = mapped_column(
+        str_enum(Origin, 16), default=Origin.UNKNOWN, server_default="unknown", index=True
+    )
 
     need: Mapped[Need] = relationship(lazy="raise")
 
