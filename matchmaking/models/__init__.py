@@ -14,6 +14,7 @@ from matchmaking.models.notification import Notification
 from matchmaking.models.organization import Organization
 from matchmaking.models.town import Town
 from matchmaking.models.user import User
+from matchmaking.models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
     "Achievement",
@@ -32,4 +33,5 @@ __all__ = [
     "Organization",
     "Town",
     "User",
+    "WorkerHeartbeat",
 ]

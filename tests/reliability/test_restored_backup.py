@@ -11,7 +11,6 @@ SQLite's change-log ids are never handed out twice (AUTOINCREMENT, migration 000
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,7 +27,6 @@ from matchmaking.db import make_engine, make_sessionmaker
 from matchmaking.migrate import alembic_config, upgrade
 from matchmaking.models import IndexChange
 from tests.conftest import (
-    PG_ADMIN_URL,
     InlineDispatcher,
     _seed_towns,
     add_achievement,
@@ -194,26 +192,10 @@ def test_change_ids_are_not_reused_after_the_newest_rows_are_deleted(
     assert again > ids[-1]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of its own, with no tables yet."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
-        return
-    name = f"mm_migr_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(False)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
-
-
 def _log(engine: sa.Engine) -> list[tuple[int, str, int]]:
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT id, kind, item_id FROM index_changes ORDER BY id"))
-        return [tuple(row) for row in rows]  # type: ignore[misc]
+        return [(int(r[0]), str(r[1]), int(r[2])) for r in rows]
 
 
 def test_migration_keeps_the_log_and_stops_reusing_ids(empty_url: str) -> None:
