@@ -539,10 +539,18 @@ def snapshot_health(settings: Settings, session: Session, encoder: Encoder) -> d
 
 def status_report(settings: Settings, session: Session, encoder: Encoder) -> dict[str, Any]:
     """The platform's health as ``matchmaking status`` shows it: mode, model, per-kind
-    counts of items and vectors, and the index snapshots a process would load."""
+    counts of items and vectors, worker liveness, the oldest pending item, the index
+    snapshots a process would load, and what an operator should look at."""
+    from matchmaking import health
+
+    worker = health.workers(session, settings)
+    waiting = health.pending(session)
     return {
         "mode": settings.mode.value,
         "model_id": encoder.model_id,
         "items": counts(session, encoder.model_id),
+        "worker": worker,
+        "pending": waiting,
         "indexes": snapshot_health(settings, session, encoder),
+        "problems": health.background_problems(settings, worker, waiting),
     }

@@ -91,3 +91,37 @@ def test_serve_restarts_a_killed_worker_and_leaves_no_orphans(tmp_path: Path) ->
     finally:
         http.close()
         stop(server)
+
+
+def test_supervisor_backs_off_and_clears_the_dead_childs_group(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cli.serve import WorkerSupervisor
+
+    # A child that leaves a process of its own behind (as the worker leaves its beat),
+    # then dies at once, every time.
+    marker = tmp_path / "orphans"
+    command = ["sh", "-c", f'sleep 300 & echo $! >> "{marker}"; exit 3']
+    supervisor = WorkerSupervisor(command, first_delay=0.05, max_delay=0.2, stable_after=60)
+    supervisor.start()
+    try:
+        wait_until(lambda: supervisor.restarts >= 5, 30, "five restarts")
+    finally:
+        supervisor.stop()
+    err = capsys.readouterr().err
+    # Each restart is logged with why and when; the pause doubles up to its cap.
+    assert "退出码 3" in err
+    delays = [line.split("，")[1].split(" 秒后")[0] for line in err.splitlines() if "重启" in line]
+    assert delays[:5] == ["0.05", "0.1", "0.2", "0.2", "0.2"]
+    # And nothing the dead children left behind survives
+    left = [int(pid) for pid in marker.read_text().split()]
+    assert len(left) >= 5
+    wait_until(lambda: not any(_alive(p) for p in left), 10, "orphans")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
