@@ -156,6 +156,16 @@ def status(
         typer.echo(
             f"{name:<14}{c['items']:>8}{c['pending']:>8}{c['vectors_current']:>10}{c['stale_or_missing']:>12}"
         )
+    worker, waiting = out["worker"], out["pending"]
+    if worker["last_heartbeat"] is None:
+        typer.echo("后台任务进程：从未报告心跳")
+    else:
+        alive = "运行中" if worker["alive"] else "无响应"
+        typer.echo(f"后台任务进程：{alive}（最近心跳 {worker['age_seconds']:.0f} 秒前）")
+    if waiting["oldest_age_seconds"] is not None:
+        typer.echo(
+            f"待计算 {waiting['count']} 条，最早的已等待 {waiting['oldest_age_seconds']:.0f} 秒"
+        )
     typer.echo("索引快照：")
     for name, h in indexes.items():
         if h["ok"]:
@@ -164,3 +174,5 @@ def status(
             )
         else:
             typer.echo(f"  {name}: 不可用（{h['problem']}），下次启动时会从数据库重建")
+    for problem in out["problems"]:
+        typer.echo(f"注意：{problem}")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from typing import Annotated, Any
 
 import typer
@@ -26,14 +29,124 @@ def _worker_command(*, beat: bool, concurrency: int) -> list[str]:
     return cmd
 
 
-def _die_with_parent() -> None:
-    """In the worker child: get SIGTERM if `serve` dies, even by SIGKILL (Linux)."""
+def _libc() -> Any:
+    """libc for prctl, loaded before forking (nothing may import in a forked child)."""
     try:
         import ctypes
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        return ctypes.CDLL("libc.so.6", use_errno=True)
     except OSError:
-        pass  # not Linux: serve still stops the worker on a normal exit
+        return None  # not Linux: serve still stops the worker on a normal exit
+
+
+class WorkerSupervisor:
+    """Keeps the worker child (Celery worker with beat) running while `serve` runs.
+
+    The child leads a process group of its own (its pool processes and its beat process
+    are in it). When the child exits for any reason (the kernel's OOM killer sends
+    SIGKILL, which leaves the children it had running), what is left of its group is
+    killed and the child is started again after a pause: 1 s, doubled after each exit up
+    to ``max_delay``, back to 1 s once a child has run ``stable_after`` seconds. Each exit
+    and restart is logged. On `stop` the child gets SIGTERM (Celery's warm shutdown),
+    then the whole group SIGKILL, so no worker or beat outlives `serve`. If `serve`
+    itself is killed, the child gets SIGTERM from the kernel (PR_SET_PDEATHSIG).
+    """
+
+    def __init__(
+        self,
+        command: list[str],
+        *,
+        first_delay: float = 1.0,
+        max_delay: float = 60.0,
+        stable_after: float = 60.0,
+        stop_timeout: float = 20.0,
+    ) -> None:
+        self.command = command
+        self.first_delay, self.max_delay, self.stable_after = first_delay, max_delay, stable_after
+        self.stop_timeout = stop_timeout
+        self.child: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._libc = _libc()
+        self._thread = threading.Thread(target=self._run, name="worker-supervisor", daemon=True)
+
+    def start(self) -> None:
+        self._spawn()
+        self._thread.start()
+
+    def _die_with_parent(self) -> None:
+        # In the child, between fork and exec: get SIGTERM when the thread that started
+        # it (the supervisor's, alive as long as the child is) or `serve` dies.
+        if self._libc is not None:
+            self._libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+    def _spawn(self) -> subprocess.Popen[bytes] | None:
+        with self._lock:
+            if self._stopping.is_set():
+                return None
+            self.child = subprocess.Popen(
+                self.command, start_new_session=True, preexec_fn=self._die_with_parent
+            )
+        typer.echo(f"后台任务进程已启动（pid {self.child.pid}）")
+        return self.child
+
+    def _run(self) -> None:
+        delay = self.first_delay
+        child = self.child
+        while child is not None:
+            started = time.monotonic()
+            code = child.wait()
+            _kill_group(child.pid)  # its beat and pool processes, orphaned otherwise
+            if self._stopping.is_set():
+                return
+            if time.monotonic() - started >= self.stable_after:
+                delay = self.first_delay
+            self.restarts += 1
+            typer.echo(
+                f"后台任务进程（pid {child.pid}）意外退出（{_describe_exit(code)}），"
+                f"{delay:g} 秒后重启（第 {self.restarts} 次重启）",
+                err=True,
+            )
+            if self._stopping.wait(delay):
+                return
+            delay = min(delay * 2, self.max_delay)
+            # Started from this thread: PR_SET_PDEATHSIG follows the thread that forks.
+            child = self._spawn()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping.set()
+            child = self.child
+        if child is None:
+            return
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)  # the leader stops its beat and pool itself
+            try:
+                child.wait(timeout=self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        _kill_group(child.pid)  # whatever is left
+        child.wait()
+        self._thread.join(timeout=5)
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is already empty
+
+
+def _describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = str(-code)
+        hint = "，可能因内存不足被系统终止" if -code == signal.SIGKILL else ""
+        return f"信号 {name}{hint}"
+    return f"退出码 {code}"
 
 
 def _print_urls(host: str, port: int) -> None:
@@ -49,13 +162,12 @@ def _serve(settings: Settings, host: str, port: int, worker: bool | None, worker
     from web.app import SERVER_OPTIONS, create_app
 
     run_worker = settings.mode is Mode.EMBEDDED if worker is None else worker
-    child: subprocess.Popen[bytes] | None = None
+    supervisor: WorkerSupervisor | None = None
     if run_worker:
-        # A real Celery worker (with beat for the periodic reconcile) in its own process.
-        child = subprocess.Popen(
-            _worker_command(beat=True, concurrency=1), preexec_fn=_die_with_parent
-        )
-        typer.echo(f"后台任务进程已启动（pid {child.pid}）")
+        # A real Celery worker (with beat for the periodic reconcile) in its own process,
+        # restarted if it dies.
+        supervisor = WorkerSupervisor(_worker_command(beat=True, concurrency=1))
+        supervisor.start()
     _print_urls(host, port)
     # Behind the TLS proxy the client's address comes from X-Forwarded-For, but only
     # from the proxies trusted here (the login limit per IP depends on it).
@@ -73,12 +185,8 @@ def _serve(settings: Settings, host: str, port: int, worker: bool | None, worker
                         proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
                         access_log=access_log, **SERVER_OPTIONS)  # fmt: skip
     finally:
-        if child is not None and child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-            try:
-                child.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        if supervisor is not None:
+            supervisor.stop()
 
 
 @app.command()

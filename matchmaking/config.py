@@ -111,6 +111,11 @@ class Settings(BaseSettings):
     reconcile_interval: float = 60.0
     # Embeddings whose task has not finished after this long are re-enqueued.
     pending_grace_seconds: float = 30.0
+    # Each worker process records a heartbeat this often (seconds); status calls the
+    # worker dead after three missed beats.
+    worker_heartbeat_seconds: float = 10.0
+    # Status says "degraded" when an item has waited this long for its vector (seconds).
+    pending_alert_seconds: float = 900.0
 
     @field_validator("timezone")
     @classmethod

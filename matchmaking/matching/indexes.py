@@ -7,6 +7,14 @@ log. ``sync`` replays the log past the cache's watermark (one small query
 when nothing changed); snapshots on disk let a restarted process start from a
 recent state and catch up. A snapshot of another model or dimension, or one
 whose checksum fails, is never served: the kind is rebuilt from the database.
+
+A cache also records which change row its watermark is (``stamp``: the row's kind,
+item and time). If that row is gone or different, the database is not the one the
+cache followed: restored from a backup (its log ends before the watermark, and the
+changes made since reuse the ids the cache has passed) or replaced by another. Such a
+cache would never apply the new changes and would explain results with the texts of
+items that no longer exist, so it is thrown away and rebuilt, at start-up (snapshots)
+and at any sync (a restore under a running process); ``health`` says so meanwhile.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, func, or_, select, text
+from sqlalchemy import Engine, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.encoders import Encoder
@@ -39,7 +47,8 @@ from matchmaking.models import Embedding, IndexChange
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_FORMAT = 1
+# 2: the manifest records the change row at its watermark (``stamp``).
+SNAPSHOT_FORMAT = 2
 # A change id not seen yet may still commit (PostgreSQL hands out sequence
 # values before commit); ids skipped past the watermark are re-asked for this long.
 GAP_SECONDS = 120.0
@@ -59,10 +68,54 @@ class KindIndex:
     vectors: VectorIndex
     lexical: LexicalIndex
     watermark: int = 0
+    # The change row at the watermark ("kind:item_id:created_at"); None when 0.
+    stamp: str | None = None
     lock: threading.RLock = field(default_factory=threading.RLock)
     applied_since_snapshot: int = 0
     last_lexical_build: float = 0.0
     loaded_from: str = "empty"
+
+
+def _stamp(row: Any) -> str:
+    """Which change row this is, beyond its id (an id alone repeats after a restore)."""
+    created = row.created_at
+    return f"{row.kind}:{row.item_id}:{created.isoformat() if created else ''}"
+
+
+def _log_rows(conn: Any, ids: Iterable[int]) -> dict[int, str]:
+    """The stamps of these change rows that exist."""
+    log = IndexChange.__table__.c
+    wanted = sorted({i for i in ids if i > 0})
+    if not wanted:
+        return {}
+    stmt = select(log.id, log.kind, log.item_id, log.created_at).where(log.id.in_(wanted))
+    return {row.id: _stamp(row) for row in conn.execute(stmt)}
+
+
+def _head(conn: Any) -> tuple[int, str | None]:
+    """The last change row: its id (0 for an empty log) and stamp."""
+    log = IndexChange.__table__.c
+    row = conn.execute(
+        select(log.id, log.kind, log.item_id, log.created_at).order_by(log.id.desc()).limit(1)
+    ).first()
+    return (0, None) if row is None else (int(row.id), _stamp(row))
+
+
+def mismatch(watermark: int, stamp: str | None, found: dict[int, str], head: int) -> str | None:
+    """Why a cache at ``watermark`` does not belong to this change log, or None if it does."""
+    if watermark <= 0:
+        return None
+    if watermark > head:
+        return (
+            f"index watermark {watermark} is past the change log's head {head}"
+            " (database restored from a backup or replaced)"
+        )
+    if found.get(watermark) != stamp:
+        return (
+            f"change {watermark} is not the one the index applied"
+            " (database restored from a backup or replaced)"
+        )
+    return None
 
 
 # The tables of a ranking's queries (items, their organizations, the feedback marks).
@@ -94,6 +147,9 @@ class IndexManager:
         self._syncs_started = self._syncs_done = 0
         self._gaps: dict[int, float] = {}
         self._stats_at = 0.0
+        # Set while every kind is rebuilt because the log did not match (a restore).
+        self.rebuilding: str | None = None
+        self.last_rebuild: dict[str, Any] | None = None
 
     @property
     def model_id(self) -> str:
@@ -160,12 +216,18 @@ class IndexManager:
             lexical = LexicalIndex.from_bytes(files["lexical"])
             if len(vectors) != manifest["count"] or len(lexical) != manifest["lexical_count"]:
                 raise SnapshotError("snapshot counts do not match its manifest")
+            watermark, stamp = int(manifest["watermark"]), manifest.get("stamp")
+            with self._connect() as conn:
+                head, _ = _head(conn)
+                problem = mismatch(watermark, stamp, _log_rows(conn, [watermark]), head)
+            if problem:
+                raise SnapshotError(problem)
         except (SnapshotError, KeyError, ValueError, OSError) as exc:
             reason = str(exc)
             if "no readable manifest" not in reason:
                 log.warning("index snapshot for %s not used (%s); rebuilding", kind.value, reason)
             return self.rebuild(kind, reason=reason)
-        ki = KindIndex(kind, vectors, lexical, watermark=int(manifest["watermark"]))
+        ki = KindIndex(kind, vectors, lexical, watermark=watermark, stamp=stamp)
         ki.loaded_from = "snapshot"
         ki.last_lexical_build = time.monotonic()
         return ki
@@ -178,7 +240,7 @@ class IndexManager:
         vectors = VectorIndex(self.encoder.dim, self.params)
         lexical = LexicalIndex()
         with self.session_factory() as session:
-            watermark = session.scalar(select(func.max(IndexChange.id))) or 0
+            watermark, stamp = _head(session)
             ids = repo.matching_ids(
                 session, today=clock.local_today(), filters=_NO_FILTERS, limit=10**9
             )
@@ -199,7 +261,7 @@ class IndexManager:
             session.rollback()
         lexical.rebuild()
         self.refresh_planner_stats()
-        ki = KindIndex(kind, vectors, lexical, watermark=watermark)
+        ki = KindIndex(kind, vectors, lexical, watermark=watermark, stamp=stamp)
         ki.loaded_from = f"rebuilt ({reason})"
         ki.last_lexical_build = time.monotonic()
         self.snapshot(ki)
@@ -259,17 +321,26 @@ class IndexManager:
         now = time.monotonic()
         self._gaps = {g: t for g, t in self._gaps.items() if now - t < GAP_SECONDS}
         log = IndexChange.__table__.c
-        cond = log.id > watermark
+        # The row at the watermark too: it proves the log is still the one the caches
+        # followed (the same indexed range read, one row more).
+        cond = log.id >= watermark
         if self._gaps:
             cond = or_(cond, log.id.in_(list(self._gaps)))
         # Every request asks; almost always nothing changed. A Core read on a
         # pooled connection costs a fraction of an ORM session's.
-        bind = self.session_factory.kw["bind"]
-        # A factory bound to one connection (the tests' rolled-back transaction) reads on it.
-        with bind.connect() if isinstance(bind, Engine) else nullcontext(bind) as conn:
-            changes = conn.execute(
-                select(log.id, log.kind, log.item_id).where(cond).order_by(log.id)
+        with self._connect() as conn:
+            rows = conn.execute(
+                select(log.id, log.kind, log.item_id, log.created_at).where(cond).order_by(log.id)
             ).all()
+        marks = {ki.watermark: ki.stamp for ki in self._kinds.values()}
+        found = {r.id: _stamp(r) for r in rows if r.id in marks}
+        head = rows[-1].id if rows else 0  # the log's head if it reaches the watermark
+        for mark, stamp in marks.items():
+            problem = mismatch(mark, stamp, found, head)
+            if problem:
+                self._rebuild_all(problem)
+                return 0
+        changes = [r for r in rows if r.id > watermark or r.id in self._gaps]
         if not changes:
             self._maintain_lexical()
             return 0
@@ -289,10 +360,42 @@ class IndexManager:
             for kind_value, item_ids in by_kind.items():
                 applied += self._apply(session, self._kinds[Kind(kind_value)], item_ids)
             session.rollback()
+        top_stamp = _stamp(changes[-1])
         for ki in self._kinds.values():
-            ki.watermark = max(ki.watermark, top)
+            if top > ki.watermark:
+                ki.watermark, ki.stamp = top, top_stamp
         self._maintain_lexical()
         return applied
+
+    def _connect(self) -> Any:
+        bind = self.session_factory.kw["bind"]
+        # A factory bound to one connection (the tests' rolled-back transaction) reads on it.
+        return bind.connect() if isinstance(bind, Engine) else nullcontext(bind)
+
+    def _rebuild_all(self, reason: str) -> None:
+        """Throw every loaded kind away and build it again from the database."""
+        log.warning("index caches do not match the database (%s); rebuilding them", reason)
+        self.rebuilding = reason
+        try:
+            for kind in list(self._kinds):
+                self.rebuild(kind, reason=reason)
+            self._gaps.clear()
+        finally:
+            self.rebuilding = None
+        self.last_rebuild = {"reason": reason, "at": clock.now().isoformat()}
+        log.warning("index caches rebuilt from the database")
+
+    def consistency_problem(self) -> str | None:
+        """Why the loaded caches do not follow this database's change log, or None."""
+        marks = {ki.watermark: ki.stamp for ki in list(self._kinds.values())}
+        with self._connect() as conn:
+            head, _ = _head(conn)
+            found = _log_rows(conn, marks)
+        for mark, stamp in marks.items():
+            problem = mismatch(mark, stamp, found, head)
+            if problem:
+                return problem
+        return None
 
     def _apply(self, session: Session, ki: KindIndex, item_ids: Iterable[int]) -> int:
         repo = SERVICES[ki.kind].repo
@@ -352,6 +455,7 @@ class IndexManager:
                 "lexical_count": len(ki.lexical),
                 "index_type": ki.vectors.kind,
                 "watermark": ki.watermark,
+                "stamp": ki.stamp,
                 "written_at": time.time(),
             }
             ki.applied_since_snapshot = 0
@@ -362,9 +466,27 @@ class IndexManager:
             self.snapshot(ki)
 
     def health(self) -> dict[str, Any]:
-        with self.session_factory() as session:
-            head = session.scalar(select(func.max(IndexChange.id))) or 0
-        out: dict[str, Any] = {"model_id": self.model_id, "dim": self.encoder.dim, "kinds": {}}
+        """This process's caches: ``state`` is "ok", "rebuilding" (the log did not match
+        them; requests wait for the rebuild) or "inconsistent" (found by this check; the
+        next sync rebuilds them), with the reason in ``problem``."""
+        kinds = list(self._kinds.values())
+        with self._connect() as conn:
+            head, _ = _head(conn)
+            found = _log_rows(conn, [ki.watermark for ki in kinds])
+        problem = self.rebuilding
+        if problem is None:
+            problem = next(
+                (p for ki in kinds if (p := mismatch(ki.watermark, ki.stamp, found, head))), None
+            )
+        state = "rebuilding" if self.rebuilding else "inconsistent" if problem else "ok"
+        out: dict[str, Any] = {
+            "state": state,
+            "problem": problem,
+            "last_rebuild": self.last_rebuild,
+            "model_id": self.model_id,
+            "dim": self.encoder.dim,
+            "kinds": {},
+        }
         for kind in Kind:
             ki = self._kinds.get(kind)
             if ki is None:
@@ -385,7 +507,7 @@ class IndexManager:
 
 def snapshot_health(settings: Settings, session: Session, encoder: Encoder) -> dict[str, Any]:
     """What a process starting now would find on disk, per kind (without loading it)."""
-    head = session.scalar(select(func.max(IndexChange.id))) or 0
+    head, _ = _head(session)
     out: dict[str, Any] = {}
     for kind in Kind:
         expect = {
@@ -398,6 +520,11 @@ def snapshot_health(settings: Settings, session: Session, encoder: Encoder) -> d
             manifest, _ = read_snapshot(settings.index_dir / kind.value, expect)
         except SnapshotError as exc:
             out[kind.value] = {"ok": False, "problem": str(exc)}
+            continue
+        watermark = int(manifest["watermark"])
+        problem = mismatch(watermark, manifest.get("stamp"), _log_rows(session, [watermark]), head)
+        if problem:
+            out[kind.value] = {"ok": False, "problem": problem}
             continue
         out[kind.value] = {
             "ok": True,
@@ -412,10 +539,18 @@ def snapshot_health(settings: Settings, session: Session, encoder: Encoder) -> d
 
 def status_report(settings: Settings, session: Session, encoder: Encoder) -> dict[str, Any]:
     """The platform's health as ``matchmaking status`` shows it: mode, model, per-kind
-    counts of items and vectors, and the index snapshots a process would load."""
+    counts of items and vectors, worker liveness, the oldest pending item, the index
+    snapshots a process would load, and what an operator should look at."""
+    from matchmaking import health
+
+    worker = health.workers(session, settings)
+    waiting = health.pending(session)
     return {
         "mode": settings.mode.value,
         "model_id": encoder.model_id,
         "items": counts(session, encoder.model_id),
+        "worker": worker,
+        "pending": waiting,
         "indexes": snapshot_health(settings, session, encoder),
+        "problems": health.background_problems(settings, worker, waiting),
     }

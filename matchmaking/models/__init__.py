@@ -17,6 +17,7 @@ from matchmaking.models.organization import Organization
 from matchmaking.models.tech_contract import ContractPayment, TechContract, TechContractEvent
 from matchmaking.models.town import Town
 from matchmaking.models.user import User
+from matchmaking.models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
     "Achievement",
@@ -40,4 +41,5 @@ __all__ = [
     "TechContractEvent",
     "Town",
     "User",
+    "WorkerHeartbeat",
 ]

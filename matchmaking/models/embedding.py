@@ -29,6 +29,10 @@ class IndexChange(Base):
     """An append-only log of item changes; index caches replay it past their watermark."""
 
     __tablename__ = "index_changes"
+    # Ids are never handed out twice, even after the newest rows are deleted: an index
+    # cache's watermark is an id, and a reused one would hide new changes from it.
+    # (PostgreSQL's sequence never goes back; SQLite needs AUTOINCREMENT, migration 0007.)
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
