@@ -77,7 +77,7 @@ def test_heartbeat_table_migrates_up_and_down(empty_url: str) -> None:
     upgrade(empty_url)
     engine = sa.create_engine(empty_url)
     assert "worker_heartbeats" in sa.inspect(engine).get_table_names()
-    command.downgrade(alembic_config(empty_url), "0007")
+    command.downgrade(alembic_config(empty_url), "0008")
     assert "worker_heartbeats" not in sa.inspect(engine).get_table_names()
     upgrade(empty_url)
     assert "worker_heartbeats" in sa.inspect(engine).get_table_names()

@@ -200,7 +200,7 @@ def _log(engine: sa.Engine) -> list[tuple[int, str, int]]:
 
 def test_migration_keeps_the_log_and_stops_reusing_ids(empty_url: str) -> None:
     # Given a change log at 0006 whose newest row was deleted
-    upgrade(empty_url, "0006")
+    upgrade(empty_url, "0007")
     engine = sa.create_engine(empty_url)
     with engine.begin() as conn:
         for item in (1, 2, 3):
@@ -214,7 +214,7 @@ def test_migration_keeps_the_log_and_stops_reusing_ids(empty_url: str) -> None:
     before = _log(engine)
 
     # When it is migrated
-    upgrade(empty_url, "0007")
+    upgrade(empty_url, "0008")
 
     # Then every row keeps its id, and ids deleted from the top are not handed out again
     assert _log(engine) == before
@@ -232,6 +232,6 @@ def test_migration_keeps_the_log_and_stops_reusing_ids(empty_url: str) -> None:
     assert after[-1][0] > top
 
     # And going back keeps the rows
-    command.downgrade(alembic_config(empty_url), "0006")
+    command.downgrade(alembic_config(empty_url), "0007")
     assert _log(engine) == after
     engine.dispose()

@@ -7,8 +7,8 @@ AUTOINCREMENT to a column in place: the table is rebuilt, keeping every row and 
 (``sqlite_sequence`` then starts from the largest id kept). PostgreSQL's sequence never
 hands a value out twice: nothing to do there.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02 14:00:00
 """
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
