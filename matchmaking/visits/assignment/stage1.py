@@ -105,6 +105,11 @@ class Network:
         self.b1 = self.b2 * (demand + 1) + score_bound + 1
         for a in visit_arcs:
             costs[a] = -self.b1
+        # Feasibility probes need only the two lexicographic counts: small costs,
+        # which the cost-scaling solver handles in fewer phases.
+        probe = [0] * len(costs)
+        for a in visit_arcs:
+            probe[a] = -(demand + 2)
         min_arcs: list[int] = []
         for e in instance.experts:
             done = fixed_e.get(e.id, 0)
@@ -113,8 +118,10 @@ class Network:
             low = min(max(0, e.min - done), cap)
             if low:
                 min_arcs.append(arc(0, expert_node[e.id], low, -self.b2))
+                probe.append(-1)
             if cap > low:
                 arc(0, expert_node[e.id], cap - low, 0)
+                probe.append(0)
         for v in instance.visits:
             if v.id not in entry:
                 continue
@@ -136,11 +143,13 @@ class Network:
                     (arc(expert_node[expert_id], head, 1, -round(s * SCALE)), v.id, expert_id, s)
                 )
         arc(0, 1, demand, 0)  # bypass
+        probe.extend([0] * (len(costs) - len(probe)))
         self.nodes = node
         self.tails = np.array(tails, dtype=np.int32)
         self.heads = np.array(heads, dtype=np.int32)
         self.caps = np.array(caps, dtype=np.int64)
         self.costs = np.array(costs, dtype=np.int64)
+        self.probe_costs = np.array(probe, dtype=np.int64)
         self.pair_arcs = pair_arcs
         self.pair_idx = np.array([p[0] for p in pair_arcs], dtype=np.int32)
         self.pair_scores = np.array([p[3] for p in pair_arcs], dtype=np.float64)
@@ -151,13 +160,16 @@ class Network:
         self.min_idx = np.array(min_arcs, dtype=np.int32)
         self.visit_idx = np.array(visit_arcs, dtype=np.int32)
 
-    def ban(self, visit: str, expert: str) -> None:
-        """Leave this pair out of every later solve."""
+    def ban(self, visit: str, expert: str, *, banned: bool = True) -> None:
+        """Leave this pair out of every later solve (or take it back)."""
         if (visit, expert) in self.position:
-            self.base[self.position[visit, expert]] = False
+            self.base[self.position[visit, expert]] = not banned
 
-    def solve(self, allowed: np.ndarray | None = None) -> Flow:
-        """Optimal flow using only the pairs ``allowed`` (a mask over ``pair_arcs``)."""
+    def solve(self, allowed: np.ndarray | None = None, *, probe: bool = False) -> Flow:
+        """Optimal flow using only the pairs ``allowed`` (a mask over ``pair_arcs``).
+
+        ``probe``: only the staffing and minimum counts are right (scores ignored).
+        """
         if self.demand == 0:
             return Flow([], 0, 0, 0.0)
         caps = self.caps.copy()
@@ -165,7 +177,8 @@ class Network:
         if len(self.pair_idx):
             caps[self.pair_idx[~mask]] = 0
         smcf = min_cost_flow.SimpleMinCostFlow()
-        smcf.add_arcs_with_capacity_and_unit_cost(self.tails, self.heads, caps, self.costs)
+        costs = self.probe_costs if probe else self.costs
+        smcf.add_arcs_with_capacity_and_unit_cost(self.tails, self.heads, caps, costs)
         supplies = np.zeros(self.nodes, dtype=np.int64)
         supplies[0], supplies[1] = self.demand, -self.demand
         smcf.set_nodes_supplies(np.arange(self.nodes, dtype=np.int32), supplies)
@@ -203,7 +216,7 @@ class Network:
         current = min(s for _, v, e, s in self.pair_arcs if (v, e) in chosen)
         best = plain
         steps = rounds * max(1, int(np.ceil(np.log2(max(2, len(scores))))))
-        step = 0
+        done = 0
 
         def mask(tau: float) -> np.ndarray:
             floors = np.where(frozen[self.pair_visit], floor_of[self.pair_visit], tau)
@@ -212,25 +225,25 @@ class Network:
         for _ in range(rounds):
             above = scores[scores >= current]
             lo, hi = 0, len(above) - 1  # above[lo] is feasible
-            round_best: Flow | None = None
-            if hi >= 1:  # one step up first: most rounds are stuck, so this saves the search
-                flow = self.solve(mask(float(above[1])))
-                if flow.staffed == plain.staffed and flow.minimum == plain.minimum:
-                    lo, round_best = 1, flow
-                else:
-                    hi = 0
+
+            def holds(tau: float) -> bool:
+                flow = self.solve(mask(tau), probe=True)
+                return flow.staffed == plain.staffed and flow.minimum == plain.minimum
+
+            # Galloping search from the current floor: the next floor is usually near.
+            moved, step = False, 1
             while lo < hi:
-                mid = (lo + hi + 1) // 2
-                flow = self.solve(mask(float(above[mid])))
-                if flow.staffed == plain.staffed and flow.minimum == plain.minimum:
-                    lo, round_best = mid, flow
+                at = min(lo + step, hi)
+                if holds(float(above[at])):
+                    lo, moved, step = at, True, step * 2
                 else:
-                    hi = mid - 1
-                step += 1
-                if on_step is not None and on_step(min(1.0, step / steps)) is False:
+                    hi, step = at - 1, 1
+                done += 1
+                if on_step is not None and on_step(min(1.0, done / steps)) is False:
                     return None
-            if round_best is not None:
-                best, current = round_best, float(above[lo])
+            if moved:
+                current = float(above[lo])
+                best = self.solve(mask(current))
             # The visits on the floor: keep them there, raise the others next round.
             in_best = set(best.pairs)
             on_floor = {

@@ -88,8 +88,12 @@ def schedule(
     time_limit_s: float,
     report: Callable[[float], bool] | None = None,
     workers: int = 2,
+    placing_only: bool = False,
 ) -> tuple[dict[str, str], str]:
-    """Visit -> half-day, and "optimal", "feasible", "greedy" or "cancelled"."""
+    """Visit -> half-day, and "optimal", "feasible", "greedy" or "cancelled".
+
+    ``placing_only`` stops after the most visits are placed (no travel objective).
+    """
     towns = {v.id: v.town for v in instance.visits}
     cands = candidates(instance, team, pinned)
     hint = greedy(instance, team, pinned)
@@ -102,6 +106,7 @@ def schedule(
             model.add(y[v, pinned[v]] == 1)
         elif hs:
             model.add_at_most_one(y[v, h] for h in hs)
+    days = {h: day_of(h) for h in instance.half_days}
     per_slot: dict[tuple[str, str], list[cp_model.IntVar]] = defaultdict(list)
     per_trip: dict[tuple[str, str, str], list[cp_model.IntVar]] = defaultdict(list)
     visits_of: dict[str, int] = defaultdict(int)
@@ -112,7 +117,7 @@ def schedule(
         for e in team[v]:
             per_slot[e, h].append(var)
             if visits_of[e] > 1:  # one visit: always exactly one trip when timetabled
-                per_trip[e, day_of(h), towns[v]].append(var)
+                per_trip[e, days[h], towns[v]].append(var)
     for vars_ in per_slot.values():
         if len(vars_) > 1:
             model.add_at_most_one(vars_)
@@ -139,8 +144,8 @@ def schedule(
         return hint, "greedy"
     proven = status == cp_model.OPTIMAL
     chosen = {v: h for (v, h), var in y.items() if solver.boolean_value(var)}
-    if not trips or deadline - time.perf_counter() < 0.05:
-        return chosen, "optimal" if proven and not trips else "feasible"
+    if placing_only or not trips or deadline - time.perf_counter() < 0.05:
+        return chosen, "optimal" if proven and (placing_only or not trips) else "feasible"
     model.add(placed >= round(solver.objective_value))
     model.clear_hints()  # type: ignore[no-untyped-call]
     for (v, h), var in y.items():
