@@ -43,7 +43,9 @@ def solve(
     """Who visits whom (min-cost flow, fairness first if asked), then when (CP-SAT).
 
     ``fixed`` assignments (published visits) are kept as they are: their experts,
-    and their half-day when it is set; the rest is solved around them.
+    and their half-day when it is set; the rest is solved around them. They are
+    never dropped, even when what is left of a team no longer has its senior and
+    none can be added (then ``unstaffed`` says so and ``validate`` lists it).
     ``time_limit_s`` bounds the timetable search; stage 1 takes well under a second
     at district size. Raises InvalidInput for a malformed instance.
     """
@@ -133,6 +135,7 @@ def solve(
         if fair_min is not None and (plain_min is None or fair_min > plain_min):
             chosen = fairest
     teams = _teams(instance, index, fixed_pairs + chosen.pairs)
+    _pinned_clashes(teams, pinned, set(fixed_pairs))
     dropped = _senior_rule(instance, index, teams, {f.visit for f in fixed})
     stage1_s += time.perf_counter() - started
 
@@ -279,6 +282,22 @@ def _min_visit_score(index: Index, teams: Mapping[str, list[str]]) -> float | No
     return min(means) if means else None
 
 
+def _pinned_clashes(
+    teams: dict[str, list[str]], pinned: Mapping[str, str], kept: set[tuple[str, str]]
+) -> None:
+    """An expert added to two kept visits on the same half-day stays on the first only."""
+    busy = {(e, pinned[v]) for v, e in kept if v in pinned}
+    for v, day in pinned.items():
+        members = []
+        for e in teams[v]:
+            if (v, e) in kept:
+                members.append(e)
+            elif (e, day) not in busy:
+                busy.add((e, day))
+                members.append(e)
+        teams[v] = members
+
+
 def _senior_rule(
     instance: Instance, index: Index, teams: dict[str, list[str]], kept: set[str]
 ) -> set[str]:
@@ -334,6 +353,9 @@ def _result(
             else:
                 cause = "可选专家的巡诊次数已经排满"
             unstaffed.append(Unstaffed(v.id, f"需要 {need} 位专家，安排了 {got} 位：{cause}"))
+        elif v.needs_senior and not any(index.experts[e].senior for e in members):
+            # Only a kept (published) team can get here: it is kept, and said.
+            unstaffed.append(Unstaffed(v.id, "保留的专家中没有正高，也没有可以补上的正高专家"))
         elif timed and members and v.id not in when:
             unstaffed.append(Unstaffed(v.id, "已安排专家，但找不到企业和专家都有空的半天"))
     notes = list(problems)

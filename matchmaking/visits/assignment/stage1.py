@@ -132,7 +132,8 @@ class Network:
                     continue
                 if timed:
                     if v.id in pinned:
-                        if pinned[v.id] not in e.available:
+                        day = pinned[v.id]
+                        if day not in e.available or day in used_days.get(expert_id, ()):
                             continue
                     elif not (e.available & v.windows):
                         continue
