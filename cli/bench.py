@@ -114,6 +114,9 @@ def bench_visits(
         typer.Option(help="生成的规模：S 30×10×10，M 300×100×20，L 1000×300×20（巡诊×专家×半天）"),
     ] = None,
     seed: Annotated[int, typer.Option(help="生成实例的随机种子")] = 0,
+    candidates: Annotated[
+        int, typer.Option(min=1, help="生成实例中每场巡诊的候选专家数（越少越拥挤）")
+    ] = 25,
     out: Annotated[
         Path | None, typer.Option(dir_okay=False, help="把方案写入这个 JSON 文件")
     ] = None,
@@ -136,7 +139,7 @@ def bench_visits(
         except InvalidInput as exc:
             raise typer.BadParameter(f"{instance}：{exc.message}") from exc
     else:
-        problem = visits.generated((size or VisitSize.S).value, seed)
+        problem = visits.generated((size or VisitSize.S).value, seed, candidates)
     figures, result = visits.run(problem, fair=fair, time_limit_s=time_limit)
     if out is not None:
         out.write_text(json.dumps(solution_to_json(result), ensure_ascii=False, indent=1) + "\n")

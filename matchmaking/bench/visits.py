@@ -49,10 +49,10 @@ def run(
     return out, result
 
 
-def generated(size: str, seed: int) -> Instance:
+def generated(size: str, seed: int, candidates: int = 25) -> Instance:
     if size not in SIZES:
         raise ValueError(f"规模应为 {'、'.join(SIZES)} 之一")
-    return sized(size, seed=seed)
+    return sized(size, seed=seed, candidates=candidates)
 
 
 def table(instance: Instance, figures: dict[str, Any], result: Result) -> str:

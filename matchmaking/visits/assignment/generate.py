@@ -75,7 +75,7 @@ def generate(
     )
 
 
-def sized(size: str, *, seed: int = 0) -> Instance:
+def sized(size: str, *, seed: int = 0, candidates: int = 25) -> Instance:
     """The benchmark sizes: S 30×10×10, M 300×100×20, L 1000×300×20."""
     visits, experts, n = SIZES[size]
-    return generate(visits, experts, n, seed=seed)
+    return generate(visits, experts, n, seed=seed, candidates=candidates)
