@@ -467,6 +467,8 @@ def test_progress_is_reported_and_cancel_stops_without_an_error() -> None:
     seen: list[tuple[str, float]] = []
     done = solve(inst, on_progress=lambda m, f: seen.append((m, f)))
     assert seen[-1] == ("完成", 1.0)
+    fractions = [f for _, f in seen]
+    assert fractions == sorted(fractions)  # the bar never goes back
     assert done.status is not Status.CANCELLED
     stopped = solve(inst, on_progress=lambda m, f: False)
     assert stopped.status is Status.CANCELLED

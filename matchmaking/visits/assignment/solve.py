@@ -89,7 +89,7 @@ def solve(
     stage1_s = time.perf_counter() - started
     started = time.perf_counter()
     for _ in range(TIMETABLE_REPAIRS if timed else 0):
-        if not report("第一阶段：调整排不进时间的专家", 0.1):
+        if not report("第一阶段：调整排不进时间的专家", 0.05):
             return _cancelled(instance, index, fixed, stage1_s, 0.0, problems)
         teams = _teams(instance, index, fixed_pairs + plain.pairs)
         placed, _ = stage2.schedule(
@@ -126,7 +126,7 @@ def solve(
     chosen = plain
     if fair:
         fairest = network.fairest(
-            plain, lambda f: report("第一阶段：提高最低匹配度", STAGE1_SHARE * f)
+            plain, lambda f: report("第一阶段：提高最低匹配度", 0.1 + (STAGE1_SHARE - 0.1) * f)
         )
         if fairest is None:
             spent = stage1_s + time.perf_counter() - started

@@ -133,7 +133,8 @@ def schedule(
     # with that count kept, fewest trips in the time left. One weighted objective
     # took the whole limit on M without proving anything.
     deadline = time.perf_counter() + max(0.1, time_limit_s)
-    callback = _Progress(report) if report is not None else None
+    # Progress: the first solve fills the bar's first half, the second the rest.
+    callback = _Progress(lambda f: report(f / 2)) if report is not None else None
     placed = sum(y.values())
     model.maximize(placed)
     solver = _solver(deadline, workers)
@@ -151,6 +152,8 @@ def schedule(
     for (v, h), var in y.items():
         model.add_hint(var, chosen.get(v) == h)
     model.minimize(sum(trips))
+    if report is not None:
+        callback = _Progress(lambda f: report(0.5 + f / 2))
     solver = _solver(deadline, workers)
     status = solver.solve(model, callback)
     if callback is not None and callback.cancelled:
