@@ -409,6 +409,30 @@ def test_a_fixed_assignment_that_breaks_a_rule_is_refused() -> None:
     assert "回避" in caught.value.message
 
 
+@pytest.mark.parametrize(
+    ("fixed", "words"),
+    [
+        ([Assignment("v1", "e2", None)], "没有匹配度"),
+        ([Assignment("v9", "e1", None)], "不存在"),
+        ([Assignment("v1", "e1", "d1am"), Assignment("v1", "e1", "d1am")], "重复"),
+        ([Assignment("v1", "e1", "d1am"), Assignment("v2", "e1", "d1am")], "两场"),
+        ([Assignment("v1", "e1", "d1am"), Assignment("v1", "e3", "d2am")], "时间不一致"),
+        ([Assignment("v1", "e1", "d9am")], "不在活动日期内"),
+    ],
+)
+def test_kept_assignments_that_cannot_be_kept_are_refused(
+    fixed: list[Assignment], words: str
+) -> None:
+    inst = instance(
+        [visit("v1", 2), visit("v2")],
+        [expert("e1"), expert("e2"), expert("e3")],
+        {("v1", "e1"): 0.5, ("v2", "e1"): 0.5, ("v1", "e3"): 0.5},
+    )
+    with pytest.raises(InvalidInput) as caught:
+        solve(inst, fixed=fixed)
+    assert words in caught.value.message
+
+
 # --- pre-check and validator wording ---------------------------------------------------
 
 

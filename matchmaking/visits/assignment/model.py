@@ -7,6 +7,7 @@ stores the ``Result``; nothing here touches a database.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -177,7 +178,7 @@ def check(instance: Instance, fixed: Sequence[Assignment] = ()) -> None:
         if (f.visit, f.expert) in pairs:
             errors.append(f"保留的安排 {f.visit}–{f.expert} 重复")
         pairs.add((f.visit, f.expert))
-        if not any(a.visit == f.visit and a.expert == f.expert for a in instance.affinity):
+        if (f.visit, f.expert) not in seen:  # seen: every listed pair
             errors.append(f"保留的安排 {f.visit}–{f.expert} 没有匹配度，请先补上")
         if (f.visit, f.expert) in instance.conflicts:
             errors.append(f"保留的安排 {f.visit}–{f.expert} 属于需要回避的关系，请先取消")
@@ -188,13 +189,15 @@ def check(instance: Instance, fixed: Sequence[Assignment] = ()) -> None:
             if (f.expert, f.half_day) in busy:
                 errors.append(f"专家 {f.expert} 在 {f.half_day} 被保留了两场巡诊")
             busy.add((f.expert, f.half_day))
+    per_visit = Counter(v for v, _ in pairs)
+    per_expert = Counter(e for _, e in pairs)
     for visit_id, days in pinned.items():
         if len(days) > 1:
             errors.append(f"巡诊 {visit_id} 保留的安排时间不一致")
-        if sum(1 for f in fixed if f.visit == visit_id) > visits[visit_id].experts_needed:
+        if per_visit[visit_id] > visits[visit_id].experts_needed:
             errors.append(f"巡诊 {visit_id} 保留的专家多于需要的人数")
-    for expert_id in {f.expert for f in fixed if f.expert in experts}:
-        if sum(1 for f in fixed if f.expert == expert_id) > experts[expert_id].max:
+    for expert_id, n in per_expert.items():
+        if n > experts[expert_id].max:
             errors.append(f"专家 {expert_id} 保留的巡诊多于其最多次数")
     if errors:
         raise InvalidInput("；".join(errors[:20]) + ("等" if len(errors) > 20 else ""))
