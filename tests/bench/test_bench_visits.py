@@ -70,3 +70,10 @@ def test_bench_visits_reads_an_instance_file_and_refuses_a_bad_one(tmp_path: Pat
     proc = bench("--instance", str(bad), "--json")
     assert proc.returncode != 0
     assert "town" in proc.stderr
+
+
+def test_bench_visits_explains_itself_in_chinese() -> None:
+    proc = bench("--help")
+    assert proc.returncode == 0
+    assert "Usage" in proc.stdout
+    assert "专家巡诊" in proc.stdout
