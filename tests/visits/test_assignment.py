@@ -114,7 +114,9 @@ def test_without_half_days_stage_2_is_skipped_and_half_day_is_null() -> None:
         (lambda d: d["experts"][0].update(min=6), "最少 ≤ 最多"),
         (lambda d: d["experts"][0].update(max=-1), "max"),
         (lambda d: d["affinity"][0].update(expert="nobody"), "不存在"),
-        (lambda d: d["affinity"][0].update(score=float("nan")), "非负数"),
+        (lambda d: d["affinity"][0].update(score=float("nan")), "0 到 100"),
+        (lambda d: d["affinity"][0].update(score=-0.1), "0 到 100"),
+        (lambda d: d["affinity"][0].update(score=1e300), "0 到 100"),
         (lambda d: d["affinity"][0].update(score=True), "数字"),
         (lambda d: d["visits"][0].update(windows=["d9am"]), "不在活动日期内"),
         (lambda d: d["visits"].append(dict(d["visits"][0])), "重复"),
@@ -497,3 +499,15 @@ def test_progress_is_reported_and_cancel_stops_without_an_error() -> None:
     stopped = solve(inst, on_progress=lambda m, f: False)
     assert stopped.status is Status.CANCELLED
     assert stopped.assignments == ()
+
+
+def test_scores_on_a_percent_scale_keep_staffing_first() -> None:
+    # v1 can only have e1; a high-scoring pair elsewhere must not take e1 from it.
+    inst = instance(
+        [visit("v1"), visit("v2")],
+        [expert("e1", 1), expert("e2", 1)],
+        {("v1", "e1"): 1.0, ("v2", "e1"): 100.0, ("v2", "e2"): 0.5},
+        half_days=(),
+    )
+    result = solve(inst, fair=False)
+    assert {(a.visit, a.expert) for a in result.assignments} == {("v1", "e1"), ("v2", "e2")}

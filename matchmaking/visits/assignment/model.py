@@ -16,6 +16,7 @@ from typing import Any
 from matchmaking.exceptions import InvalidInput
 
 FORMAT = "visits/1"
+MAX_SCORE = 100
 
 
 @dataclass(frozen=True)
@@ -164,8 +165,12 @@ def check(instance: Instance, fixed: Sequence[Assignment] = ()) -> None:
         if (a.visit, a.expert) in seen:
             errors.append(f"匹配度 {a.visit}–{a.expert} 重复")
         seen.add((a.visit, a.expert))
-        if not (isinstance(a.score, int | float) and math.isfinite(a.score)) or a.score < 0:
-            errors.append(f"匹配度 {a.visit}–{a.expert} 应为非负数")
+        # 0–1 from the matcher; up to 100 accepted (a percentage), which keeps the
+        # flow's integer costs far from overflowing.
+        if not (isinstance(a.score, int | float) and math.isfinite(a.score)) or not (
+            0 <= a.score <= MAX_SCORE
+        ):
+            errors.append(f"匹配度 {a.visit}–{a.expert} 应为 0 到 {MAX_SCORE} 之间的数")
     # Conflicts naming a visit or expert not in this campaign are harmless (the
     # issue's own example has one): they only ever exclude pairs.
     pinned: dict[str, set[str | None]] = {}

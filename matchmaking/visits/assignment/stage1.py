@@ -100,7 +100,10 @@ class Network:
             else:
                 entry[v.id] = (sink_side, sink_side)
         self.demand = demand
-        score_bound = SCALE * (demand + 1)
+        top = max(
+            (round(s * SCALE) for rows in index.eligible.values() for _, s in rows), default=0
+        )
+        score_bound = (top + 1) * (demand + 1)
         self.b2 = score_bound + 1
         self.b1 = self.b2 * (demand + 1) + score_bound + 1
         for a in visit_arcs:
