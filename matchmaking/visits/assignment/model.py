@@ -249,7 +249,11 @@ def _list(doc: dict[str, Any], key: str) -> list[Any]:
 
 
 def from_json(doc: Any) -> Instance:
-    """Read a "visits/1" instance (a parsed JSON document); InvalidInput says what is wrong."""
+    """Read a "visits/1" instance (a parsed JSON document); InvalidInput says what is wrong.
+
+    A visit without "windows" or an expert without "available" is free on every
+    half-day; "min" defaults to 0, "needs_senior" and "senior" to false.
+    """
     doc = _obj(doc, "实例")
     if doc.get("format") != FORMAT:
         raise InvalidInput(f'实例的 format 应为 "{FORMAT}"')
