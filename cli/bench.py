@@ -1,4 +1,4 @@
-"""Benchmarks: bench quality, bench perf."""
+"""Benchmarks: bench quality, bench perf, bench visits."""
 
 from __future__ import annotations
 
@@ -92,3 +92,57 @@ def bench_perf(
     typer.echo(perf.table(result))
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
+
+
+# --- bench visits (issue 13) ------------------------------------------------------------
+
+
+class VisitSize(StrEnum):
+    S = "S"
+    M = "M"
+    L = "L"
+
+
+@app.command("visits")
+def bench_visits(
+    instance: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help='"visits/1" 格式的实例文件（JSON）'),
+    ] = None,
+    size: Annotated[
+        VisitSize | None,
+        typer.Option(help="生成的规模：S 30×10×10，M 300×100×20，L 1000×300×20（巡诊×专家×半天）"),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="生成实例的随机种子")] = 0,
+    candidates: Annotated[
+        int, typer.Option(min=1, help="生成实例中每场巡诊的候选专家数（越少越拥挤）")
+    ] = 25,
+    out: Annotated[
+        Path | None, typer.Option(dir_okay=False, help="把方案写入这个 JSON 文件")
+    ] = None,
+    time_limit: Annotated[float, typer.Option(min=0.1, help="第二阶段（排时间）的时限，秒")] = 10.0,
+    fair: Annotated[bool, typer.Option(help="先提高最低匹配度（--no-fair 只求总分最高）")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="最后一行输出一个 JSON 对象")] = False,
+) -> None:
+    """专家巡诊分配：两个阶段的耗时、配齐比例、总匹配度与最优之比、最低匹配度、负载极差，并与贪心基线对比。"""
+    from matchmaking.bench import visits
+    from matchmaking.exceptions import InvalidInput
+    from matchmaking.visits.assignment import from_json, solution_to_json
+
+    if instance is not None and size is not None:
+        raise typer.BadParameter("--instance 与 --size 只能选一个")
+    if instance is not None:
+        try:
+            problem = from_json(json.loads(instance.read_text(encoding="utf-8")))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise typer.BadParameter(f"{instance} 不是有效的 JSON：{exc}") from exc
+        except InvalidInput as exc:
+            raise typer.BadParameter(f"{instance}：{exc.message}") from exc
+    else:
+        problem = visits.generated((size or VisitSize.S).value, seed, candidates)
+    figures, result = visits.run(problem, fair=fair, time_limit_s=time_limit)
+    if out is not None:
+        out.write_text(json.dumps(solution_to_json(result), ensure_ascii=False, indent=1) + "\n")
+    typer.echo(visits.table(problem, figures, result))
+    if as_json:
+        typer.echo(json.dumps(figures, ensure_ascii=False))

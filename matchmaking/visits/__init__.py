@@ -1,0 +1,1 @@
+"""Expert clinic visits (技术专家巡诊)."""
