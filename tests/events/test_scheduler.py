@@ -5,6 +5,7 @@ pre-checks speak the bureau's language, and the issue's JSON format round-trips.
 from __future__ import annotations
 
 import random
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -28,6 +29,8 @@ from matchmaking.events.scheduler import (
     to_json,
     validate,
 )
+from matchmaking.events.scheduler.compact import compact, neighbourhood_search
+from matchmaking.events.scheduler.core import Index, idle_slots
 from matchmaking.events.scheduler.generate import SIZES, Size, cancel, generate
 
 CHINA = timezone(timedelta(hours=8))
@@ -254,3 +257,25 @@ def test_cancelling_keeps_a_valid_schedule() -> None:
     assert seen
     check(inst, result.meetings)
     assert result.objective <= result.bound + 1e-6
+
+
+def test_idle_slot_searches_keep_the_same_meetings_and_never_add_waits() -> None:
+    def idle(idx: Index, meetings: list[Meeting]) -> int:
+        slots: dict[str, list[str]] = {}
+        for m in meetings:
+            for p in (m.a, m.b):
+                slots.setdefault(p, []).append(m.slot)
+        return sum(idle_slots(idx, s) for s in slots.values())
+
+    for seed in range(5):
+        inst = random_instance(200 + seed)
+        idx = index(inst)
+        start = greedy(inst).meetings
+        pinned = {m.pair: m.slot for m in inst.locked}
+        for search in (compact, neighbourhood_search):
+            moved = search(idx, start, pinned, time.perf_counter() + 2)
+            assert validate(inst, moved) == []
+            assert {m.pair for m in moved} == {m.pair for m in start}
+            assert idle(idx, moved) <= idle(idx, start)
+            slot_of = {m.pair: m.slot for m in moved}
+            assert all(slot_of[p] == s for p, s in pinned.items())

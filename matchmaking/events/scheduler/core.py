@@ -123,8 +123,8 @@ class Figures:
     idle: int
     moved: int
     keepable: int
-    min_meetings: int
-    mean_meetings: float
+    min_meetings: int  # among people with at least one candidate they can meet
+    mean_meetings: float  # the same people
     objective: float
 
 
@@ -170,7 +170,13 @@ def figures(idx: Index, meetings: Sequence[Meeting]) -> Figures:
     idle = sum(idle_slots(idx, slots_of[p]) for p in idx.people)
     keep = keepable_published(idx)
     moved = sum(1 for m in keep if placed_pairs.get(m.pair) != m.slot)
-    counts = [count[p] for p in idx.people]
+    # Per person, among those who have someone to meet: a participant whose every candidate
+    # is unavailable (or who has none) would pin the minimum at 0 whatever the scheduler does.
+    counts = [
+        count[p]
+        for p in idx.people
+        if count[p] or any(idx.common_slots(q) for q in idx.by_person.get(p, []))
+    ]
     objective = W_REQUESTED * requested + score - W_SHORT * shortfall - W_MOVED * moved
     return Figures(
         placed=len(meetings),

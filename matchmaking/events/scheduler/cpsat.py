@@ -1,21 +1,16 @@
-"""The two CP-SAT models of the scheduler.
-
-1. `pair_model`: which pairs meet and when, x[pair, slot] booleans, maximising the first tier
-   (requested, scores, minimums, kept published meetings). No idle terms: they make the model
-   several times harder and its bound useless.
-2. `idle_model`: the chosen pairs only, each placed exactly once (locked and kept published
-   meetings stay put), minimising idle slots through each person's first and last slot.
-"""
+"""The CP-SAT pair model: which pairs meet and when, x[pair, slot] booleans, maximising the
+first tier (requested, scores, minimums, kept published meetings). No idle terms: measured,
+they made the model several times harder and its bound useless; idle slots are minimised
+afterwards with the pairs fixed (`compact`)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from matchmaking.events.scheduler.core import Index, ordered
+from matchmaking.events.scheduler.core import ordered
 from matchmaking.events.scheduler.formulation import SHORT, Formulation
 from matchmaking.events.scheduler.model import Meeting
 
@@ -67,63 +62,3 @@ def pair_model(f: Formulation, hint: Sequence[Meeting] = ()) -> Model:
     m = Model(list(f.keys), model, x)
     _hint(m, hint)
     return m
-
-
-def idle_model(
-    idx: Index, meetings: Sequence[Meeting], pinned: Mapping[frozenset[str], str]
-) -> Model:
-    """Re-slot `meetings` (same pairs) to minimise idle slots; `pinned` pairs keep their slot."""
-    keys: list[tuple[frozenset[str], str]] = []
-    for m in meetings:
-        if m.pair in pinned:
-            keys.append((m.pair, pinned[m.pair]))
-        else:
-            keys.extend((m.pair, s) for s in idx.common_slots(m.pair) if idx.tables(s) > 0)
-    model = cp_model.CpModel()
-    x = [model.new_bool_var("") for _ in keys]
-    by_pair: dict[frozenset[str], list[int]] = defaultdict(list)
-    by_ps: dict[tuple[str, str], list[int]] = defaultdict(list)
-    by_slot: dict[str, list[int]] = defaultdict(list)
-    by_person: dict[str, list[int]] = defaultdict(list)
-    for k, (pair, slot) in enumerate(keys):
-        by_pair[pair].append(k)
-        by_slot[slot].append(k)
-        for p in pair:
-            by_ps[(p, slot)].append(k)
-            by_person[p].append(k)
-    for ks in by_pair.values():
-        model.add_exactly_one(x[k] for k in ks)
-    for ks in by_ps.values():
-        if len(ks) > 1:
-            model.add_at_most_one(x[k] for k in ks)
-    for slot, ks in by_slot.items():
-        if len(ks) > idx.tables(slot):
-            model.add(sum(x[k] for k in ks) <= idx.tables(slot))
-    n = len(idx.slot_ids)
-    hinted: dict[str, list[int]] = defaultdict(list)
-    for m in meetings:
-        for p in (m.a, m.b):
-            hinted[p].append(idx.slot_pos[m.slot])
-    gaps = []
-    for pid, ks in by_person.items():
-        count = len({keys[k][0] for k in ks})
-        if count < 2:
-            continue
-        # A meeting at pos ⇒ first ≤ pos ≤ last; idle = last − first + 1 − count.
-        first = model.new_int_var(0, n - 1, "")
-        last = model.new_int_var(0, n - 1, "")
-        for k in ks:
-            pos = idx.slot_pos[keys[k][1]]
-            model.add(first <= pos).only_enforce_if(x[k])
-            model.add(last >= pos).only_enforce_if(x[k])
-        gap = model.new_int_var(0, n, "")
-        model.add(gap >= last - first + 1 - count)
-        gaps.append(gap)
-        mine = sorted(hinted[pid])
-        model.add_hint(first, mine[0])
-        model.add_hint(last, mine[-1])
-        model.add_hint(gap, mine[-1] - mine[0] + 1 - len(mine))
-    model.minimize(sum(gaps))
-    out = Model(keys, model, x)
-    _hint(out, meetings)
-    return out

@@ -5,8 +5,9 @@
    second, usually far better, start;
 3. CP-SAT on the pair model (no idle terms), hinted with the better start, stopped early once
    it is within GAP_STOP of the bound;
-4. a local search, then CP-SAT, re-slot the chosen meetings to minimise idle slots (the
-   second tier), keeping locked and kept published meetings where they are;
+4. a local search, then CP-SAT on small neighbourhoods (a dozen connected people at a time),
+   re-slot the chosen meetings to minimise idle slots (the second tier), keeping locked and
+   kept published meetings where they are;
 5. tables are numbered.
 
 `on_progress` is called from the caller's thread about twice a second and after each phase;
@@ -22,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from ortools.sat.python import cp_model
 
 from matchmaking.events.scheduler import cpsat
-from matchmaking.events.scheduler.compact import compact
+from matchmaking.events.scheduler.compact import compact, neighbourhood_search
 from matchmaking.events.scheduler.core import (
     Index,
     figures,
@@ -186,38 +187,38 @@ def solve(
         proven = True
 
     # 4. Idle slots: re-slot the chosen meetings, keeping the first tier as it is: a local
-    # search first (fast on any size), then CP-SAT on the re-slotting model.
-    if left() > 0.2 and _idle(idx, best) > 0:
+    # search first (fast on any size), then CP-SAT on small neighbourhoods in turn.
+    if left() > MARGIN_S + 0.2 and _idle(idx, best) > 0:
         pinned = {m.pair: m.slot for m in instance.locked}
         kept = {(m.pair, m.slot) for m in keepable_published(idx)}
         pinned.update({m.pair: m.slot for m in best if (m.pair, m.slot) in kept})
-        tighter = compact(idx, best, pinned, deadline=started + time_limit_s - MARGIN_S)
+        deadline = started + time_limit_s - MARGIN_S
+        tighter = compact(idx, best, pinned, deadline=deadline)
         if not validate(instance, tighter) and _idle(idx, tighter) < _idle(idx, best):
             best = tighter
         if not report(best_obj, bound):
             return done("cancelled")
-    if left() > MARGIN_S + 0.2 and _idle(idx, best) > 0:
-        model2 = cpsat.idle_model(idx, best, pinned)
-        before = _idle(idx, best)
+        cancelled = False
+        seen, seen_at, shown_at = _idle(idx, best), elapsed(), elapsed()
 
-        def poll2(objective: float | None, cp_bound: float | None) -> str:
-            if not report(best_obj, bound):
-                return "cancel"
-            return (
-                "stop"
-                if cp_bound is not None and objective is not None and objective <= cp_bound
-                else "go"
-            )
+        def keep_going(idle: int) -> bool:
+            nonlocal seen, seen_at, shown_at, cancelled
+            if idle < seen:
+                seen, seen_at = idle, elapsed()
+            if elapsed() - shown_at >= POLL_S:
+                shown_at = elapsed()
+                if not report(best_obj, bound):
+                    cancelled = True
+                    return False
+            return idle > 0 and elapsed() - seen_at < IDLE_STALL_S
 
-        _, values, _, cancelled = _run(model2, left() - MARGIN_S, poll2)
-        if values is not None:
-            reslotted = model2.meetings(values)
-            if (
-                not validate(instance, reslotted)
-                and abs(figures(idx, reslotted).objective - best_obj) < 1e-6
-                and _idle(idx, reslotted) < before
-            ):
-                best = reslotted
+        tighter = neighbourhood_search(idx, best, pinned, deadline, keep_going=keep_going)
+        if (
+            not validate(instance, tighter)
+            and abs(figures(idx, tighter).objective - best_obj) < 1e-6
+            and _idle(idx, tighter) < _idle(idx, best)
+        ):
+            best = tighter
         if cancelled:
             return done("cancelled")
 
