@@ -6,13 +6,15 @@ The objective is lexicographic in two tiers. The first tier is one weighted numb
     W_REQUESTED · requested meetings placed
   + Σ score of placed pairs (× MUTUAL_FACTOR when the interest is mutual)
   − W_SHORT · meetings missing below a participant's minimum
+  + W_COVER · participants with at least one meeting (nobody who could meet someone is left out)
   − W_MOVED · published meetings moved or dropped (repair runs)
 
 Scores are in [0, 1], so one requested meeting outweighs any score, and a missing minimum
-meeting outweighs a requested one. The second tier is the number of idle slots (a slot
-between a person's first and last meeting without a meeting), minimised with the first-tier
-meetings kept. Moves rank above idle slots (the issue lists them the other way round): a
-moved meeting changes two published agendas, an idle slot only lengthens a wait.
+meeting outweighs a requested one; a first meeting for someone counts like a good score.
+The second tier is the number of idle slots (a slot between a person's first and last
+meeting without a meeting), minimised with the first-tier meetings kept. Moves rank above
+idle slots (the issue lists them the other way round): a moved meeting changes two published
+agendas, an idle slot only lengthens a wait.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from matchmaking.events.scheduler.model import Candidate, Instance, Meeting, Par
 W_REQUESTED = 10.0
 MUTUAL_FACTOR = 2.0
 W_SHORT = 20.0
+W_COVER = 1.0
 W_MOVED = 0.3
 
 
@@ -177,7 +180,10 @@ def figures(idx: Index, meetings: Sequence[Meeting]) -> Figures:
         for p in idx.people
         if count[p] or any(idx.common_slots(q) for q in idx.by_person.get(p, []))
     ]
-    objective = W_REQUESTED * requested + score - W_SHORT * shortfall - W_MOVED * moved
+    covered = sum(1 for p in idx.people if count[p] > 0)
+    objective = (
+        W_REQUESTED * requested + score - W_SHORT * shortfall + W_COVER * covered - W_MOVED * moved
+    )
     return Figures(
         placed=len(meetings),
         requested_placed=requested,
@@ -212,7 +218,10 @@ def simple_bound(idx: Index) -> float:
     total = sum(idx.value(p) for p in idx.pairs if idx.common_slots(p))
     capacity = sum(idx.tables(s) for s in idx.slot_ids)
     best = sorted((idx.value(p) for p in idx.pairs), reverse=True)[:capacity]
-    return min(per_person / 2.0, total, sum(best))
+    reachable = sum(
+        1 for pid in idx.people if any(idx.common_slots(p) for p in idx.by_person.get(pid, []))
+    )
+    return min(per_person / 2.0, total, sum(best)) + W_COVER * reachable
 
 
 def gap(objective_value: float, bound: float) -> float:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from matchmaking.events.scheduler.core import ordered
-from matchmaking.events.scheduler.formulation import SHORT, Formulation
+from matchmaking.events.scheduler.formulation import COVER, SHORT, Formulation
 from matchmaking.events.scheduler.model import Meeting
 
 
@@ -49,6 +49,7 @@ def pair_model(f: Formulation, hint: Sequence[Meeting] = ()) -> Model:
     terms: list[cp_model.LinearExprT] = [
         f.value[k] * x[k] for k in range(len(f.keys)) if f.value[k]
     ]
+    covers: list[tuple[cp_model.IntVar, list[int]]] = []
     for pid, person in idx.people.items():
         ks = f.by_person.get(pid, [])
         count = sum(x[k] for k in ks)
@@ -58,7 +59,15 @@ def pair_model(f: Formulation, hint: Sequence[Meeting] = ()) -> Model:
             short = model.new_int_var(0, person.min, "")
             model.add(count + short >= person.min)
             terms.append(-SHORT * short)
+        if ks and COVER:
+            covered = model.new_bool_var("")
+            model.add(covered <= count)
+            terms.append(COVER * covered)
+            covers.append((covered, ks))
     model.maximize(sum(terms))
     m = Model(list(f.keys), model, x)
     _hint(m, hint)
+    placed = {(h.pair, h.slot) for h in hint}
+    for covered, ks in covers:
+        model.add_hint(covered, any(f.keys[k] in placed for k in ks))
     return m

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from matchmaking.events.scheduler.core import (
     MUTUAL_FACTOR,
+    W_COVER,
     W_MOVED,
     W_REQUESTED,
     W_SHORT,
@@ -32,6 +33,7 @@ def scaled_value(idx: Index, pair: frozenset[str]) -> int:
 
 
 SHORT = round(W_SHORT * SCALE)
+COVER = round(W_COVER * SCALE)
 MOVED = round(W_MOVED * SCALE)
 
 

@@ -43,7 +43,7 @@ from matchmaking.events.scheduler.tables import number_tables
 
 POLL_S = 0.5
 GAP_STOP = 1e-4  # stop the pair search within 0.01 % of the proven bound
-IDLE_STALL_S = 10.0  # stop minimising idle slots after this long without an improvement
+IDLE_STALL_S = 5.0  # stop minimising idle slots after this long without an improvement
 PAIR_SHARE = 0.6  # of the time left after the LP, for the pair search; the rest for idle slots
 MARGIN_S = 0.5  # kept for building the result after the last search
 
