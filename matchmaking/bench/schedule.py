@@ -38,6 +38,7 @@ def requested_feasible(instance: Instance, time_limit_s: float) -> int:
     f = formulate(idx)
     f.value = [SCALE if p in idx.pairs and idx.pairs[p].requested else 0 for p, _ in f.keys]
     f.keep_bonus = 0
+    f.cover = 0
     best = sum(1 for c in idx.pairs.values() if c.requested)
     if not best:
         return 0

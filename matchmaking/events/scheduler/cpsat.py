@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from matchmaking.events.scheduler.core import ordered
-from matchmaking.events.scheduler.formulation import COVER, SHORT, Formulation
+from matchmaking.events.scheduler.formulation import SHORT, Formulation
 from matchmaking.events.scheduler.model import Meeting
 
 
@@ -59,10 +59,10 @@ def pair_model(f: Formulation, hint: Sequence[Meeting] = ()) -> Model:
             short = model.new_int_var(0, person.min, "")
             model.add(count + short >= person.min)
             terms.append(-SHORT * short)
-        if ks and COVER:
+        if ks and f.cover:
             covered = model.new_bool_var("")
             model.add(covered <= count)
-            terms.append(COVER * covered)
+            terms.append(f.cover * covered)
             covers.append((covered, ks))
     model.maximize(sum(terms))
     m = Model(list(f.keys), model, x)

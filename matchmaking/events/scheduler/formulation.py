@@ -49,6 +49,7 @@ class Formulation:
     by_person: dict[str, list[int]] = field(default_factory=dict)
     keep_bonus: int = 0  # = MOVED × keepable published; moved = keepable − kept
     infeasible_locks: bool = False
+    cover: int = COVER  # scaled weight of a participant's first meeting
 
 
 def formulate(idx: Index) -> Formulation:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ortools.linear_solver.python import model_builder as mb
 
-from matchmaking.events.scheduler.formulation import COVER, SCALE, SHORT, Formulation
+from matchmaking.events.scheduler.formulation import SCALE, SHORT, Formulation
 
 
 @dataclass
@@ -49,14 +49,14 @@ def relax(f: Formulation, time_limit_s: float) -> Relaxation | None:
             short = model.new_num_var(0.0, float(person.min), None)
             model.add(total(ks) + short >= person.min)
             shorts.append(short)
-        if ks and COVER:
+        if ks and f.cover:
             covered = model.new_num_var(0.0, 1.0, None)
             model.add(covered - total(ks) <= 0)
             covers.append(covered)
     model.maximize(
         mb.LinearExpr.weighted_sum(x, [float(v) for v in f.value])
         - SHORT * mb.LinearExpr.sum(shorts)
-        + COVER * mb.LinearExpr.sum(covers)
+        + f.cover * mb.LinearExpr.sum(covers)
     )
     solver = mb.Solver("glop")
     solver.set_time_limit_in_seconds(max(1.0, time_limit_s))

@@ -161,7 +161,6 @@ def solve(
         return done("cancelled")
 
     # 3. The pair model.
-    proven = False
     if gap(best_obj, bound) > GAP_STOP and left() > 0.2:
         offset = f.keep_bonus
         model = cpsat.pair_model(f, best)
@@ -180,11 +179,10 @@ def solve(
             offer(model.meetings(values))
         if cp_final is not None:
             bound = min(bound, (cp_final - offset) / SCALE)
-        proven = status == cp_model.OPTIMAL
         if cancelled:
             return done("cancelled")
-    if best_obj >= bound - 1e-5 * max(1.0, abs(bound)):  # equal within LP tolerance
-        proven = True
+    # Optimal = equal to the proven bound within the LP's tolerance and CP-SAT's rounding.
+    proven = best_obj >= bound - 1e-5 * max(1.0, abs(bound))
 
     # 4. Idle slots: re-slot the chosen meetings, keeping the first tier as it is: a local
     # search first (fast on any size), then CP-SAT on small neighbourhoods in turn.
