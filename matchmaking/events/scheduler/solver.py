@@ -45,7 +45,7 @@ POLL_S = 0.5
 GAP_STOP = 1e-4  # stop the pair search within 0.01 % of the proven bound
 IDLE_STALL_S = 5.0  # stop minimising idle slots after this long without an improvement
 PAIR_SHARE = 0.6  # of the time left after the LP, for the pair search; the rest for idle slots
-MARGIN_S = 0.5  # kept for building the result after the last search
+MARGIN_S = 0.5  # at least, kept for building the result after the last search
 
 
 class _Watch(cp_model.CpSolverSolutionCallback):
@@ -119,6 +119,8 @@ def solve(
     def elapsed() -> float:
         return time.perf_counter() - started
 
+    margin = max(MARGIN_S, 0.025 * time_limit_s)
+
     def left() -> float:
         return time_limit_s - elapsed()
 
@@ -186,11 +188,11 @@ def solve(
 
     # 4. Idle slots: re-slot the chosen meetings, keeping the first tier as it is: a local
     # search first (fast on any size), then CP-SAT on small neighbourhoods in turn.
-    if left() > MARGIN_S + 0.2 and _idle(idx, best) > 0:
+    if left() > margin + 0.2 and _idle(idx, best) > 0:
         pinned = {m.pair: m.slot for m in instance.locked}
         kept = {(m.pair, m.slot) for m in keepable_published(idx)}
         pinned.update({m.pair: m.slot for m in best if (m.pair, m.slot) in kept})
-        deadline = started + time_limit_s - MARGIN_S
+        deadline = started + time_limit_s - margin
         tighter = compact(idx, best, pinned, deadline=deadline)
         if not validate(instance, tighter) and _idle(idx, tighter) < _idle(idx, best):
             best = tighter
