@@ -205,7 +205,10 @@ def test_a_generated_instance_round_trips_through_json() -> None:
         ({"participants": [{"id": "p1", "side": "政府"}]}, "side"),
         ({"participants": [{"id": "p1", "side": "expert", "min": "2"}]}, "min"),
         ({"candidates": [{"a": "p1", "b": "p7", "score": "高"}]}, "score"),
+        ({"candidates": [{"a": "p1", "b": "p7", "score": float("nan")}]}, "score"),
+        ({"candidates": [{"a": "p1", "b": "p7", "score": float("inf")}]}, "score"),
         ({"candidates": [{"a": "p1", "b": "p1", "score": 1}]}, "两人相同"),
+        ({"participants": ["p1"]}, "id"),
         ({"locked": [{"a": "p1", "b": "p7"}]}, "slot"),
     ],
 )
@@ -279,3 +282,24 @@ def test_idle_slot_searches_keep_the_same_meetings_and_never_add_waits() -> None
             assert idle(idx, moved) <= idle(idx, start)
             slot_of = {m.pair: m.slot for m in moved}
             assert all(slot_of[p] == s for p, s in pinned.items())
+
+
+def test_locks_that_cannot_stay_make_the_run_infeasible_and_say_why() -> None:
+    people = (
+        Participant("a", "enterprise"),
+        Participant("b", "expert"),
+        Participant("c", "expert"),
+    )
+    inst = Instance(
+        slots(1),
+        {"s1": 1},
+        people,
+        (Candidate("a", "b", 0.5), Candidate("a", "c", 0.5)),
+        locked=(Meeting("a", "b", "s1"), Meeting("a", "c", "s1")),
+    )
+    result = solve(inst, time_limit_s=2, names={"a": "某公司"})
+    assert result.status == "infeasible"
+    assert result.meetings == []
+    messages = [p.message for p in result.problems]
+    assert "某公司在同一时段有两场锁定的会谈（s1）" in messages
+    assert "时段 s1 锁定了 2 场会谈，只有 1 张桌子" in messages
