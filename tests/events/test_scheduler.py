@@ -303,3 +303,21 @@ def test_locks_that_cannot_stay_make_the_run_infeasible_and_say_why() -> None:
     messages = [p.message for p in result.problems]
     assert "某公司在同一时段有两场锁定的会谈（s1）" in messages
     assert "时段 s1 锁定了 2 场会谈，只有 1 张桌子" in messages
+
+
+def test_cancelling_later_keeps_the_best_schedule_so_far() -> None:
+    inst = generate(SIZES["M"], 4)
+    calls: list[Progress] = []
+
+    def second_call_cancels(p: Progress) -> bool:
+        calls.append(p)
+        return len(calls) < 2
+
+    result = solve(inst, time_limit_s=30, on_progress=second_call_cancels)
+    assert result.status == "cancelled"
+    check(inst, result.meetings)
+    assert result.objective >= greedy(inst).objective - 1e-6
+    for p in calls:
+        assert p.objective is not None
+        assert p.bound is not None
+        assert p.objective <= p.bound + 1e-6
