@@ -1,4 +1,4 @@
-"""Benchmarks: bench quality, bench perf, bench visits."""
+"""Benchmarks: bench quality, bench perf, bench visits, bench schedule."""
 
 from __future__ import annotations
 
@@ -146,3 +146,58 @@ def bench_visits(
     typer.echo(visits.table(problem, figures, result))
     if as_json:
         typer.echo(json.dumps(figures, ensure_ascii=False))
+
+
+# --- bench schedule (issue 12) ---------------------------------------------------------
+
+
+class ScheduleSize(StrEnum):
+    S = "S"
+    M = "M"
+    L = "L"
+
+
+@app.command("schedule")
+def bench_schedule(
+    instance: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True, dir_okay=False, help="schedule/1 格式的排程实例（JSON），与 --size 二选一"
+        ),
+    ] = None,
+    size: Annotated[
+        ScheduleSize | None,
+        typer.Option(help="生成实例的规模：S（40 人）、M（200 人）、L（1000 人）"),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="生成实例与取消名单的随机种子")] = 0,
+    out: Annotated[
+        Path | None, typer.Option(dir_okay=False, help="把排程结果写到这个 JSON 文件")
+    ] = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="每次求解的时间上限（秒）")
+    ] = 30.0,
+    repair: Annotated[
+        bool, typer.Option(help="再做一次重排：取消 10% 参会人，统计已发布会谈被移动的比例")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="最后一行输出一个 JSON 对象")] = False,
+) -> None:
+    """对接会一对一排程：求解器与贪心基线并列，含上界、差距与重排移动比例。"""
+    from matchmaking.bench import schedule
+    from matchmaking.events.scheduler import InstanceError
+
+    if (instance is None) == (size is None):
+        raise typer.BadParameter("请给出 --instance 文件或 --size S|M|L 之一")
+    if instance is not None:
+        try:
+            problem = schedule.load(instance)
+        except (InstanceError, UnicodeDecodeError) as exc:
+            raise typer.BadParameter(f"{instance}：{exc}") from exc
+        except json.JSONDecodeError as exc:
+            raise typer.BadParameter(f"{instance} 不是合法的 JSON：第 {exc.lineno} 行") from exc
+    else:
+        assert size is not None
+        problem = schedule.generated(size.value, seed)
+    report = schedule.run(problem, time_limit_s=time_limit, out=out, repair=repair, seed=seed)
+    typer.echo(schedule.table(report))
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False))

@@ -5,6 +5,7 @@ pre-checks speak the bureau's language, and the issue's JSON format round-trips.
 from __future__ import annotations
 
 import random
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -28,6 +29,8 @@ from matchmaking.events.scheduler import (
     to_json,
     validate,
 )
+from matchmaking.events.scheduler.compact import compact, neighbourhood_search
+from matchmaking.events.scheduler.core import Index, idle_slots
 from matchmaking.events.scheduler.generate import SIZES, Size, cancel, generate
 
 CHINA = timezone(timedelta(hours=8))
@@ -202,7 +205,10 @@ def test_a_generated_instance_round_trips_through_json() -> None:
         ({"participants": [{"id": "p1", "side": "政府"}]}, "side"),
         ({"participants": [{"id": "p1", "side": "expert", "min": "2"}]}, "min"),
         ({"candidates": [{"a": "p1", "b": "p7", "score": "高"}]}, "score"),
+        ({"candidates": [{"a": "p1", "b": "p7", "score": float("nan")}]}, "score"),
+        ({"candidates": [{"a": "p1", "b": "p7", "score": float("inf")}]}, "score"),
         ({"candidates": [{"a": "p1", "b": "p1", "score": 1}]}, "两人相同"),
+        ({"participants": ["p1"]}, "id"),
         ({"locked": [{"a": "p1", "b": "p7"}]}, "slot"),
     ],
 )
@@ -254,3 +260,64 @@ def test_cancelling_keeps_a_valid_schedule() -> None:
     assert seen
     check(inst, result.meetings)
     assert result.objective <= result.bound + 1e-6
+
+
+def test_idle_slot_searches_keep_the_same_meetings_and_never_add_waits() -> None:
+    def idle(idx: Index, meetings: list[Meeting]) -> int:
+        slots: dict[str, list[str]] = {}
+        for m in meetings:
+            for p in (m.a, m.b):
+                slots.setdefault(p, []).append(m.slot)
+        return sum(idle_slots(idx, s) for s in slots.values())
+
+    for seed in range(5):
+        inst = random_instance(200 + seed)
+        idx = index(inst)
+        start = greedy(inst).meetings
+        pinned = {m.pair: m.slot for m in inst.locked}
+        for search in (compact, neighbourhood_search):
+            moved = search(idx, start, pinned, time.perf_counter() + 2)
+            assert validate(inst, moved) == []
+            assert {m.pair for m in moved} == {m.pair for m in start}
+            assert idle(idx, moved) <= idle(idx, start)
+            slot_of = {m.pair: m.slot for m in moved}
+            assert all(slot_of[p] == s for p, s in pinned.items())
+
+
+def test_locks_that_cannot_stay_make_the_run_infeasible_and_say_why() -> None:
+    people = (
+        Participant("a", "enterprise"),
+        Participant("b", "expert"),
+        Participant("c", "expert"),
+    )
+    inst = Instance(
+        slots(1),
+        {"s1": 1},
+        people,
+        (Candidate("a", "b", 0.5), Candidate("a", "c", 0.5)),
+        locked=(Meeting("a", "b", "s1"), Meeting("a", "c", "s1")),
+    )
+    result = solve(inst, time_limit_s=2, names={"a": "某公司"})
+    assert result.status == "infeasible"
+    assert result.meetings == []
+    messages = [p.message for p in result.problems]
+    assert "某公司在同一时段有两场锁定的会谈（s1）" in messages
+    assert "时段 s1 锁定了 2 场会谈，只有 1 张桌子" in messages
+
+
+def test_cancelling_later_keeps_the_best_schedule_so_far() -> None:
+    inst = generate(SIZES["M"], 4)
+    calls: list[Progress] = []
+
+    def second_call_cancels(p: Progress) -> bool:
+        calls.append(p)
+        return len(calls) < 2
+
+    result = solve(inst, time_limit_s=30, on_progress=second_call_cancels)
+    assert result.status == "cancelled"
+    check(inst, result.meetings)
+    assert result.objective >= greedy(inst).objective - 1e-6
+    for p in calls:
+        assert p.objective is not None
+        assert p.bound is not None
+        assert p.objective <= p.bound + 1e-6

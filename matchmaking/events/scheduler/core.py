@@ -1,15 +1,20 @@
 """Shared indexing, the objective, validation and pre-checks of a scheduling instance.
 
-The objective is weighted (one number, so one proven bound):
+The objective is lexicographic in two tiers. The first tier is one weighted number, the
+`objective` that results report with a proven `bound`:
 
     W_REQUESTED · requested meetings placed
   + Σ score of placed pairs (× MUTUAL_FACTOR when the interest is mutual)
   − W_SHORT · meetings missing below a participant's minimum
-  − W_IDLE · idle slots (a slot between a person's first and last meeting without a meeting)
+  + W_COVER · participants with at least one meeting (nobody who could meet someone is left out)
   − W_MOVED · published meetings moved or dropped (repair runs)
 
 Scores are in [0, 1], so one requested meeting outweighs any score, and a missing minimum
-meeting outweighs a requested one; idle slots and moves only break near-ties in score.
+meeting outweighs a requested one; a first meeting for someone counts like a good score.
+The second tier is the number of idle slots (a slot between a person's first and last
+meeting without a meeting), minimised with the first-tier meetings kept. Moves rank above
+idle slots (the issue lists them the other way round): a moved meeting changes two published
+agendas, an idle slot only lengthens a wait.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from matchmaking.events.scheduler.model import Candidate, Instance, Meeting, Par
 W_REQUESTED = 10.0
 MUTUAL_FACTOR = 2.0
 W_SHORT = 20.0
-W_IDLE = 0.1
+W_COVER = 1.0
 W_MOVED = 0.3
 
 
@@ -115,14 +120,14 @@ class Figures:
 
     placed: int
     requested_placed: int
-    score_sum: float
+    score_sum: float  # Σ score of placed candidate pairs (mutual counted once)
     shortfall: int
     below_min: int
     idle: int
     moved: int
     keepable: int
-    min_meetings: int
-    mean_meetings: float
+    min_meetings: int  # among people with at least one candidate they can meet
+    mean_meetings: float  # the same people
     objective: float
 
 
@@ -152,11 +157,13 @@ def figures(idx: Index, meetings: Sequence[Meeting]) -> Figures:
             slots_of[person].append(m.slot)
         placed_pairs[m.pair] = m.slot
     requested = sum(1 for p in placed_pairs if p in idx.pairs and idx.pairs[p].requested)
-    score = 0.0
+    score = 0.0  # as weighted in the objective
+    raw = 0.0  # as the matcher gave them
     for p in placed_pairs:
         c = idx.pairs.get(p)
         if c is not None:
             score += c.score * (MUTUAL_FACTOR if c.mutual else 1.0)
+            raw += c.score
     shortfall = 0
     below = 0
     for pid, entry in idx.people.items():
@@ -166,14 +173,21 @@ def figures(idx: Index, meetings: Sequence[Meeting]) -> Figures:
     idle = sum(idle_slots(idx, slots_of[p]) for p in idx.people)
     keep = keepable_published(idx)
     moved = sum(1 for m in keep if placed_pairs.get(m.pair) != m.slot)
-    counts = [count[p] for p in idx.people]
+    # Per person, among those who have someone to meet: a participant whose every candidate
+    # is unavailable (or who has none) would pin the minimum at 0 whatever the scheduler does.
+    counts = [
+        count[p]
+        for p in idx.people
+        if count[p] or any(idx.common_slots(q) for q in idx.by_person.get(p, []))
+    ]
+    covered = sum(1 for p in idx.people if count[p] > 0)
     objective = (
-        W_REQUESTED * requested + score - W_SHORT * shortfall - W_IDLE * idle - W_MOVED * moved
+        W_REQUESTED * requested + score - W_SHORT * shortfall + W_COVER * covered - W_MOVED * moved
     )
     return Figures(
         placed=len(meetings),
         requested_placed=requested,
-        score_sum=score,
+        score_sum=raw,
         shortfall=shortfall,
         below_min=below,
         idle=idle,
@@ -204,7 +218,10 @@ def simple_bound(idx: Index) -> float:
     total = sum(idx.value(p) for p in idx.pairs if idx.common_slots(p))
     capacity = sum(idx.tables(s) for s in idx.slot_ids)
     best = sorted((idx.value(p) for p in idx.pairs), reverse=True)[:capacity]
-    return min(per_person / 2.0, total, sum(best))
+    reachable = sum(
+        1 for pid in idx.people if any(idx.common_slots(p) for p in idx.by_person.get(pid, []))
+    )
+    return min(per_person / 2.0, total, sum(best)) + W_COVER * reachable
 
 
 def gap(objective_value: float, bound: float) -> float:

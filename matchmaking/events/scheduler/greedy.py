@@ -109,3 +109,19 @@ def greedy(instance: Instance) -> Result:
         first_feasible_s=elapsed,
         final_s=elapsed,
     )
+
+
+def rounded(idx: Index, keys: list[tuple[frozenset[str], str]], x: list[float]) -> list[Meeting]:
+    """A schedule from an LP solution: locks and published meetings first, then the variables
+    by decreasing LP value where they still fit, then the round robin for what is left."""
+    board = Board(idx)
+    seed(idx, board)
+    order = sorted(
+        (k for k in range(len(keys)) if x[k] > 1e-6), key=lambda k: (-x[k], -idx.value(keys[k][0]))
+    )
+    for k in order:
+        pair, slot = keys[k]
+        if board.fits(pair, slot):
+            board.place(pair, slot)
+    round_robin(idx, board)
+    return board.meetings()

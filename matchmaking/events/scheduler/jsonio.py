@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from math import isfinite
 from typing import Any
 
 from matchmaking.events.scheduler.model import (
@@ -122,7 +123,7 @@ def from_json(data: Mapping[str, Any]) -> Instance:
         a, b = _str(item, "a", label), _str(item, "b", label)
         known(a, b, label)
         score = item.get("score")
-        if isinstance(score, bool) or not isinstance(score, int | float) or score != score:
+        if isinstance(score, bool) or not isinstance(score, int | float) or not isfinite(score):
             raise InstanceError(f"{label}的“score”应为数字")
         flags = []
         for key in ("requested", "mutual"):
