@@ -79,7 +79,7 @@ def import_(
 
 def _embed_stale(settings: Settings, kinds: list[Kind], *, force: bool) -> int:
     """Compute missing or stale vectors (``force``: all), one transaction per batch."""
-    from matchmaking.db import session_scope
+    from matchmaking.db import get_sessionmaker, session_scope
     from matchmaking.matching import embedding
     from matchmaking.matching.runtime import get_encoder
 
@@ -93,8 +93,9 @@ def _embed_stale(settings: Settings, kinds: list[Kind], *, force: bool) -> int:
         with tqdm(total=len(ids), desc=f"向量 {kind.value}", unit="条") as bar:
             for start in range(0, len(ids), embedding.BATCH):
                 batch = ids[start : start + embedding.BATCH]
-                with session_scope() as session:
-                    embedding.reembed(session, encoder, kind, batch, force=force)
+                # The model runs outside any transaction: the worker and the web
+                # process can write meanwhile.
+                embedding.embed_outside_lock(get_sessionmaker(), encoder, kind, batch, force=force)
                 bar.update(len(batch))
         done += len(ids)
     return done

@@ -178,9 +178,8 @@ class InlineDispatcher:
         if self.paused or name != "embeddings.embed":
             return
         kind, ids = args
-        with self.factory() as session:
-            embedding.embed_items(session, self.encoder, Kind(kind), ids)
-            session.commit()
+        # The worker's path: the model runs outside the write transaction.
+        embedding.embed_outside_lock(self.factory, self.encoder, Kind(kind), ids)
 
 
 @pytest.fixture
