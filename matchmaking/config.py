@@ -108,6 +108,9 @@ class Settings(BaseSettings):
     reconcile_interval: float = 60.0
     # Embeddings whose task has not finished after this long are re-enqueued.
     pending_grace_seconds: float = 30.0
+    # SQLite: how long a writer waits for another process's write lock before the
+    # retries with backoff (matchmaking.db) begin.
+    sqlite_busy_timeout_ms: int = 30000
 
     @field_validator("timezone")
     @classmethod

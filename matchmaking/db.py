@@ -38,12 +38,12 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, busy_timeout_ms: int = 30000) -> Engine:
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith("sqlite"):
         # The web process, the worker and beat share one file: WAL lets readers
         # go on while a writer commits, and busy_timeout waits instead of failing.
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
         # A local file has no connection to go stale (the ping was a query per
         # checkout), and a request thread may hold two connections (its session and
         # the index sync): keep enough open for the server's threads, not 5.
@@ -62,7 +62,7 @@ def make_engine(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -81,7 +81,7 @@ def get_engine() -> Engine:
     settings = get_settings()
     if settings.db_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return make_engine(settings.db_url)
+    return make_engine(settings.db_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
