@@ -213,7 +213,8 @@ def run(
 ) -> dict[str, Any]:
     say = log or (lambda _m: None)
     password = secrets.token_urlsafe(16)
-    with tempfile.TemporaryDirectory(prefix="mm-load-") as tmp:
+    # The worker child may write its beat schedule while it stops: never fail on that.
+    with tempfile.TemporaryDirectory(prefix="mm-load-", ignore_cleanup_errors=True) as tmp:
         work = Path(tmp)
         url = f"sqlite:///{work / 'var' / 'matchmaking.sqlite3'}"
         (work / "var").mkdir()
