@@ -30,8 +30,8 @@ from matchmaking.importing.service import (
     ImportReport,
     ImportStopped,
     RowError,
-    _blank,
     import_in_chunks,
+    is_blank,
 )
 from matchmaking.importing.template import DATA_SHEET, error_workbook
 from matchmaking.models import ImportJob, User
@@ -147,7 +147,7 @@ def run(
         _fail(factory, job_id, exc.message)
         return FAILED
     rows, first_row = sheet.rows, sheet.first_row
-    total = sum(1 for row in rows if not _blank(row))
+    total = sum(1 for row in rows if not is_blank(row))
     _update(factory, job_id, status=RUNNING, total=total, done=0, created=0, updated=0, errors=[])
 
     def progress(session: Session, so_far: ImportReport) -> None:

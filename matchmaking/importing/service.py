@@ -189,7 +189,7 @@ def _prepare(kind: Kind, row: dict[str, str], org_id: int) -> dict[str, Any]:
     return data
 
 
-def _blank(row: dict[str, str]) -> bool:
+def is_blank(row: dict[str, str]) -> bool:
     return not any(v.strip() for v in row.values())
 
 
@@ -222,7 +222,7 @@ def import_rows(
     create_schema, update_schema = SCHEMAS[kind]
     report = ImportReport(kind=kind.value)
     for offset, row in enumerate(rows):
-        if _blank(row):
+        if is_blank(row):
             continue
         number = offset + first_row
         report.total += 1
@@ -418,7 +418,7 @@ def preview(
     sample = [
         ParsedRow(sheet.first_row + i, {k: v for k, v in row.items() if k in known})
         for i, row in enumerate(sheet.rows)
-        if not _blank(row)
+        if not is_blank(row)
     ][:sample_rows]
     # The dry run writes and rolls back, a chunk at a time: each chunk takes the write
     # lock only while it runs, so a large file never keeps other writers waiting long.
