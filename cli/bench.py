@@ -1,4 +1,4 @@
-"""Benchmarks: bench quality, bench perf, bench visits, bench schedule."""
+"""Benchmarks: bench quality, bench perf, bench load, bench visits, bench schedule."""
 
 from __future__ import annotations
 
@@ -92,6 +92,38 @@ def bench_perf(
     typer.echo(perf.table(result))
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
+
+
+@app.command("load")
+def bench_load(
+    rows: Annotated[int, typer.Option(min=1, help="导入的需求行数")] = 10_000,
+    clients: Annotated[int, typer.Option(min=1, help="并发客户端数")] = 16,
+    seconds: Annotated[float, typer.Option(min=0.5, help="压测时长（秒）")] = 60.0,
+    corpus: Annotated[
+        int, typer.Option(min=10, help="推荐所用的科技成果条数（另有十分之一的需求）")
+    ] = 10_000,
+    as_json: Annotated[bool, typer.Option("--json", help="最后一行输出一个 JSON 对象")] = False,
+) -> None:
+    """导入期间的负载：启动嵌入模式平台（含后台任务进程），经网页导入生成的需求，
+    同时用多个客户端请求推荐接口和需求页面；报告请求数、错误数、p50/p95 延迟和导入用时。"""
+    from matchmaking.bench import load
+    from matchmaking.matching.runtime import get_encoder
+
+    settings = load_settings()
+    result = load.run(
+        get_encoder(settings),
+        rows=rows,
+        clients=clients,
+        seconds=seconds,
+        corpus=corpus,
+        serve_command=[sys.executable, "-m", "cli", "serve"],
+        log=lambda message: typer.echo(message, err=True),
+    )
+    typer.echo(load.table(result))
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+    if result["errors"] or result["import_error"]:
+        raise typer.Exit(1)
 
 
 # --- bench visits (issue 13) ------------------------------------------------------------

@@ -40,9 +40,9 @@ def import_(
     “单位”须为已登记单位的全称。按外部编号或“单位+名称”匹配，重复导入会更新而不会重复。
     """
     from matchmaking import jobs
-    from matchmaking.db import session_scope
+    from matchmaking.db import get_sessionmaker
     from matchmaking.exceptions import MatchmakingError
-    from matchmaking.importing.service import import_rows
+    from matchmaking.importing.service import FIRST_DATA_ROW, ImportStopped, import_in_chunks
     from matchmaking.importing.tables import read_table
 
     target = parse_kinds([kind])[0]
@@ -60,9 +60,24 @@ def import_(
         from workers.celery_app import dispatch
 
         routing = jobs.dispatching_to(dispatch)
-    # Leaving session_scope commits; only then, still inside `routing`, the jobs leave.
-    with routing, session_scope() as session:
-        report = import_rows(session, target, rows)
+    # Committed a chunk at a time (each chunk's jobs leave after its commit, inside
+    # `routing`); a chunk that finds the lock taken (the worker writing) waits its turn
+    # and is tried again.
+    try:
+        with routing:
+            report = import_in_chunks(get_sessionmaker(), target, rows, first_row=FIRST_DATA_ROW)
+    except ImportStopped as stopped:
+        kept, at = stopped.report, stopped.next_row
+        typer.echo(
+            f"数据库一直被其他进程占用（如后台任务正在写入），导入在第 {at} 行处停止。\n"
+            f"已保存第 {at} 行之前的 {kept.total} 行：新增 {kept.created}，更新 {kept.updated}，"
+            f"出错 {len(kept.errors)}；第 {at} 行起没有导入。\n"
+            "请稍后重新运行同一命令：已导入的行会被更新，不会重复。",
+            err=True,
+        )
+        for err in kept.errors:
+            typer.echo(f"  第 {err.row} 行：{err.message}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(
         f"共 {report.total} 行：新增 {report.created}，更新 {report.updated}，"
         f"出错 {len(report.errors)}"
@@ -79,7 +94,7 @@ def import_(
 
 def _embed_stale(settings: Settings, kinds: list[Kind], *, force: bool) -> int:
     """Compute missing or stale vectors (``force``: all), one transaction per batch."""
-    from matchmaking.db import session_scope
+    from matchmaking.db import get_sessionmaker, session_scope
     from matchmaking.matching import embedding
     from matchmaking.matching.runtime import get_encoder
 
@@ -93,8 +108,9 @@ def _embed_stale(settings: Settings, kinds: list[Kind], *, force: bool) -> int:
         with tqdm(total=len(ids), desc=f"向量 {kind.value}", unit="条") as bar:
             for start in range(0, len(ids), embedding.BATCH):
                 batch = ids[start : start + embedding.BATCH]
-                with session_scope() as session:
-                    embedding.reembed(session, encoder, kind, batch, force=force)
+                # The model runs outside any transaction: the worker and the web
+                # process can write meanwhile.
+                embedding.embed_outside_lock(get_sessionmaker(), encoder, kind, batch, force=force)
                 bar.update(len(batch))
         done += len(ids)
     return done

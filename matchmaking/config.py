@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     worker_heartbeat_seconds: float = 10.0
     # Status says "degraded" when an item has waited this long for its vector (seconds).
     pending_alert_seconds: float = 900.0
+    # SQLite: how long a writer waits for another process's write lock before the
+    # retries with backoff (matchmaking.db) begin.
+    sqlite_busy_timeout_ms: int = 30000
 
     @field_validator("timezone")
     @classmethod

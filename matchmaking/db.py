@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
@@ -22,20 +24,26 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 # How long an optional write (``try_write``) waits for SQLite's write lock.
 BRIEF_LOCK_WAIT_MS = 100
+# A write that found the lock taken (after SQLite's own busy timeout) is tried this
+# many more times, waiting LOCK_BACKOFF_S, then twice that, ... in between.
+LOCK_RETRIES = 3
+LOCK_BACKOFF_S = 0.5
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, busy_timeout_ms: int = 30000) -> Engine:
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith("sqlite"):
         # The web process, the worker and beat share one file: WAL lets readers
         # go on while a writer commits, and busy_timeout waits instead of failing.
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
         # A local file has no connection to go stale (the ping was a query per
         # checkout), and a request thread may hold two connections (its session and
         # the index sync): keep enough open for the server's threads, not 5.
@@ -54,7 +62,7 @@ def make_engine(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -73,7 +81,7 @@ def get_engine() -> Engine:
     settings = get_settings()
     if settings.db_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return make_engine(settings.db_url)
+    return make_engine(settings.db_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -87,14 +95,71 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return make_sessionmaker(get_engine())
 
 
-def begin_write(session: Session) -> None:
+def is_locked(exc: BaseException) -> bool:
+    """SQLite's "database is locked" (or busy): another writer holds the write lock."""
+    if not isinstance(exc, OperationalError):
+        return False
+    text = str(exc.orig).lower()
+    return "locked" in text or "busy" in text
+
+
+def _backoff(attempt: int) -> float:
+    return float(LOCK_BACKOFF_S * 2**attempt)
+
+
+def begin_write(session: Session, *, retries: int = LOCK_RETRIES) -> None:
     """Start the session's transaction as one that will write.
 
     SQLite: ``BEGIN IMMEDIATE`` takes the write lock at once, so concurrent writers
-    (the web process, the worker) queue on the busy timeout instead of failing.
+    (the web process, the worker) queue on the busy timeout instead of failing; when
+    the lock is still taken after it, the BEGIN is tried again (nothing was done yet)
+    with a growing pause, ``retries`` times, before the error is raised.
     PostgreSQL: an ordinary transaction. Call it before the first statement.
     """
-    session.connection(execution_options={"sqlite_begin": "immediate"})
+    for attempt in range(retries + 1):
+        try:
+            session.connection(execution_options={"sqlite_begin": "immediate"})
+            return
+        except OperationalError as exc:
+            session.rollback()
+            if not is_locked(exc) or attempt == retries:
+                raise
+            log.warning("write lock busy; trying again (%d/%d)", attempt + 1, retries)
+            time.sleep(_backoff(attempt))
+
+
+def write_unit(
+    factory: sessionmaker[Session],
+    work: Callable[[Session], T],
+    *,
+    retries: int = LOCK_RETRIES,
+) -> T:
+    """Run ``work`` in a short unit of work of its own that writes, and commit it.
+
+    When SQLite's write lock stays taken (another process wrote for longer than the
+    busy timeout), the whole unit is rolled back and run again after a growing pause,
+    ``retries`` times; ``work`` must therefore be safe to run again (it reads what it
+    needs inside the unit). The last failure is raised.
+    """
+    for attempt in range(retries + 1):
+        session = factory()
+        try:
+            begin_write(session, retries=0)
+            result = work(session)
+            session.commit()
+            return result
+        except OperationalError as exc:
+            session.rollback()
+            if not is_locked(exc) or attempt == retries:
+                raise
+            log.warning("write lock busy; unit of work tried again (%d/%d)", attempt + 1, retries)
+            time.sleep(_backoff(attempt))
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+    raise AssertionError("unreachable")
 
 
 def begin_write_after_reading(session: Session) -> None:

@@ -165,27 +165,37 @@ class InlineDispatcher:
 
     Tests that check the asynchronous path use a real Celery worker instead
     (tests/workers). ``paused`` simulates a lost message: the job is recorded
-    but never run.
+    but never run. An import job (``imports.run``) runs inline too, whole.
     """
 
-    def __init__(self, factory: sessionmaker[Session], encoder: Encoder) -> None:
-        self.factory, self.encoder = factory, encoder
+    def __init__(
+        self, factory: sessionmaker[Session], encoder: Encoder, settings: Settings | None = None
+    ) -> None:
+        self.factory, self.encoder, self.settings = factory, encoder, settings
         self.sent: list[tuple[str, tuple[Any, ...]]] = []
         self.paused = False
 
     def __call__(self, name: str, args: tuple[Any, ...]) -> None:
         self.sent.append((name, args))
-        if self.paused or name != "embeddings.embed":
+        if self.paused:
+            return
+        if name == "imports.run" and self.settings is not None:
+            from matchmaking.importing import runs
+
+            runs.run(self.factory, self.settings, *args, pause=0)
+            return
+        if name != "embeddings.embed":
             return
         kind, ids = args
-        with self.factory() as session:
-            embedding.embed_items(session, self.encoder, Kind(kind), ids)
-            session.commit()
+        # The worker's path: the model runs outside the write transaction.
+        embedding.embed_outside_lock(self.factory, self.encoder, Kind(kind), ids)
 
 
 @pytest.fixture
-def dispatcher(factory: sessionmaker[Session], encoder: Encoder) -> InlineDispatcher:
-    inline = InlineDispatcher(factory, encoder)
+def dispatcher(
+    factory: sessionmaker[Session], encoder: Encoder, settings: Settings
+) -> InlineDispatcher:
+    inline = InlineDispatcher(factory, encoder, settings)
     jobs.set_dispatcher(inline)
     return inline
 

@@ -15,7 +15,8 @@ from tests.factories import make_org
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = ["serve", "worker", "beat", "demo", "import", "reindex", "status", "migrate",
-            "user create", "bench quality", "bench perf", "bench visits", "bench schedule"]  # fmt: skip
+            "user create", "bench quality", "bench perf", "bench load", "bench visits",
+            "bench schedule"]  # fmt: skip
 
 
 def mm(*args: str, data_dir: Path, check: bool = True) -> subprocess.CompletedProcess[str]:

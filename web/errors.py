@@ -12,14 +12,18 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matchmaking.common.validation import validation_details
+from matchmaking.db import is_locked
 from matchmaking.exceptions import MatchmakingError, Unauthorized
 
 log = logging.getLogger(__name__)
 
 SERVER_ERROR = "服务器内部错误，请稍后重试；如果一再出现，请联系科技局"
+BUSY = "系统正忙（其他人正在保存大量数据），您的修改没有保存，请稍等片刻后重试"
+BUSY_RETRY_AFTER_S = 10
 HTTP_MESSAGES = {
     400: "请求格式有误，无法解析（如不是有效的 JSON）",
     404: "页面不存在",
@@ -59,6 +63,23 @@ def install(app: FastAPI) -> None:
         if not _is_api(request):
             return _page(request, 422, f"输入有误：{message}")
         return JSONResponse({"message": f"输入有误：{message}", "detail": details}, status_code=422)
+
+    @app.exception_handler(OperationalError)
+    async def _database(request: Request, exc: OperationalError) -> Response:
+        # The write lock stayed taken through the busy timeout and the retries
+        # (begin_write): nothing was written; the client may simply try again.
+        if not is_locked(exc):
+            return await _server_error(request, exc)
+        log.warning("%s %s: database still locked after retries", request.method, request.url.path)
+        headers = {"Retry-After": str(BUSY_RETRY_AFTER_S)}
+        if _is_api(request):
+            return JSONResponse({"message": BUSY}, status_code=503, headers=headers)
+        try:
+            response = _page(request, 503, BUSY)
+        except Exception:  # the page itself may need the database
+            response = Response(BUSY, status_code=503, media_type="text/plain; charset=utf-8")
+        response.headers.update(headers)
+        return response
 
     @app.exception_handler(Exception)
     async def _server_error(request: Request, exc: Exception) -> Response:

@@ -4,21 +4,29 @@ Each row is validated and written in its own savepoint: a bad row is reported
 with its row number (as Excel shows it) and reason, and the good rows are kept.
 Re-importing the same file updates rows instead of duplicating them (matched by
 external id, else by organization + title/name).
+
+A whole file is committed in chunks (:func:`import_in_chunks`), each a short write
+of its own: other writers (people editing, the worker) get the lock between chunks
+instead of waiting for the whole file, and a chunk that finds the lock taken is
+tried again. The web import runs that in the worker (``importing.runs``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
 from matchmaking.accounts.permissions import Scope
 from matchmaking.achievements.schemas import AchievementCreate, AchievementUpdate
 from matchmaking.common.validation import FIELD_LABELS, validation_details
-from matchmaking.db import begin_write_after_reading
+from matchmaking.db import begin_write_after_reading, is_locked, write_unit
 from matchmaking.enums import (
     CooperationMode,
     IndustryField,
@@ -54,6 +62,11 @@ ENUM_COLUMNS = {
 }
 FIRST_DATA_ROW = 2  # row 1 is the header, as Excel numbers them
 PREVIEW_ROWS = 10
+# Rows per short write transaction of a whole-file import (and of the preview's dry run).
+CHUNK_ROWS = 200
+# The pause between two chunks: a writer waiting for the lock (SQLite's busy handler
+# looks again at least every 100 ms) gets it before the next chunk takes it back.
+CHUNK_PAUSE_S = 0.15
 
 
 @dataclass
@@ -75,6 +88,25 @@ class ImportReport:
     @property
     def ok(self) -> int:
         return self.created + self.updated
+
+    def plus(self, other: ImportReport) -> ImportReport:
+        """This report followed by ``other`` (the next chunk of the same file)."""
+        return replace(
+            self,
+            total=self.total + other.total,
+            created=self.created + other.created,
+            updated=self.updated + other.updated,
+            errors=[*self.errors, *other.errors],
+        )
+
+
+class ImportStopped(Exception):
+    """The write lock stayed taken through every retry: the chunks before ``next_row``
+    are committed (``report``), that row and the following ones are not."""
+
+    def __init__(self, report: ImportReport, next_row: int) -> None:
+        super().__init__(f"import stopped before row {next_row}")
+        self.report, self.next_row = report, next_row
 
 
 OrgResolver = Callable[[Session, dict[str, str]], int]
@@ -157,7 +189,7 @@ def _prepare(kind: Kind, row: dict[str, str], org_id: int) -> dict[str, Any]:
     return data
 
 
-def _blank(row: dict[str, str]) -> bool:
+def is_blank(row: dict[str, str]) -> bool:
     return not any(v.strip() for v in row.values())
 
 
@@ -190,7 +222,7 @@ def import_rows(
     create_schema, update_schema = SCHEMAS[kind]
     report = ImportReport(kind=kind.value)
     for offset, row in enumerate(rows):
-        if _blank(row):
+        if is_blank(row):
             continue
         number = offset + first_row
         report.total += 1
@@ -248,6 +280,65 @@ def import_file(
     return import_rows(
         session, kind, sheet.rows, org_id=org_id, scope=scope, first_row=sheet.first_row
     )
+
+
+def import_in_chunks(
+    factory: sessionmaker[Session],
+    kind: Kind,
+    rows: Sequence[dict[str, str]],
+    *,
+    org_id: int | None = None,
+    scope: Scope | None = None,
+    first_row: int = FIRST_DATA_ROW,
+    chunk: int = CHUNK_ROWS,
+    pause: float = CHUNK_PAUSE_S,
+    after_chunk: Callable[[Session, ImportReport], None] | None = None,
+) -> ImportReport:
+    """Import ``rows`` as :func:`import_rows` does, committing every ``chunk`` rows in a
+    short write of its own (``write_unit``: run again when the lock stays taken).
+
+    ``after_chunk(session, report so far)`` runs inside each chunk's transaction (a
+    progress row commits with the rows it counts). Raises :class:`ImportStopped` when a
+    chunk still finds the lock taken after the retries: the earlier chunks are kept.
+    """
+    report = ImportReport(kind=kind.value)
+    for start in range(0, len(rows), chunk):
+        if start and pause:
+            time.sleep(pause)
+        unit = partial(
+            _import_chunk,
+            kind=kind,
+            rows=rows[start : start + chunk],
+            org_id=org_id,
+            scope=scope,
+            first_row=first_row + start,
+            before=report,
+            after_chunk=after_chunk,
+        )
+        try:
+            report = report.plus(write_unit(factory, unit))
+        except OperationalError as exc:
+            if not is_locked(exc):
+                raise
+            raise ImportStopped(report, first_row + start) from exc
+    return report
+
+
+def _import_chunk(
+    session: Session,
+    *,
+    kind: Kind,
+    rows: Sequence[dict[str, str]],
+    org_id: int | None,
+    scope: Scope | None,
+    first_row: int,
+    before: ImportReport,
+    after_chunk: Callable[[Session, ImportReport], None] | None,
+) -> ImportReport:
+    got = import_rows(session, kind, rows, org_id=org_id, scope=scope, first_row=first_row)
+    if after_chunk is not None:
+        after_chunk(session, before.plus(got))
+    return got
 
 
 # -- preview ------------------------------------------------------------------
@@ -314,9 +405,6 @@ def preview(
     clash with an earlier row of the same file is reported here too).
     """
     sheet = tables.read_sheet(data, filename, kind.value)
-    # The dry run writes (then rolls back): as a writer from its start, it waits for
-    # the lock instead of failing on a snapshot another process committed past.
-    begin_write_after_reading(session)
     columns = _mapping(kind, sheet)
     present = {c.field for c in columns if c.field}
     missing = [
@@ -330,16 +418,31 @@ def preview(
     sample = [
         ParsedRow(sheet.first_row + i, {k: v for k, v in row.items() if k in known})
         for i, row in enumerate(sheet.rows)
-        if not _blank(row)
+        if not is_blank(row)
     ][:sample_rows]
-    dry_run = session.begin_nested()
-    try:
-        report = import_rows(
-            session, kind, sheet.rows, org_id=org_id, scope=scope, first_row=sheet.first_row
-        )
-    finally:
-        # Rolling the savepoint back also drops the embedding jobs it enqueued.
-        dry_run.rollback()
+    # The dry run writes and rolls back, a chunk at a time: each chunk takes the write
+    # lock only while it runs, so a large file never keeps other writers waiting long.
+    # (A row repeating one of an earlier chunk counts as new here, as an update when
+    # imported; its errors are the same.)
+    report = ImportReport(kind=kind.value)
+    rows = sheet.rows
+    for start in range(0, len(rows), CHUNK_ROWS):
+        if start:
+            time.sleep(CHUNK_PAUSE_S)
+        begin_write_after_reading(session)
+        try:
+            got = import_rows(
+                session,
+                kind,
+                rows[start : start + CHUNK_ROWS],
+                org_id=org_id,
+                scope=scope,
+                first_row=sheet.first_row + start,
+            )
+        finally:
+            # Rolling back also drops the embedding jobs the dry run enqueued.
+            session.rollback()
+        report = report.plus(got)
     return Preview(
         kind=kind.value,
         columns=columns,

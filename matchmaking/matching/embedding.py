@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import numpy as np
-from sqlalchemy import and_, delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.cache import VectorCache
 from embeddings.encoders import Encoder
 from matchmaking import jobs
 from matchmaking.common.service import EMBED_TASK
+from matchmaking.db import write_unit
 from matchmaking.enums import EmbeddingStatus, Kind
 from matchmaking.matching.kinds import SERVICES
 from matchmaking.matching.text import item_text, text_hash
@@ -42,6 +43,9 @@ class EmbedResult:
     encoded: int = 0
     reused: int = 0
     missing: list[int] = field(default_factory=list)
+    # Items whose text changed while their vector was computed: not stored (their
+    # edit's own job computes the right one).
+    stale: list[int] = field(default_factory=list)
 
 
 def store_vectors(
@@ -91,45 +95,55 @@ def store_vectors(
     session.flush()
 
 
-def embed_items(
-    session: Session,
-    encoder: Encoder,
-    kind: Kind,
-    ids: Sequence[int],
-    cache: VectorCache | None = None,
-) -> EmbedResult:
-    """Make sure each item has a vector of its current text under the encoder's model.
+@dataclass
+class EmbedPlan:
+    """What an embed job must compute: read in one short read, encoded with no lock held."""
 
-    Idempotent: an item whose stored vector already matches its text hash is
-    only marked ready; a missing item is reported, not an error.
-    """
-    service = SERVICES[kind]
-    model = service.repo.model
-    result = EmbedResult()
+    kind: Kind
+    model_id: str
+    # (item id, text hash, text) of the items whose stored vector is missing or stale.
+    todo: list[tuple[int, str, str]] = field(default_factory=list)
+    # (item id, text hash) of the items whose stored vector is current.
+    ready: list[tuple[int, str]] = field(default_factory=list)
+    missing: list[int] = field(default_factory=list)
+
+
+def plan_embedding(
+    session: Session, model_id: str, kind: Kind, ids: Sequence[int], *, force: bool = False
+) -> EmbedPlan:
+    """Read which of these items need a vector of their current text (writes nothing)."""
+    model = SERVICES[kind].repo.model
+    plan = EmbedPlan(kind, model_id)
     items = {i.id: i for i in session.scalars(select(model).where(model.id.in_(list(ids))))}
-    result.missing = [i for i in ids if i not in items]
+    plan.missing = [i for i in ids if i not in items]
     if not items:
-        return result
+        return plan
     stored = {
         e.item_id: e.text_hash
         for e in session.execute(
             select(Embedding.item_id, Embedding.text_hash).where(
                 Embedding.kind == kind.value,
-                Embedding.model_id == encoder.model_id,
+                Embedding.model_id == model_id,
                 Embedding.item_id.in_(list(items)),
             )
         )
     }
-    todo: list[tuple[int, str, str]] = []
     for item in items.values():
         text = item_text(kind, item)
         digest = text_hash(text)
-        if item.text_hash != digest:
-            item.text_hash = digest  # a row written by hand or an old version
-        if stored.get(item.id) == digest:
-            result.reused += 1
+        if stored.get(item.id) == digest and not force:
+            plan.ready.append((item.id, digest))
         else:
-            todo.append((item.id, digest, text))
+            plan.todo.append((item.id, digest, text))
+    return plan
+
+
+def encode_plan(
+    encoder: Encoder, plan: EmbedPlan, cache: VectorCache | None = None
+) -> tuple[dict[str, np.ndarray], int]:
+    """The vectors of the plan's texts by text hash (model inference: no database here),
+    and how many were computed (the others came from the cache)."""
+    todo = plan.todo
     cached = cache.get_many(d for _, d, _ in todo) if cache is not None else {}
     fresh = [t for t in todo if t[1] not in cached]
     vectors: dict[str, np.ndarray] = dict(cached)
@@ -139,13 +153,87 @@ def embed_items(
             vectors[digest] = vector
         if cache is not None:
             cache.put_many([t[1] for t in fresh], matrix)
-    result.encoded = len(fresh)
-    result.reused += len(todo) - len(fresh)
-    store_vectors(session, kind, encoder.model_id, [(i, d, vectors[d]) for i, d, _ in todo])
-    for item in items.values():
+    return vectors, len(fresh)
+
+
+def save_embedding(session: Session, plan: EmbedPlan, vectors: dict[str, np.ndarray]) -> list[int]:
+    """Store the plan's vectors and mark their items ready (a short write; flushes).
+
+    The items are read again: one whose text changed since the plan was read (an edit
+    committed while the model ran) is left as it is, since the vector is of a text it
+    no longer has; the edit's own job computes the right one. Returns those items.
+    """
+    kind = plan.kind
+    model = SERVICES[kind].repo.model
+    ready = dict(plan.ready)
+    planned = ready | {i: d for i, d, _ in plan.todo}
+    items = session.scalars(select(model).where(model.id.in_(list(planned))))
+    rows: list[tuple[int, str, np.ndarray]] = []
+    stale: list[int] = []
+    for item in items:
+        digest = text_hash(item_text(kind, item))
+        if planned[item.id] != digest:
+            stale.append(item.id)
+            continue
+        if item.text_hash != digest:
+            item.text_hash = digest  # a row written by hand or an old version
+        if item.id not in ready:
+            rows.append((item.id, digest, vectors[digest]))
         item.embedding_status = EmbeddingStatus.READY
+    store_vectors(session, kind, plan.model_id, rows)
     session.flush()
-    return result
+    return sorted(stale)
+
+
+def _result(plan: EmbedPlan, encoded: int, stale: list[int]) -> EmbedResult:
+    return EmbedResult(
+        encoded=encoded,
+        reused=len(plan.ready) + len(plan.todo) - encoded,
+        missing=plan.missing,
+        stale=stale,
+    )
+
+
+def embed_items(
+    session: Session,
+    encoder: Encoder,
+    kind: Kind,
+    ids: Sequence[int],
+    cache: VectorCache | None = None,
+) -> EmbedResult:
+    """Make sure each item has a vector of its current text under the encoder's model,
+    all in the caller's transaction (a script or a test that owns the database).
+
+    Idempotent: an item whose stored vector already matches its text hash is
+    only marked ready; a missing item is reported, not an error. The worker uses
+    :func:`embed_outside_lock` instead, which runs the model with no lock held.
+    """
+    plan = plan_embedding(session, encoder.model_id, kind, ids)
+    vectors, encoded = encode_plan(encoder, plan, cache)
+    stale = save_embedding(session, plan, vectors)
+    return _result(plan, encoded, stale)
+
+
+def embed_outside_lock(
+    factory: sessionmaker[Session],
+    encoder: Encoder,
+    kind: Kind,
+    ids: Sequence[int],
+    *,
+    force: bool = False,
+    cache: VectorCache | None = None,
+) -> EmbedResult:
+    """:func:`embed_items` in three steps, so that the model never runs under the write
+    lock: read the texts (a read transaction), encode them (no transaction), then store
+    the vectors in a short write that re-checks each text hash (``write_unit``: retried
+    when the lock stays taken). ``force``: recompute even current vectors.
+    """
+    with factory() as session:
+        plan = plan_embedding(session, encoder.model_id, kind, ids, force=force)
+        session.rollback()
+    vectors, encoded = encode_plan(encoder, plan, cache)
+    stale = write_unit(factory, lambda session: save_embedding(session, plan, vectors))
+    return _result(plan, encoded, stale)
 
 
 def stale_ids(session: Session, kind: Kind, model_id: str, *, older_than: timedelta) -> list[int]:
@@ -236,17 +324,6 @@ def counts(session: Session, model_id: str) -> dict[str, dict[str, int]]:
     return out
 
 
-def forget_vectors(session: Session, kind: Kind, model_id: str, ids: Sequence[int]) -> None:
-    """Drop these items' vectors under ``model_id`` so the next embed recomputes them."""
-    session.execute(
-        delete(Embedding).where(
-            Embedding.kind == kind.value,
-            Embedding.model_id == model_id,
-            Embedding.item_id.in_(list(ids)),
-        )
-    )
-
-
 def ids_to_embed(session: Session, kind: Kind, model_id: str, *, force: bool) -> list[int]:
     """Items of ``kind`` to (re)compute: every one with ``force``, else those without a
     vector of their current text under ``model_id`` (however recently changed)."""
@@ -254,12 +331,3 @@ def ids_to_embed(session: Session, kind: Kind, model_id: str, *, force: bool) ->
         every: list[int] = SERVICES[kind].repo.all_ids(session)
         return every
     return stale_ids(session, kind, model_id, older_than=timedelta(0))
-
-
-def reembed(
-    session: Session, encoder: Encoder, kind: Kind, ids: Sequence[int], *, force: bool
-) -> EmbedResult:
-    """Compute these items' vectors now (``force``: even those that look current); flushes."""
-    if force:
-        forget_vectors(session, kind, encoder.model_id, ids)
-    return embed_items(session, encoder, kind, ids)

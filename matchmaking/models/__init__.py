@@ -10,6 +10,7 @@ from matchmaking.models.embedding import Embedding, IndexChange
 from matchmaking.models.expert import Expert
 from matchmaking.models.feedback import Feedback
 from matchmaking.models.idempotency_key import IdempotencyKey
+from matchmaking.models.import_job import ImportJob
 from matchmaking.models.login_attempt import LoginAttempt
 from matchmaking.models.need import Need
 from matchmaking.models.notification import Notification
@@ -32,6 +33,7 @@ __all__ = [
     "Expert",
     "Feedback",
     "IdempotencyKey",
+    "ImportJob",
     "IndexChange",
     "LoginAttempt",
     "Need",

@@ -92,6 +92,8 @@ def bad_crc() -> bytes:
             # Stored (not deflated), so that a flipped byte still decompresses.
             dst.writestr(info.filename, src.read(info.filename), compress_type=zipfile.ZIP_STORED)
     raw = bytearray(out.getvalue())
-    at = raw.index("燃料电池".encode())
+    # Inside the sheet's cells, whichever way openpyxl spelled the text (UTF-8 or
+    # character references, depending on whether lxml is installed).
+    at = raw.index(b"<sheetData>") + len(b"<sheetData>") + 3
     raw[at] ^= 0x01
     return bytes(raw)

@@ -639,7 +639,9 @@ PAGE_ROWS: list[Row] = [
     ),
     Row("GET", "/transfer/preview/{upload}", roles("ent_a"), page=True),
     Row("GET", "/transfer/errors/{errors}", roles("ent_a"), page=True),
-    Row("POST", "/transfer/import/{upload}", roles("ent_a"), page=True),
+    # The import runs in the worker; the page of its progress and result is the starter's.
+    Row("POST", "/transfer/import/{upload}", roles("ent_a"), ok=303, page=True),
+    Row("GET", "/transfer/imports/{import_job}", roles("ent_a"), page=True),
     Row("GET", "/transfer/export/needs.xlsx", EVERYONE - {"anon"}, page=True),
     Row("GET", "/transfer/compilation/needs", EVERYONE - {"anon"}, page=True),
     Row("GET", "/transfer/export?kind=needs&format=xlsx", EVERYONE - {"anon"}, ok=303, page=True),
@@ -719,7 +721,7 @@ def test_page_access_matrix(world: World) -> None:
     )
     assert docking.status_code == 201, docking.text
     world.ids["docking"] = docking.json()["id"]
-    world.ids["upload"], world.ids["errors"] = _uploads_of_ent_a(world)
+    world.ids["upload"], world.ids["errors"], world.ids["import_job"] = _uploads_of_ent_a(world)
     failures = run_rows(world, PAGE_ROWS)
     assert not failures, "\n".join(failures)
     # Only the two allowed docking requests exist (the refused ones made none).
@@ -727,8 +729,9 @@ def test_page_access_matrix(world: World) -> None:
     assert dockings["total"] == 2, dockings
 
 
-def _uploads_of_ent_a(world: World) -> tuple[Any, Any]:
-    """An upload waiting for its preview, and the error sheet of an import (both ent_a's)."""
+def _uploads_of_ent_a(world: World) -> tuple[Any, Any, Any]:
+    """An upload waiting for its preview, the error sheet of an import and the import's
+    job (all ent_a's)."""
     browser, token = world.pages["ent_a"], world.tokens["ent_a"]
     table = (
         "需求名称,需求描述,行业领域,合作方式\n"
@@ -750,7 +753,8 @@ def _uploads_of_ent_a(world: World) -> tuple[Any, Any]:
     result = browser.post(f"/transfer/import/{upload()}", data={"csrf_token": token})
     link = soup(result.text).select_one("a[href^='/transfer/errors/']")
     assert link is not None, result.text[:500]
-    return first, str(link["href"]).rsplit("/", 1)[1]
+    job = str(result.url).rsplit("/", 1)[1]
+    return first, str(link["href"]).rsplit("/", 1)[1], job
 
 
 def test_every_route_is_in_the_matrix(world: World) -> None:

@@ -18,13 +18,14 @@ from matchmaking.common.validation import KIND_NOUNS
 from matchmaking.enums import IndustryField, ItemStatus, Kind, NeedStatus
 from matchmaking.exceptions import Forbidden, InvalidInput, NotFound
 from matchmaking.exporting import service as exporting
+from matchmaking.importing import runs, tables, uploads
 from matchmaking.importing import service as importing
-from matchmaking.importing import tables, uploads
 from matchmaking.importing.columns import COLUMNS
-from matchmaking.importing.template import DATA_SHEET, error_workbook, template_workbook
+from matchmaking.importing.template import DATA_SHEET, template_workbook
 from matchmaking.towns import service as towns
 from web.deps import ReadFirst
 from web.pages.common import Ui
+from web.params import Id
 
 router = APIRouter(prefix="/transfer")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -32,6 +33,8 @@ EXPORTABLE = (Kind.NEEDS, Kind.ACHIEVEMENTS)
 MAX_MB = tables.MAX_BYTES // 1024 // 1024
 # The status filter (staff): "" = published only, "all" = every status, else one status.
 ALL_STATUSES = "all"
+# How often the page of an import under way reloads itself.
+REFRESH_SECONDS = 2
 
 
 @dataclass(frozen=True)
@@ -193,45 +196,35 @@ def preview_page(ui: Ui, token: str) -> HTMLResponse:
     )
 
 
-@router.post("/import/{token}", response_class=HTMLResponse, dependencies=[ReadFirst])
-def import_upload(ui: Ui, token: str) -> HTMLResponse:
-    """Import the good rows; the failed ones are kept as a sheet to fix."""
+@router.post("/import/{token}", response_model=None)
+def import_upload(ui: Ui, token: str) -> RedirectResponse:
+    """Start importing the upload: the worker commits its rows in chunks; the job's page
+    shows the progress, then the result."""
     upload = _owned_upload(ui, token)
     kind = _kind(upload.kind)
-    org_id = permissions.import_org_id(ui.principal, kind)
-    settings = ui.request.app.state.settings
-    try:
-        report = importing.import_file(
-            ui.session,
-            upload.data,
-            upload.filename,
-            kind,
-            org_id=org_id,
-            scope=ui.principal.scope,
-        )
-    except InvalidInput as exc:
-        return _page(ui, error=exc.message, error_kind=kind.value, status_code=422)
-    errors_token = ""
-    if report.errors:
-        errors_token = uploads.save(
-            settings,
-            error_workbook(kind, report.errors),
-            filename=f"{DATA_SHEET[kind]}导入错误行.xlsx",
-            kind=kind.value,
-            owner_id=ui.principal.user_id,
-        )
-    uploads.delete(settings, token)
-    return ui.render(
-        "transfer/result.html",
-        {
-            "kind": kind.value,
-            "noun": KIND_NOUNS[kind.value],
-            "filename": upload.filename,
-            "report": report,
-            "errors_token": errors_token,
-            "list_url": _list_url(ui.principal, kind),
-        },
-    )
+    job = runs.start(ui.session, ui.principal, upload, kind)
+    return ui.redirect(f"/transfer/imports/{job.id}")
+
+
+@router.get("/imports/{job_id}", response_class=HTMLResponse)
+def import_job_page(ui: Ui, job_id: Id) -> HTMLResponse:
+    """An import under way (a progress bar; the page refreshes itself), then its result:
+    the rows kept, and the refused ones by number and reason, as a sheet to fix."""
+    job = runs.get(ui.session, ui.principal, job_id)
+    kind = _kind(job.kind)
+    context = {
+        "job": job,
+        "kind": kind.value,
+        "noun": KIND_NOUNS[kind.value],
+        "filename": job.filename,
+        "report": runs.report_of(job),
+        "errors_token": job.errors_token,
+        "list_url": _list_url(ui.principal, kind),
+        "refresh_seconds": REFRESH_SECONDS,
+    }
+    if job.status in runs.UNFINISHED:
+        return ui.render("transfer/progress.html", context)
+    return ui.render("transfer/result.html", context)
 
 
 @router.get("/errors/{token}")

@@ -10,7 +10,7 @@ from celery.signals import worker_process_init
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from matchmaking.config import get_settings
-from matchmaking.db import session_scope
+from matchmaking.db import get_sessionmaker, session_scope
 from matchmaking.enums import Kind
 from matchmaking.matching import embedding
 from matchmaking.matching.runtime import get_encoder
@@ -33,15 +33,23 @@ def _warm_up(**_: Any) -> None:
     max_retries=5,
 )
 def embed(kind: str, ids: list[int]) -> dict[str, Any]:
-    """Compute and store the vectors of these items (idempotent)."""
-    with session_scope(write=True) as session:
-        result = embedding.embed_items(session, get_encoder(), Kind(kind), ids)
+    """Compute and store the vectors of these items (idempotent).
+
+    The model runs with no transaction open; only the storing of the vectors takes
+    the write lock, briefly (so the web process's writes are never kept waiting on it).
+    """
+    result = embedding.embed_outside_lock(get_sessionmaker(), get_encoder(), Kind(kind), ids)
     if result.missing:
         log.info("embeddings.embed: %s %s no longer exist", kind, result.missing)
     return {"encoded": result.encoded, "reused": result.reused, "missing": result.missing}
 
 
-@app.task(name="embeddings.reconcile")
+@app.task(
+    name="embeddings.reconcile",
+    autoretry_for=(DBAPIError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def reconcile() -> dict[str, int]:
     """Re-enqueue every item whose vector is missing or stale."""
     settings = get_settings()
