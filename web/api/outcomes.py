@@ -47,6 +47,11 @@ contracts_router = APIRouter(prefix="/contracts", tags=["contracts 技术合同"
 audit_router = APIRouter(prefix="/audit", tags=["audit 操作日志"])
 
 
+XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Excel 工作簿（.xlsx）", "content": {XLSX: {}}}
+}
+
+
 def _xlsx(data: bytes, filename: str, fallback: str) -> Response:
     return Response(
         data, media_type=XLSX, headers={"Content-Disposition": attachment(filename, fallback)}
@@ -119,7 +124,7 @@ def create_contract(
     return idempotent.run(session, create, status_code=201)
 
 
-@contracts_router.get("/export")
+@contracts_router.get("/export", response_class=Response, responses=XLSX_RESPONSE)
 def export_contracts(
     session: SessionDep, principal: PrincipalDep, filters: Annotated[ContractFilters, Query()]
 ) -> Response:
@@ -226,7 +231,7 @@ def list_audit(
     return make_page(audit.list_for(session, principal, filters, page=page, size=page_size))
 
 
-@audit_router.get("/export")
+@audit_router.get("/export", response_class=Response, responses=XLSX_RESPONSE)
 def export_audit(
     session: SessionDep, principal: PrincipalDep, filters: Annotated[AuditFilters, Query()]
 ) -> Response:
