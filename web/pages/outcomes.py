@@ -328,7 +328,10 @@ def contract_import(ui: Ui, file: Annotated[UploadFile | None, File()] = None) -
         report = transfer.import_file(ui.session, ui.principal, data, file.filename)
     except InvalidInput as exc:
         return ui.render("outcomes/import_result.html", {"error": exc.message}, status_code=422)
-    return ui.render("outcomes/import_result.html", {"report": report, "filename": file.filename})
+    return ui.render(
+        "outcomes/import_result.html",
+        {"report": report, "filename": file.filename, "error": ""},
+    )
 
 
 @router.get("/contracts/new", response_class=HTMLResponse)
