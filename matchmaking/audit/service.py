@@ -30,7 +30,8 @@ ENTITY_LABELS = {"agreement": "合作协议", "contract": "技术合同", "payme
 EXPORT_LIMIT = 50_000
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A column value as JSON: Decimal and dates as text, enums as their codes."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Decimal):
@@ -43,7 +44,7 @@ def _json_value(value: Any) -> Any:
 def snapshot(row: Any, skip: tuple[str, ...] = ("created_at", "updated_at")) -> dict[str, Any]:
     """The row's column values, as JSON (Decimal and dates as text, enums as codes)."""
     return {
-        c.key: _json_value(getattr(row, c.key)) for c in row.__table__.columns if c.key not in skip
+        c.key: json_value(getattr(row, c.key)) for c in row.__table__.columns if c.key not in skip
     }
 
 

@@ -82,80 +82,86 @@ def load(session: Session, demo_dir: Path, org_keys: dict[str, int]) -> dict[str
     stmt = select(Organization.id, Organization.town_id)
     org_town = {row.id: row.town_id for row in session.execute(stmt)}
 
-    agreements: dict[str, CooperationAgreement] = {}
+    agreements: dict[str, dict[str, Any]] = {}
     for row in _read(demo_dir / "agreements.csv"):
         company = org_keys.get(row["company_key"])
         if company is None:
             continue
         signed = date.fromisoformat(row["signed_on"])
-        a = CooperationAgreement(
-            kind=AgreementKind(row["kind"]),
-            title=row["title"],
-            company_org_id=company,
-            partner_org_id=org_keys.get(row["partner_key"]),
-            signed_on=signed,
-            town_id=org_town.get(company),
-            summary=row["summary"],
-            planned_amount_wan=_wan(row["planned_amount_wan"]),
-            origin=Origin(row["origin"]),
-            status=AgreementStatus(row["status"]),
-            created_at=_at(signed),
-            updated_at=_at(signed),
-        )
+        a = {
+            "kind": AgreementKind(row["kind"]),
+            "title": row["title"],
+            "company_org_id": company,
+            "partner_org_id": org_keys.get(row["partner_key"]),
+            "signed_on": signed,
+            "town_id": org_town.get(company),
+            "summary": row["summary"],
+            "planned_amount_wan": _wan(row["planned_amount_wan"]),
+            "origin": Origin(row["origin"]),
+            "status": AgreementStatus(row["status"]),
+            "attachment": "",
+            "docking_id": None,
+            "created_by_user_id": None,
+            "created_at": _at(signed),
+            "updated_at": _at(signed),
+        }
         agreements[row["key"]] = a
-    session.add_all(agreements.values())
-    session.flush()
+    _insert(session, CooperationAgreement, list(agreements.values()))
 
-    contracts: dict[str, TechContract] = {}
+    contracts: dict[str, dict[str, Any]] = {}
     for row in _read(demo_dir / "contracts.csv"):
         signed = date.fromisoformat(row["signed_on"])
         agreement = agreements.get(row["agreement_key"])
-        c = TechContract(
-            name=row["name"],
-            contract_type=row["contract_type"],
-            contract_subtype=row["contract_subtype"],
-            seller_name=row["seller_name"],
-            seller_nature=row["seller_nature"],
-            seller_region=row["seller_region"],
-            seller_org_id=org_keys.get(row["seller_key"]),
-            buyer_name=row["buyer_name"],
-            buyer_nature=row["buyer_nature"],
-            buyer_region=row["buyer_region"],
-            buyer_org_id=org_keys.get(row["buyer_key"]),
-            signed_on=signed,
-            valid_from=_day(row["valid_from"]),
-            valid_to=_day(row["valid_to"]),
-            amount_wan=Decimal(row["amount_wan"]),
-            tech_amount_wan=_wan(row["tech_amount_wan"]),
-            tech_field=row["tech_field"],
-            ip_type=row["ip_type"],
-            town_id=towns.get(row["town"]),
-            flow=flow_of(row["seller_region"], row["buyer_region"]),
-            registration_no=row["registration_no"] or None,
-            registered_on=_day(row["registered_on"]),
-            authority=row["authority"],
-            not_registered_reason=row["not_registered_reason"] or None,
-            status=ContractStatus(row["status"]),
-            agreement_id=agreement.id if agreement is not None else None,
-            origin=Origin(row["origin"]),
-            created_at=_at(signed),
-            updated_at=_at(signed),
-        )
+        c = {
+            "name": row["name"],
+            "contract_type": row["contract_type"],
+            "contract_subtype": row["contract_subtype"],
+            "seller_name": row["seller_name"],
+            "seller_nature": row["seller_nature"],
+            "seller_region": row["seller_region"],
+            "seller_org_id": org_keys.get(row["seller_key"]),
+            "buyer_name": row["buyer_name"],
+            "buyer_nature": row["buyer_nature"],
+            "buyer_region": row["buyer_region"],
+            "buyer_org_id": org_keys.get(row["buyer_key"]),
+            "signed_on": signed,
+            "valid_from": _day(row["valid_from"]),
+            "valid_to": _day(row["valid_to"]),
+            "amount_wan": Decimal(row["amount_wan"]),
+            "tech_amount_wan": _wan(row["tech_amount_wan"]),
+            "tech_field": row["tech_field"],
+            "ip_type": row["ip_type"],
+            "town_id": towns.get(row["town"]),
+            "flow": flow_of(row["seller_region"], row["buyer_region"]),
+            "registration_no": row["registration_no"] or None,
+            "registered_on": _day(row["registered_on"]),
+            "authority": row["authority"],
+            "not_registered_reason": row["not_registered_reason"] or None,
+            "status": ContractStatus(row["status"]),
+            "agreement_id": agreement["id"] if agreement is not None else None,
+            "origin": Origin(row["origin"]),
+            "contract_scan": "",
+            "certificate": "",
+            "note": "",
+            "docking_id": None,
+            "created_by_user_id": None,
+            "created_at": _at(signed),
+            "updated_at": _at(signed),
+        }
         contracts[row["key"]] = c
-    session.add_all(contracts.values())
-    session.flush()
+    _insert(session, TechContract, list(contracts.values()))
 
     session.execute(
         insert(TechContractEvent),
         [
             {
-                "contract_id": c.id,
+                "contract_id": c["id"],
                 "actor_user_id": None,
                 "action": "import",
                 "before": "",
-                "after": c.status.value,
+                "after": c["status"].value,
                 "note": "历史数据导入",
-                "at": _at(c.registered_on or c.signed_on),
+                "at": _at(c["registered_on"] or c["signed_on"]),
             }
             for c in contracts.values()
         ],
@@ -168,7 +174,7 @@ def load(session: Session, demo_dir: Path, org_keys: dict[str, int]) -> dict[str
         received = date.fromisoformat(row["received_on"])
         payments.append(
             {
-                "contract_id": contract.id,
+                "contract_id": contract["id"],
                 "received_on": received,
                 "amount_wan": Decimal(row["amount_wan"]),
                 "evidence": row["evidence"],
@@ -184,15 +190,20 @@ def load(session: Session, demo_dir: Path, org_keys: dict[str, int]) -> dict[str
     entries: list[dict[str, Any]] = []
     for kind, rows in (("agreement", agreements.values()), ("contract", contracts.values())):
         for r in rows:
+            snapshot = {
+                k: audit.json_value(v)
+                for k, v in r.items()
+                if k not in ("created_at", "updated_at")
+            }
             entries.append(
                 {
                     "actor_user_id": None,
-                    "at": r.created_at,
+                    "at": r["created_at"],
                     "entity_kind": kind,
-                    "entity_id": r.id,
+                    "entity_id": r["id"],
                     "action": AuditAction.IMPORT.value,
                     "old_values": None,
-                    "new_values": audit.snapshot(r),
+                    "new_values": snapshot,
                 }
             )
     session.execute(insert(AuditLog), entries)
@@ -203,6 +214,16 @@ def load(session: Session, demo_dir: Path, org_keys: dict[str, int]) -> dict[str
         "payments": len(payments),
         "dockings": docked,
     }
+
+
+def _insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` in one executemany and give each its new id (the table was empty)."""
+    if not rows:
+        return
+    session.execute(insert(model.__table__), rows)
+    ids = session.scalars(select(model.id).order_by(model.id)).all()
+    for row, new_id in zip(rows, ids[-len(rows) :], strict=True):
+        row["id"] = new_id
 
 
 def _demo_dockings(session: Session) -> int:
