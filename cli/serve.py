@@ -278,6 +278,12 @@ def demo(
         typer.echo(f"{kind}: 新增 {rep.created}，更新 {rep.updated}，出错 {len(rep.errors)}")
         for err in rep.errors:
             typer.echo(f"  第 {err.row} 行：{err.message}", err=True)
+    if report.outcomes:
+        o = report.outcomes
+        typer.echo(
+            f"成果：合作协议 {o['agreements']} 项，技术合同 {o['contracts']} 项，"
+            f"到账 {o['payments']} 笔，已签约对接 {o['dockings']} 个"
+        )
     typer.echo(f"向量：新计算 {report.encoded}，复用 {report.from_cache}")
     manager = IndexManager(settings, get_sessionmaker(), encoder, get_tokenizer())
     with Bars("条") as bars:

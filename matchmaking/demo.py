@@ -32,6 +32,7 @@ from matchmaking.models import Expert
 from matchmaking.organizations import repository as org_repo
 from matchmaking.organizations import service as org_service
 from matchmaking.organizations.schemas import OrganizationCreate
+from matchmaking.outcomes import demo as outcomes_demo
 from matchmaking.towns import service as towns
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -77,6 +78,8 @@ class DemoReport:
     encoded: int = 0
     from_cache: int = 0
     accounts: list[DemoAccount] = field(default_factory=list)
+    # Agreements, contracts, payments and signed dockings added (empty if already there).
+    outcomes: dict[str, int] = field(default_factory=dict)
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -167,6 +170,7 @@ def load(
             )
         if accounts:
             report.accounts = load_accounts(session, keys)
+        report.outcomes = outcomes_demo.load(session, demo_dir, keys)
         session.commit()
 
     cache = VectorCache(

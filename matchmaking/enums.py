@@ -484,8 +484,9 @@ _labels(
     TERMINATED="已终止",
 )
 
-# Statuses a contract passes only after being registered: these count toward
-# 成交额 / 技术交易额 / 登记项数 (the registered-only rule).
+# Statuses of a contract in force after its registration. The counting rule for
+# 成交额 / 技术交易额 / 登记项数 is ``outcomes.repository.REGISTERED``
+# (``registered_on IS NOT NULL``): it also counts a registered contract terminated later.
 REGISTERED_CONTRACT_STATUSES = (
     ContractStatus.REGISTERED,
     ContractStatus.PERFORMING,

@@ -24,8 +24,20 @@ from matchmaking.docking import service as docking
 from matchmaking.enums import Kind, Role
 from matchmaking.experts.schemas import ExpertCreate
 from matchmaking.matching.kinds import SERVICES
-from matchmaking.models import Achievement, Docking, Expert, Need, Organization, User
+from matchmaking.models import (
+    Achievement,
+    CooperationAgreement,
+    Docking,
+    Expert,
+    Need,
+    Organization,
+    TechContract,
+    User,
+)
 from matchmaking.needs.schemas import NeedCreate
+from matchmaking.outcomes import agreements as agreement_service
+from matchmaking.outcomes import contracts as contract_service
+from matchmaking.outcomes.schemas import AgreementCreate, ContractCreate
 from matchmaking.towns import service as towns
 
 PASSWORD = "correct-horse-battery"
@@ -183,4 +195,61 @@ def make_docking(
         message=message,
     )
     _apply(session, row, overrides)
+    return row
+
+
+def _district_staff(session: Session) -> Any:
+    return accounts.principal_for(make_user(session, role=Role.ADMIN))
+
+
+def make_agreement(session: Session, *, by: Any = None, **overrides: Any) -> CooperationAgreement:
+    """A cooperation agreement entered by staff (default: an administrator), between a new
+    enterprise in 三厂街道 and a new university, signed 2026-03-15."""
+    values: dict[str, Any] = {
+        "kind": "project",
+        "title": f"产学研合作项目{next(_serial)}",
+        "signed_on": "2026-03-15",
+        "summary": "联合开发",
+        **overrides,
+    }
+    if "company_org_id" not in values:
+        values["company_org_id"] = make_org(session).id
+    if "partner_org_id" not in values and "expert_id" not in values:
+        values["partner_org_id"] = make_org(session, kind="university").id
+    own, extra = _split(AgreementCreate, values)
+    row = agreement_service.create(
+        session, by or _district_staff(session), AgreementCreate.model_validate(own)
+    )
+    _apply(session, row, extra)
+    return row
+
+
+def make_contract(session: Session, *, by: Any = None, **overrides: Any) -> TechContract:
+    """A technology contract entered by staff: a university outside the district sells a
+    development to a local enterprise (吸纳), 100 万元 of which 80 技术交易额, as a draft.
+    Pass ``registration_no`` and ``registered_on`` for a registered one."""
+    n = next(_serial)
+    values: dict[str, Any] = {
+        "name": f"智能装备控制系统委托开发合同{n}",
+        "contract_type": "development",
+        "contract_subtype": "dev_commissioned",
+        "seller_name": "江海理工大学",
+        "seller_nature": "university",
+        "seller_region": "320602",
+        "buyer_name": f"海门精密制造有限公司{n}",
+        "buyer_nature": "enterprise",
+        "buyer_region": "320684",
+        "signed_on": "2026-03-01",
+        "amount_wan": "100",
+        "tech_amount_wan": "80",
+        "tech_field": "advanced_manufacturing",
+        **overrides,
+    }
+    if "buyer_org_id" not in values:
+        values["buyer_org_id"] = make_org(session).id
+    own, extra = _split(ContractCreate, values)
+    row = contract_service.create(
+        session, by or _district_staff(session), ContractCreate.model_validate(own)
+    )
+    _apply(session, row, extra)
     return row

@@ -84,3 +84,42 @@ def test_fuel_cell_needs_get_fuel_cell_matches_first(demo_client, external_id: s
         f"/api/v1/needs/{need_id}/recommendations", params={"target": "experts", "limit": 1}
     ).json()["items"]
     assert "燃料电池" in experts[0]["item"]["expertise"]
+
+
+def test_demo_has_three_years_of_outcomes_like_a_real_district(demo_client) -> None:  # noqa: ANN001
+    from collections import Counter
+    from decimal import Decimal
+
+    from matchmaking.enums import ContractStatus
+    from matchmaking.models import ContractPayment, CooperationAgreement, Docking, TechContract
+    from matchmaking.outcomes import demo as outcomes_demo
+
+    client, report, factory = demo_client
+    assert report.outcomes["dockings"] >= 5
+    with factory() as session:
+        agreements = session.scalars(select(CooperationAgreement)).all()
+        contracts = session.scalars(select(TechContract)).all()
+        paid = session.scalars(select(ContractPayment.contract_id)).all()
+        signed = session.scalars(select(Docking).where(Docking.status == "signed")).all()
+        # Loading again adds nothing.
+        assert outcomes_demo.load(session, demo.DEMO_DIR, {}) == {}
+    per_year = Counter(a.signed_on.year for a in agreements)
+    assert all(160 <= per_year[y] <= 210 for y in (2024, 2025)), per_year
+    turnover: dict[int, Decimal] = {}
+    for c in contracts:
+        if c.registered_on is not None:
+            turnover[c.registered_on.year] = turnover.get(c.registered_on.year, 0) + c.amount_wan
+    for year in (2024, 2025):
+        assert 200_000 <= turnover[year] <= 1_000_000, turnover  # tens of 亿元 (in 万元)
+        top = sorted(
+            (c.amount_wan for c in contracts if c.registered_on and c.registered_on.year == year),
+            reverse=True,
+        )
+        assert sum(top[:15]) > turnover[year] / 2  # most of it from a few large contracts
+    assert {c.status for c in contracts} == set(ContractStatus)
+    assert paid
+    traced = [c for c in contracts if c.docking_id is not None]
+    assert traced
+    assert all(any(a.docking_id == d.id for a in agreements) for d in signed)
+    # The pages show them.
+    assert client.get("/api/v1/contracts?registered=true").status_code in (401, 200)

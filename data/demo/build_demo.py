@@ -21,6 +21,8 @@ from checks import check  # noqa: E402
 from common import Names, load_topics  # noqa: E402
 from items import (ACH_COLUMNS, NEED_COLUMNS, assign_ids_and_statuses,  # noqa: E402
                    build_achievements, build_needs)
+from outcomes import (AGREEMENT_COLUMNS, CONTRACT_COLUMNS,  # noqa: E402
+                      PAYMENT_COLUMNS, build_outcomes)
 from people import (EXPERT_COLUMNS, ORG_COLUMNS, build_enterprises, build_experts,  # noqa: E402
                     build_others, build_universities)
 
@@ -30,6 +32,14 @@ def write(name: str, columns: list[str], rows: list[dict]) -> None:
         writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
+
+
+def write_outcomes(orgs: list[dict]) -> None:
+    """Agreements, contracts and payments (their own random.Random: the rest is unchanged)."""
+    agreements, contracts, payments = build_outcomes(random.Random(14), orgs)
+    write("agreements.csv", AGREEMENT_COLUMNS, agreements)
+    write("contracts.csv", CONTRACT_COLUMNS, contracts)
+    write("payments.csv", PAYMENT_COLUMNS, payments)
 
 
 def main() -> None:
@@ -48,6 +58,7 @@ def main() -> None:
     write("needs.csv", NEED_COLUMNS, needs)
     write("achievements.csv", ACH_COLUMNS, achievements)
     write("experts.csv", EXPERT_COLUMNS, experts)
+    write_outcomes(orgs)
 
     counts = check(HERE, today=date.today())
     print("  ".join(f"{k}: {v}" for k, v in counts.items()))

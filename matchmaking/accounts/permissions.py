@@ -339,6 +339,10 @@ def menu(p: Principal) -> list[tuple[str, str]]:
         entries.append(("/admin/towns", "区镇管理"))
     if p.is_authenticated:
         entries.append(("/dockings", "对接"))
+    if p.is_staff or (p.org_id is not None and p.role in (Role.ENTERPRISE, Role.UNIVERSITY)):
+        entries += [("/agreements", "合作协议"), ("/contracts", "技术合同")]
+    if p.is_admin:
+        entries.append(("/admin/audit", "操作日志"))
     if may_import(p):
         entries.append(("/transfer", "导入导出"))
     return entries

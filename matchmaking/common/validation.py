@@ -10,7 +10,19 @@ from pydantic import BaseModel, GetJsonSchemaHandler, ValidationInfo, field_vali
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from matchmaking.enums import CooperationMode, IndustryField, LabelledEnum, Maturity, OrgKind
+from matchmaking.enums import (
+    ContractSubtype,
+    ContractType,
+    CooperationMode,
+    IndustryField,
+    IpType,
+    LabelledEnum,
+    Maturity,
+    OrgKind,
+    Origin,
+    PartyNature,
+    TechField,
+)
 
 FIELD_LABELS = {
     "org_id": "所属单位",
@@ -53,6 +65,43 @@ FIELD_LABELS = {
     "external_id": "编号",
     "team_leader": "团队负责人",
     "availability": "可服务时间",
+    # outcomes: agreements, contracts, payments
+    "company_org_id": "本地企业",
+    "partner_org_id": "高校院所",
+    "expert_id": "专家",
+    "signed_on": "签订日期",
+    "town_id": "所属区镇",
+    "summary": "合作内容摘要",
+    "planned_amount_wan": "协议金额（万元）",
+    "attachment": "附件",
+    "origin": "来源",
+    "contract_type": "合同类型",
+    "contract_subtype": "合同子类",
+    "seller_name": "卖方名称",
+    "seller_nature": "卖方性质",
+    "seller_region": "卖方行政区划代码",
+    "seller_org_id": "卖方单位",
+    "buyer_name": "买方名称",
+    "buyer_nature": "买方性质",
+    "buyer_region": "买方行政区划代码",
+    "buyer_org_id": "买方单位",
+    "valid_from": "合同有效期起",
+    "valid_to": "合同有效期止",
+    "amount_wan": "合同成交额（万元）",
+    "tech_amount_wan": "技术交易额（万元）",
+    "tech_field": "技术领域",
+    "ip_type": "知识产权类型",
+    "registration_no": "合同登记编号",
+    "registered_on": "登记日期",
+    "authority": "登记机构",
+    "note": "备注",
+    "contract_scan": "合同扫描件",
+    "certificate": "登记证明",
+    "agreement_id": "合作协议",
+    "docking_id": "对接",
+    "received_on": "到账日期",
+    "evidence": "凭证",
+    "file": "文件",
 }
 
 
@@ -62,6 +111,13 @@ ENUM_FIELDS: dict[str, type[LabelledEnum]] = {
     "cooperation_mode": CooperationMode,
     "maturity": Maturity,
     "org_kind": OrgKind,
+    "contract_type": ContractType,
+    "contract_subtype": ContractSubtype,
+    "seller_nature": PartyNature,
+    "buyer_nature": PartyNature,
+    "tech_field": TechField,
+    "ip_type": IpType,
+    "origin": Origin,
 }
 
 
@@ -97,6 +153,8 @@ def _rule(err: dict[str, Any], field: str) -> str:
         if field == "username":
             return "只能使用 3–64 个字母、数字或 _.@-"
         return "格式不正确"
+    if kind in ("string_type", "bool_parsing", "bool_type"):
+        return "取值无效"
     if kind == "value_error":
         return str(ctx.get("error", err.get("msg", "")))
     if kind == "json_invalid":

@@ -13,6 +13,7 @@ from matchmaking.common.pagination import Page, paginate
 from matchmaking.enums import DockingStatus
 from matchmaking.models import (
     Achievement,
+    CooperationAgreement,
     Docking,
     DockingEvent,
     Expert,
@@ -198,3 +199,13 @@ EVERYTHING = true()
 
 def org(session: Session, org_id: int | None) -> Organization | None:
     return session.get(Organization, org_id) if org_id is not None else None
+
+
+def agreements_of(session: Session, docking_ids: Sequence[int]) -> dict[int, int]:
+    """Docking id -> the id of the cooperation agreement its signing made."""
+    if not docking_ids:
+        return {}
+    stmt = select(CooperationAgreement.docking_id, CooperationAgreement.id).where(
+        CooperationAgreement.docking_id.in_(set(docking_ids))
+    )
+    return {int(did): aid for did, aid in session.execute(stmt) if did is not None}

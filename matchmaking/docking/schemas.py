@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 
 from matchmaking.common.numbers import DbId
 from matchmaking.common.schemas import UtcDateTime
-from matchmaking.enums import DockingStatus
+from matchmaking.enums import DockingStatus, Origin
+from matchmaking.outcomes.schemas import SignedAgreement
 
 TargetKind = Literal["achievements", "experts"]
 
@@ -37,11 +38,18 @@ class DockingRequest(BaseModel):
     target_id: DbId = Field(description="科技成果或专家的编号")
     message: str = Field(default="", max_length=2000, description="留言：对接意向与联系安排")
     score: float | None = Field(default=None, description="推荐时的匹配得分（可选）")
+    origin: Origin = Field(
+        default=Origin.DIRECT,
+        description="来源：recommendation 推荐 | search 检索 | event 活动 | visit 走访 | direct",
+    )
 
 
 class DockingAction(BaseModel):
     message: str = Field(default="", max_length=2000, description="留言")
     reason: str = Field(default="", max_length=2000, description="婉拒原因（婉拒时必填）")
+    agreement: SignedAgreement | None = Field(
+        default=None, description="签约时：合作协议的类型、名称、日期、摘要和金额"
+    )
 
 
 class OrgRef(BaseModel):
@@ -75,6 +83,9 @@ class DockingRead(BaseModel):
     message: str
     decline_reason: str
     score: float | None
+    origin: Origin
+    origin_label: str
+    agreement_id: int | None = Field(default=None, description="签约生成的合作协议")
     created_at: UtcDateTime
     updated_at: UtcDateTime
     last_event: EventRead | None = None

@@ -32,12 +32,22 @@ from matchmaking.docking.schemas import (
     EventRead,
     OrgRef,
 )
-from matchmaking.enums import DockingStatus, Kind, NeedStatus, NotificationKind, OrgStatus, Role
+from matchmaking.enums import (
+    DockingStatus,
+    Kind,
+    NeedStatus,
+    NotificationKind,
+    OrgStatus,
+    Origin,
+    Role,
+)
 from matchmaking.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from matchmaking.matching.kinds import SERVICES
 from matchmaking.models import Docking, DockingEvent, Need, Organization, User
 from matchmaking.notifications.render import DOCKING_STEPS
 from matchmaking.notifications.service import notify
+from matchmaking.outcomes import agreements
+from matchmaking.outcomes.schemas import SignedAgreement
 from matchmaking.towns import repository as towns_repository
 
 Side = Literal["need", "target", "staff"]
@@ -167,8 +177,13 @@ def request(
     target_id: int,
     message: str = "",
     score: float | None = None,
+    origin: Origin = Origin.DIRECT,
 ) -> Docking:
-    """Start a docking between a need and an achievement or expert; notify the other side."""
+    """Start a docking between a need and an achievement or expert; notify the other side.
+
+    ``origin`` says what led to it (a recommendation list, a search, an event, a visit,
+    or direct); it is kept for "value by origin".
+    """
     require_login(p)
     if target_kind not in TARGET_NOUN:
         raise InvalidInput("对接对象只能是科技成果或专家", field="target_kind")
@@ -210,6 +225,7 @@ def request(
         status=S.REQUESTED,
         message=message.strip(),
         score=score,
+        origin=origin,
     )
     try:
         with session.begin_nested():
@@ -256,8 +272,13 @@ def act(
     *,
     message: str = "",
     reason: str = "",
+    agreement: SignedAgreement | None = None,
 ) -> Docking:
-    """Move a docking on (accept, decline, negotiate, sign); notify the other side."""
+    """Move a docking on (accept, decline, negotiate, sign); notify the other side.
+
+    Signing creates the cooperation agreement (``agreement``: its kind, title, date,
+    summary, amount) linked to the docking, in the same transaction.
+    """
     require_login(p)
     d, need, target = _load(session, docking_id)
     side = _side(p, d, need, target)
@@ -285,6 +306,8 @@ def act(
 
     # Atomic: of two simultaneous moves from the same status, the second gets a 409.
     moved = MACHINE.move(session, d, action, actor_user_id=p.user_id, record=record, values=values)
+    if moved.after is S.SIGNED:
+        agreements.create_for_docking(session, p, d, agreement or SignedAgreement())
 
     others: list[User] = []
     for each in ("need", "target"):
@@ -481,6 +504,7 @@ def _summaries(session: Session, rows: list[Docking]) -> list[DockingRead]:
     org_ids += [t.org_id for by_id in targets.values() for t in by_id.values()]
     orgs = repository.orgs_by_id(session, org_ids)
     last = repository.last_events(session, [d.id for d in rows])
+    signed = repository.agreements_of(session, [d.id for d in rows if d.status is S.SIGNED])
     names = _actor_names(session, list(last.values()))
     out = []
     for d in rows:
@@ -504,6 +528,9 @@ def _summaries(session: Session, rows: list[Docking]) -> list[DockingRead]:
                 message=d.message,
                 decline_reason=d.decline_reason,
                 score=d.score,
+                origin=d.origin,
+                origin_label=d.origin.label,
+                agreement_id=signed.get(d.id),
                 created_at=d.created_at,
                 updated_at=d.updated_at,
                 last_event=_event(last[d.id], names) if d.id in last else None,

@@ -760,7 +760,8 @@ def _uploads_of_ent_a(world: World) -> tuple[Any, Any, Any]:
 def test_every_route_is_in_the_matrix(world: World) -> None:
     """A new route must say who may use it: add it to the matrix (or to PUBLIC_ROUTES)."""
     app = world.api["anon"].app
-    covered = {(r.method, r.path.split("?")[0]) for r in API_ROWS + PAGE_ROWS}
+    rows = API_ROWS + PAGE_ROWS + OUTCOME_ROWS
+    covered = {(r.method, r.path.split("?")[0]) for r in rows}
     # FastAPI keeps included routers as groups; each lists its routes with the full path.
     routes = [
         (ctx.path, ctx.methods)
@@ -795,3 +796,175 @@ PUBLIC_ROUTES = {
     "/api/v1/status",
     "/api/v1/search",
 }
+
+
+# -- outcomes: agreements, contracts, payments, the audit log ---------------------------
+# contract_a: ent_a (正余镇) buys from uni_u; contract_b: ent_b (三厂街道) buys from outside.
+STAFF_ZY = roles("admin", "staff", "staff_zy")
+PARTIES_A = STAFF_ZY | roles("ent_a", "uni_u")
+LOGGED_IN = EVERYONE - {"anon"}
+
+
+def contract_body(buyer: str) -> Callable[[str], dict[str, Any]]:
+    def body(role: str) -> dict[str, Any]:
+        return {
+            "name": f"{role} 录入的技术开发合同",
+            "contract_type": "development",
+            "contract_subtype": "dev_commissioned",
+            "seller_name": "丙理工大学",
+            "seller_nature": "university",
+            "seller_region": "320602",
+            "seller_org_id": "uni_u",
+            "buyer_name": "甲氢能科技有限公司",
+            "buyer_nature": "enterprise",
+            "buyer_region": "320684",
+            "buyer_org_id": buyer,
+            "signed_on": "2026-03-01",
+            "amount_wan": "100",
+            "tech_amount_wan": "80",
+            "tech_field": "new_energy",
+        }
+
+    return body
+
+
+def contract_form(role: str) -> dict[str, Any]:
+    body = contract_body("ent_a")(role)
+    body["name"] = f"{role} 页面录入的合同"
+    return body
+
+
+def agreement_body(role: str) -> dict[str, Any]:
+    return {
+        "kind": "framework",
+        "title": f"{role} 录入的框架协议",
+        "company_org_id": "ent_a",
+        "partner_org_id": "uni_u",
+        "signed_on": "2026-03-01",
+    }
+
+
+OUTCOME_ROWS: list[Row] = [
+    Row("GET", "/api/v1/agreements", LOGGED_IN),
+    Row("GET", "/api/v1/agreements/{agreement_a}", PARTIES_A),
+    Row("POST", "/api/v1/agreements", STAFF_ZY, ok=201, body=agreement_body),
+    Row(
+        "PATCH",
+        "/api/v1/agreements/{agreement_a}",
+        STAFF_ZY,
+        body=lambda r: {"summary": f"{r} 修改"},
+    ),
+    Row("GET", "/api/v1/contracts", LOGGED_IN),
+    Row("GET", "/api/v1/contracts/export", LOGGED_IN),
+    Row("GET", "/api/v1/contracts/{contract_a}", PARTIES_A),
+    Row("GET", "/api/v1/contracts/{contract_b}", roles("admin", "staff", "ent_b")),
+    Row("GET", "/api/v1/contracts/{contract_a}/payments", PARTIES_A),
+    Row("POST", "/api/v1/contracts", STAFF_ZY, ok=201, body=contract_body("ent_a")),
+    Row(
+        "PATCH",
+        "/api/v1/contracts/{contract_a}",
+        STAFF_ZY,
+        body=lambda r: {"note": f"{r} 已核对"},
+    ),
+    Row(
+        "PATCH",
+        "/api/v1/contracts/{contract_b}",
+        roles("admin", "staff"),
+        body=lambda r: {"note": f"{r} 已核对"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/contracts/{contract_a}/payments",
+        STAFF_ZY,
+        ok=201,
+        body=lambda r: {"received_on": "2026-04-01", "amount_wan": "10", "evidence": f"回单{r}"},
+    ),
+    # The first allowed role signs; for the others the draft is signed already (409).
+    Row(
+        "POST",
+        "/api/v1/contracts/{contract_a}/actions/sign",
+        roles("admin"),
+        skip=roles("staff", "staff_zy"),
+    ),
+    Row("POST", "/api/v1/contracts/import", STAFF_ZY, ok=422),  # allowed, but no file
+    Row("GET", "/api/v1/audit", roles("admin")),
+    Row("GET", "/api/v1/audit/export", roles("admin")),
+    # Pages
+    Row("GET", "/agreements", LOGGED_IN, page=True),
+    Row("GET", "/agreements/new", STAFF_ZY, page=True),
+    Row("GET", "/agreements/{agreement_a}", PARTIES_A, page=True),
+    Row("GET", "/agreements/{agreement_a}/edit", STAFF_ZY, page=True),
+    Row(
+        "POST",
+        "/agreements/new",
+        STAFF_ZY,
+        ok=303,
+        page=True,
+        body=lambda r: {**agreement_body(r), "title": f"{r} 页面录入的协议"},
+    ),
+    Row(
+        "POST",
+        "/agreements/{agreement_a}/edit",
+        STAFF_ZY,
+        ok=303,
+        page=True,
+        body=lambda r: {**agreement_body(r), "title": "甲乙框架协议"},
+    ),
+    Row("GET", "/contracts", LOGGED_IN, page=True),
+    Row("GET", "/contracts/export.xlsx", LOGGED_IN, page=True),
+    Row("GET", "/contracts/new", STAFF_ZY, page=True),
+    Row("GET", "/contracts/{contract_a}", PARTIES_A, page=True),
+    Row("GET", "/contracts/{contract_b}", roles("admin", "staff", "ent_b"), page=True),
+    Row("GET", "/contracts/{contract_a}/edit", STAFF_ZY, page=True),
+    Row("POST", "/contracts/new", STAFF_ZY, ok=303, page=True, body=contract_form),
+    Row(
+        "POST",
+        "/contracts/{contract_a}/edit",
+        STAFF_ZY,
+        ok=303,
+        page=True,
+        body=lambda r: {**contract_form(r), "name": "甲乙技术开发合同"},
+    ),
+    Row(
+        "POST",
+        "/contracts/{contract_a}/payments",
+        STAFF_ZY,
+        ok=303,
+        page=True,
+        body=lambda r: {"received_on": "2026-04-02", "amount_wan": "5"},
+    ),
+    Row(
+        "POST",
+        "/contracts/{contract_a}/actions/submit",
+        roles("admin"),
+        ok=303,
+        page=True,
+        skip=roles("staff", "staff_zy"),
+    ),
+    Row("POST", "/contracts/import", STAFF_ZY, ok=422, page=True),  # no file chosen
+    Row("GET", "/admin/audit", roles("admin"), page=True),
+    Row("GET", "/admin/audit/export.xlsx", roles("admin"), page=True),
+]
+
+
+def test_outcomes_access_matrix(world: World) -> None:
+    admin = world.api["admin"]
+    made = admin.post("/api/v1/agreements", json=_filled(agreement_body("admin"), world))
+    assert made.status_code == 201, made.text
+    world.ids["agreement_a"] = made.json()["id"]
+    for name, buyer in (("contract_a", "ent_a"), ("contract_b", "ent_b")):
+        body = _filled(contract_body(buyer)("admin"), world)
+        if buyer == "ent_b":
+            body.pop("seller_org_id")
+        made = admin.post("/api/v1/contracts", json=body)
+        assert made.status_code == 201, made.text
+        world.ids[name] = made.json()["id"]
+    failures = run_rows(world, OUTCOME_ROWS)
+    assert not failures, "\n".join(failures)
+    # An enterprise's list holds only its own contracts.
+    mine = world.api["ent_b"].get("/api/v1/contracts").json()
+    assert [c["id"] for c in mine["items"]] == [world.ids["contract_b"]]
+
+
+def _filled(body: dict[str, Any], world: World) -> dict[str, Any]:
+    return {k: _fill(v, world.ids) for k, v in body.items()}

@@ -61,6 +61,7 @@ def request_docking(
             target_id=data.target_id,
             message=data.message,
             score=data.score,
+            origin=data.origin,
         )
         return service.detail(session, principal, docking.id)
 
@@ -81,7 +82,16 @@ def act_on_docking(
     action: Action,
     data: DockingAction | None = None,
 ) -> DockingDetail:
-    """Accept, decline (reason required), negotiate or sign; the other side is notified."""
+    """Accept, decline (reason required), negotiate or sign (with the agreement's fields:
+    signing creates the cooperation agreement); the other side is notified."""
     body = data or DockingAction()
-    service.act(session, principal, docking_id, action, message=body.message, reason=body.reason)
+    service.act(
+        session,
+        principal,
+        docking_id,
+        action,
+        message=body.message,
+        reason=body.reason,
+        agreement=body.agreement,
+    )
     return service.detail(session, principal, docking_id)

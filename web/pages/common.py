@@ -56,6 +56,13 @@ def _money(value: Decimal | float | None) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".") + " 万元"
 
 
+def _wan(value: Decimal | float | None) -> str:
+    """An amount in 万元 without the unit (the column says it): 1,234.5."""
+    if value is None:
+        return ""
+    return f"{value:,.4f}".rstrip("0").rstrip(".")
+
+
 def _date(value: date | datetime | None) -> str:
     if value is None:
         return ""
@@ -90,6 +97,7 @@ env.filters.update(
     docking_status_label=lambda c: _label(DockingStatus, c),
     feedback_label=lambda c: _label(FeedbackReason, c),
     money=_money,
+    wan=_wan,
     day=_date,
     highlight=highlight,
     urlquote=lambda s: quote(str(s), safe=""),

@@ -7,13 +7,17 @@ from urllib.parse import urlparse
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
 
+from matchmaking import clock
 from matchmaking.accounts.permissions import require_login
+from matchmaking.common.validation import validation_details
 from matchmaking.docking import service
 from matchmaking.docking.schemas import Action, Box
-from matchmaking.enums import DockingStatus
+from matchmaking.enums import AgreementKind, DockingStatus, Origin
 from matchmaking.exceptions import Conflict, InvalidInput, MatchmakingError, Unauthorized
 from matchmaking.notifications import service as notifications
+from matchmaking.outcomes.schemas import SignedAgreement
 from web.pages.common import Ui
 from web.pages.forms import ListFilters, listing
 
@@ -75,6 +79,8 @@ def _render_detail(
             "actions": [a.value for a in d.allowed_actions],
             "values": values or {},
             "errors": errors or {},
+            "agreement_kinds": list(AgreementKind),
+            "today": clock.local_today().isoformat(),
         },
         status_code=status_code,
     )
@@ -99,6 +105,7 @@ def request_docking(
     target_id: Annotated[int, Form()],
     message: Annotated[str, Form(max_length=2000)] = "",
     score: Annotated[str, Form()] = "",
+    origin: Annotated[str, Form(max_length=32)] = "",
 ) -> RedirectResponse:
     """Request a docking from a need or achievement/expert page; go to the new docking."""
     try:
@@ -114,6 +121,7 @@ def request_docking(
             target_id=target_id,
             message=message,
             score=fused,
+            origin=Origin(origin) if origin in set(Origin) else Origin.DIRECT,
         )
     except Unauthorized:
         raise
@@ -130,7 +138,7 @@ FLASH = {
     Action.ACCEPT: "已接受对接，双方现在可以看到彼此的联系方式",
     Action.DECLINE: "已婉拒对接，对方会收到通知",
     Action.NEGOTIATE: "已进入洽谈阶段",
-    Action.SIGN: "已记录签署合作协议，科技局会收到通知",
+    Action.SIGN: "已记录签署合作协议并生成合作协议记录，科技局会收到通知",
 }
 
 
@@ -141,13 +149,54 @@ def act(
     action: Action,
     message: Annotated[str, Form(max_length=2000)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
+    agreement_kind: Annotated[str, Form(max_length=32)] = "project",
+    agreement_title: Annotated[str, Form(max_length=400)] = "",
+    signed_on: Annotated[str, Form(max_length=32)] = "",
+    planned_amount_wan: Annotated[str, Form(max_length=64)] = "",
+    summary: Annotated[str, Form(max_length=8000)] = "",
 ) -> HTMLResponse | RedirectResponse:
-    """Accept, decline (with a reason), move to negotiation, or record the signed agreement."""
+    """Accept, decline (with a reason), move to negotiation, or record the signed agreement
+    (its fields create the cooperation agreement)."""
+    values = {
+        "message": message,
+        "reason": reason,
+        "action": action.value,
+        "agreement_kind": agreement_kind,
+        "agreement_title": agreement_title,
+        "signed_on": signed_on,
+        "planned_amount_wan": planned_amount_wan,
+        "summary": summary,
+    }
+    agreement = None
+    if action is Action.SIGN:
+        fields = {
+            "kind": agreement_kind or "project",
+            "title": agreement_title.strip(),
+            "signed_on": signed_on.strip() or None,
+            "planned_amount_wan": planned_amount_wan.strip() or None,
+            "summary": summary,
+        }
+        try:
+            agreement = SignedAgreement.model_validate(fields)
+        except ValidationError as exc:
+            names = {"title": "agreement_title", "kind": "agreement_kind"}
+            errors = {
+                names.get(d["field"], d["field"]): d["message"]
+                for d in validation_details(exc.errors())
+            }
+            return _render_detail(ui, docking_id, values=values, errors=errors, status_code=422)
     try:
-        service.act(ui.session, ui.principal, docking_id, action, message=message, reason=reason)
+        service.act(
+            ui.session,
+            ui.principal,
+            docking_id,
+            action,
+            message=message,
+            reason=reason,
+            agreement=agreement,
+        )
     except InvalidInput as exc:
         ui.session.rollback()
-        values = {"message": message, "reason": reason, "action": action.value}
         errors = {exc.field or "form": exc.message}
         return _render_detail(ui, docking_id, values=values, errors=errors, status_code=422)
     except Conflict as exc:
