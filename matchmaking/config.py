@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Secrets that are public (the old embedded default, README placeholders): a cookie
@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     reconcile_interval: float = 60.0
     # Embeddings whose task has not finished after this long are re-enqueued.
     pending_grace_seconds: float = 30.0
+
+    # Events: the scheduler's time limit per run, and how long a run may go without a
+    # heartbeat before it is shown as failed (a worker killed mid-run) and can be re-run.
+    event_schedule_time_limit_s: float = Field(default=30.0, gt=0, le=300)
+    event_run_stale_seconds: float = Field(default=300.0, gt=0)
 
     @field_validator("timezone")
     @classmethod

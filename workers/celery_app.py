@@ -66,7 +66,7 @@ def create_celery(settings: Settings | None = None) -> Celery:
             },
         },
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
-        include=["workers.tasks.embeddings"],
+        include=["workers.tasks.embeddings", "workers.tasks.events"],
     )
     return app
 
