@@ -38,12 +38,6 @@ def register(session: Session, p: Principal, event_id: int, **kw: Any) -> Any:
     return events.register(session, p, event_id, RegistrationInput(**kw))
 
 
-@pytest.fixture
-def session(factory: sessionmaker[Session], dispatcher: Any) -> Any:
-    with factory() as s:
-        yield s
-
-
 def test_registration_refused_outside_the_window_and_over_capacity(session: Session) -> None:
     event = make_event(session, capacity=2)
     first, second, third = (who(session, Role.ENTERPRISE) for _ in range(3))
