@@ -43,7 +43,7 @@ def _own(session: Session, p: Principal, event_id: int) -> tuple[Event, Registra
     event = get_visible(session, p, event_id)
     reg = my_registration(session, p, event.id)
     if reg is None or reg.status is not RegistrationStatus.REGISTERED:
-        raise NotFound("您没有报名本活动，没有个人日程")
+        raise Forbidden("您没有报名本活动，没有个人日程")
     return event, reg
 
 
@@ -194,7 +194,7 @@ def _my_meeting(
         or meeting.run_id != run.id
         or reg.id not in (meeting.a_id, meeting.b_id)
     ):
-        raise NotFound("该洽谈不在您的日程中")
+        raise Forbidden("该洽谈不在您的日程中")
     return event, reg, meeting
 
 

@@ -491,7 +491,7 @@ class Suggestion:
 def _own_registered(session: Session, p: Principal, event: Event) -> Registration:
     reg = my_registration(session, p, event.id)
     if reg is None or reg.status is not RegistrationStatus.REGISTERED:
-        raise Conflict("请先报名本活动，再查看推荐洽谈对象")
+        raise Forbidden("请先报名本活动，再查看推荐洽谈对象")
     return reg
 
 

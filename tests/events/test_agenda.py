@@ -14,7 +14,7 @@ from matchmaking import clock
 from matchmaking.enums import DockingStatus, MeetingOutcome, Role, WishLevel
 from matchmaking.events import agenda, scheduling
 from matchmaking.events import service as events
-from matchmaking.exceptions import Conflict, NotFound
+from matchmaking.exceptions import Conflict, Forbidden
 from matchmaking.models import Docking, ScheduledMeeting
 from tests.events.test_service import _world, who
 
@@ -81,7 +81,7 @@ def test_ics_keeps_uids_raises_sequence_and_cancels_dropped_meetings(
 def test_only_participants_have_an_agenda(session: Session, factory: sessionmaker[Session]) -> None:
     w = _world(session)
     stranger = who(session, Role.ENTERPRISE)
-    with pytest.raises(NotFound, match="没有报名"):
+    with pytest.raises(Forbidden, match="没有报名"):
         agenda.ics(session, stranger, w["event"].id)
 
 
@@ -119,5 +119,5 @@ def test_check_in_outcomes_and_follow_up_docking(
     with clock.frozen(day), pytest.raises(Conflict, match="已发起对接"):
         agenda.follow_up(session, p["a"], event.id, with_uni.meeting_id)
     # Someone outside the meeting cannot record its outcome.
-    with clock.frozen(day), pytest.raises(NotFound):
+    with clock.frozen(day), pytest.raises(Forbidden):
         agenda.record_outcome(session, p["b"], event.id, with_uni.meeting_id, MeetingOutcome.HELD)
