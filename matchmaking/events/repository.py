@@ -96,8 +96,10 @@ def wish(session: Session, from_id: int, to_id: int) -> Wish | None:
 
 
 def runs(session: Session, event_id: int) -> list[ScheduleRun]:
+    # Fresh rows: a worker's session moves runs behind this one's back.
     stmt = select(ScheduleRun).where(ScheduleRun.event_id == event_id)
-    return list(session.scalars(stmt.order_by(ScheduleRun.version.desc())))
+    stmt = stmt.order_by(ScheduleRun.version.desc()).execution_options(populate_existing=True)
+    return list(session.scalars(stmt))
 
 
 def last_version(session: Session, event_id: int) -> int:
