@@ -77,6 +77,7 @@ class DemoReport:
     encoded: int = 0
     from_cache: int = 0
     accounts: list[DemoAccount] = field(default_factory=list)
+    events: int = 0
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -186,4 +187,10 @@ def load(
             if progress:
                 progress(kind.value, min(start + EMBED_BATCH, len(ids)), len(ids))
     cache.save()
+    if accounts:
+        # Events last: their candidates come from the vectors made above.
+        from matchmaking.events import demo as event_demo
+
+        with jobs.handled_inline():
+            report.events = event_demo.load(session_factory)
     return report
