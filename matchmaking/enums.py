@@ -239,6 +239,7 @@ class NotificationKind(StrEnum):
     LOGIN_LOCKED = "login_locked"
     EVENT_INVITED = "event_invited"
     EVENT_PUBLISHED = "event_published"
+    EVENT_CANCELLED_MEETING = "event_cancelled_meeting"
 
 
 # -- matchmaking events (产学研对接会) ------------------------------------------------

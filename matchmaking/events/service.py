@@ -452,7 +452,39 @@ def cancel_registration(session: Session, p: Principal, event_id: int) -> Regist
         raise NotFound("您没有报名本活动")
     reg.status = RegistrationStatus.CANCELLED
     session.flush()
+    _tell_partners(session, p, event, reg)
     return reg
+
+
+def users_of(session: Session, reg: Registration) -> list[int]:
+    """Who speaks for a participant: its organization's users, or the expert."""
+    if reg.expert_id is not None:
+        return [u.id for u in accounts_repository.users_of_expert(session, reg.expert_id)]
+    if reg.org_id is not None:
+        return [u.id for u in accounts_repository.users_of_org(session, reg.org_id)]
+    return []
+
+
+def _tell_partners(session: Session, p: Principal, event: Event, reg: Registration) -> None:
+    """After publishing, the people a cancelled participant was to meet are told."""
+    run = repository.published_run(session, event.id)
+    if run is None:
+        return
+    slots = {s.id: s for s in repository.slots(session, event.id)}
+    for m in repository.meetings(session, run.id, reg.id):
+        other = session.get(Registration, m.b_id if m.a_id == reg.id else m.a_id)
+        if other is None:
+            continue
+        start = clock.to_local(slots[m.slot_id].starts_at)
+        notify(
+            session,
+            users_of(session, other),
+            NotificationKind.EVENT_CANCELLED_MEETING,
+            {"name": reg.name, "title": event.title, "time": f"{start:%H:%M}", "table": m.table_no},
+            subject=("event", event.id),
+            link=f"/events/{event.id}/agenda",
+            skip=p.user_id,
+        )
 
 
 def my_registration(session: Session, p: Principal, event_id: int) -> Registration | None:

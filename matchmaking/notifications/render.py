@@ -114,3 +114,8 @@ def _event_invited(p: Payload) -> str:
 @renders(NotificationKind.EVENT_PUBLISHED)
 def _event_published(p: Payload) -> str:
     return f"“{p['title']}”的洽谈日程已发布（第 {p['version']} 版），请查看您的个人日程"
+
+
+@renders(NotificationKind.EVENT_CANCELLED_MEETING)
+def _event_cancelled_meeting(p: Payload) -> str:
+    return f"“{p['name']}”已取消参加“{p['title']}”，原定 {p['time']} 第 {p['table']} 桌的洽谈取消"

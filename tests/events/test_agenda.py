@@ -16,6 +16,7 @@ from matchmaking.events import agenda, scheduling
 from matchmaking.events import service as events
 from matchmaking.exceptions import Conflict, Forbidden
 from matchmaking.models import Docking, ScheduledMeeting
+from matchmaking.notifications import service as notifications
 from tests.events.test_service import _world, who
 
 
@@ -121,3 +122,21 @@ def test_check_in_outcomes_and_follow_up_docking(
     # Someone outside the meeting cannot record its outcome.
     with clock.frozen(day), pytest.raises(Forbidden):
         agenda.record_outcome(session, p["b"], event.id, with_uni.meeting_id, MeetingOutcome.HELD)
+
+
+def test_a_cancellation_after_publishing_tells_the_people_they_were_to_meet(
+    session: Session, factory: sessionmaker[Session]
+) -> None:
+    w = _world(session)
+    event, p, regs = w["event"], w["p"], w["regs"]
+    events.set_wish(session, p["a"], event.id, regs["u"].id, WishLevel.MUST)
+    staff = who(session, Role.STAFF)
+    _publish(session, factory, staff, event.id)
+    _e, _r, items = agenda.agenda(session, p["u"], event.id)
+    partners = {i.other.id for i in items}
+    assert regs["a"].id in partners
+
+    events.cancel_registration(session, p["a"], event.id)
+
+    texts = [n.text for n in notifications.list_page(session, p["u"].user_id).items]
+    assert any("已取消参加" in t and "的洽谈取消" in t for t in texts), texts
