@@ -137,3 +137,37 @@ def test_event_flow_through_the_pages(
         docked = post_form(qiye, str(follow["action"]), {}, follow_redirects=False)
         assert docked.status_code == 303
         assert docked.headers["location"].startswith("/dockings/")
+
+
+def test_hostile_event_requests_get_clear_answers(
+    client: TestClient,
+    make_client: Callable[..., TestClient],
+    factory: sessionmaker[Session],
+) -> None:
+    make_user(factory, "keji", "staff")
+    staff = make_client()
+    login(staff, "keji")
+    # Unknown and absurd ids: a Chinese "not found", never a server error.
+    assert staff.get("/events/424242").status_code == 404
+    assert "不存在" in staff.get("/events/424242").text
+    assert staff.get("/events/99999999999999999999999").status_code in (404, 422)
+    assert client.get("/api/v1/events/99999999999999999999999").status_code in (404, 422)
+    # Control characters and a huge capacity through the API: refused, field by field.
+    today = clock.local_today()
+    body = {
+        "title": "路演\u202e活动",
+        "kind": "roadshow",
+        "held_on": str(today),
+        "registration_opens": str(today),
+        "registration_closes": str(today),
+        "capacity": 10**15,
+    }
+    refused = client.post("/api/v1/events", json=body)
+    assert refused.status_code == 422
+    fields = {d["field"] for d in refused.json()["detail"]}
+    assert {"title", "capacity"} <= fields, refused.json()
+    made = client.post("/api/v1/events", json={**body, "title": "路演活动", "capacity": 20})
+    assert made.status_code == 201, made.text
+    # Staff run events; they do not register for them.
+    event_id = made.json()["id"]
+    assert client.post(f"/api/v1/events/{event_id}/registration", json={}).status_code == 403
