@@ -159,7 +159,11 @@ def build_instance(session: Session, event_id: int) -> Built:
 def recover_stale(session: Session, event_id: int) -> int:
     """Runs whose worker went silent (killed, lost) are marked failed so the event can be
     re-run; returns how many."""
-    cutoff = utcnow() - timedelta(seconds=get_settings().event_run_stale_seconds)
+    settings = get_settings()
+    # A solver may report progress rarely: never call a run stale before its time limit
+    # (plus a margin for building the instance and storing the result) has passed.
+    quiet = max(settings.event_run_stale_seconds, settings.event_schedule_time_limit_s + 120)
+    cutoff = utcnow() - timedelta(seconds=quiet)
     stale = (
         update(ScheduleRun)
         .where(
