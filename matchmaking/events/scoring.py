@@ -51,7 +51,7 @@ class Fit:
         if not self.need_title:
             return ""
         terms = "、".join(self.terms[:4])
-        text = f"需求“{self.need_title}”与“{self.offer_title}”匹配度 {self.score:.2f}"
+        text = f"需求“{self.need_title}”与{self.offer_title}匹配度 {self.score:.2f}"
         return text + (f"，共同关键词：{terms}" if terms else "")
 
 
