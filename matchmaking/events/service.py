@@ -177,6 +177,13 @@ def update(session: Session, p: Principal, event_id: int, data: EventCreate) -> 
         raise Conflict(f"该活动当前状态为“{event.status.label}”，不能修改")
     _check_guest(session, data.guest_org_id)
     town_id = _town_id(session, p, data.town, current=event.town_id)
+    moved_by = data.held_on - event.held_on
+    if moved_by:
+        # The slots keep their times of day on the new date.
+        for slot in repository.slots(session, event.id):
+            slot.starts_at = slot.starts_at + moved_by
+        for block in session.scalars(select(EventSession).where(EventSession.event_id == event.id)):
+            block.starts_at = block.starts_at + moved_by
     for name, value in data.model_dump(exclude={"town"}).items():
         setattr(event, name, value)
     event.town_id = town_id

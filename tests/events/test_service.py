@@ -15,7 +15,7 @@ from matchmaking import clock
 from matchmaking.accounts.permissions import Principal
 from matchmaking.accounts.service import principal_for
 from matchmaking.enums import RegistrationStatus, Role, RunStatus, WishLevel
-from matchmaking.events import scheduling
+from matchmaking.events import repository, scheduling
 from matchmaking.events import service as events
 from matchmaking.events.schemas import EventCreate, RegistrationInput, SessionCreate
 from matchmaking.exceptions import Conflict, Forbidden, InvalidInput, NotFound
@@ -232,3 +232,37 @@ def test_cancelled_registration_is_out_of_the_instance(session: Session) -> None
     assert w["regs"]["b"].status is RegistrationStatus.CANCELLED
     built = scheduling.build_instance(session, w["event"].id)
     assert str(w["regs"]["b"].id) not in {x.id for x in built.instance.participants}
+
+
+def test_moving_the_date_moves_the_slots(session: Session) -> None:
+    event = make_event(session)
+    staff = who(session, Role.STAFF)
+    data = EventCreate.model_validate(
+        {
+            **{k: getattr(event, k) for k in EventCreate.model_fields if k != "town"},
+            "kind": event.kind,
+            "held_on": event.held_on + timedelta(days=1),
+        }
+    )
+    events.update(session, staff, event.id, data)
+    starts = [clock.to_local(s.starts_at) for s in repository.slots(session, event.id)]
+    assert {s.date() for s in starts} == {event.held_on}
+    assert starts[0].strftime("%H:%M") == "09:00"
+
+
+def test_invitation_is_a_notification_in_chinese(session: Session) -> None:
+    from matchmaking.notifications import service as notifications
+
+    event = make_event(session)
+    staff = who(session, Role.STAFF)
+    company = make_org(session, kind="enterprise")
+    user = make_user(session, role=Role.ENTERPRISE, org_id=company.id)
+    made = events.invite(session, staff, event.id, [company.id, company.id])
+    assert len(made) == 1
+    assert made[0].status is RegistrationStatus.INVITED
+    text = notifications.list_page(session, user.id).items[0].text
+    assert f"科技局邀请您参加“{event.title}”" in text
+    # Accepting is registering.
+    reg = register(session, principal_for(user), event.id)
+    assert reg.id == made[0].id
+    assert reg.status is RegistrationStatus.REGISTERED
