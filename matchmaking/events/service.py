@@ -157,6 +157,16 @@ def _check_guest(session: Session, guest_org_id: int | None) -> None:
         raise InvalidInput("嘉宾单位应为本平台的高校或科研院所", field="guest_org_id")
 
 
+def guest_choices(session: Session) -> list[tuple[int, str]]:
+    """Universities and institutes a 专场 by university may invite as its guest."""
+    stmt = (
+        select(Organization.id, Organization.name)
+        .where(Organization.kind.in_(("university", "institute")), Organization.status == "active")
+        .order_by(Organization.name)
+    )
+    return [(row.id, row.name) for row in session.execute(stmt)]
+
+
 def create(session: Session, p: Principal, data: EventCreate) -> Event:
     """A new event (draft) in the staff member's scope."""
     require_staff(p)

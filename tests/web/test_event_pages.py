@@ -49,6 +49,7 @@ def test_event_flow_through_the_pages(
         "venue": "科创中心",
         "town": "",
         "organiser": "区科技局",
+        "guest_org_id": str(uni_id),
         "registration_opens": str(today),
         "registration_closes": str(today + timedelta(days=5)),
         "capacity": "30",

@@ -48,6 +48,7 @@ FORM_FIELDS = (
     "registration_opens",
     "registration_closes",
     "capacity",
+    "guest_org_id",
 )
 
 
@@ -79,6 +80,7 @@ def _form(
         "errors": errors,
         "kinds": list(EventKind),
         "towns": _towns(ui),
+        "guests": events.guest_choices(ui.session),
         "scope_town": ui.principal.scope.town,
     }
     return ui.render("events/form.html", context, status_code=status)
