@@ -392,6 +392,14 @@ def _tell_participants(session: Session, p: Principal, event: Event, version: in
     )
 
 
+def schedule_url(session: Session, run_id: int) -> str:
+    """Where a run's versions are shown (to go back after an action on it)."""
+    run = session.get(ScheduleRun, run_id)
+    if run is None:
+        return "/events"
+    return f"/events/{run.event_id}/schedule?version={run.version}"
+
+
 def set_locked(session: Session, p: Principal, meeting_id: int, locked: bool) -> ScheduledMeeting:
     """Lock a meeting: the next run keeps it where it is."""
     meeting = session.get(ScheduledMeeting, meeting_id)

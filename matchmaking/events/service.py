@@ -377,10 +377,37 @@ def invite(
     return made
 
 
-def invitations(session: Session, p: Principal, event_id: int) -> list[Registration]:
-    """Everyone invited, with the state of their answer (for the Excel list)."""
+@dataclass
+class Invitation:
+    """A row of the invitation list: whom to phone, and whether they answered."""
+
+    name: str
+    town: str
+    contact_name: str
+    contact_phone: str
+    score: float | None
+    status: str
+
+
+def invitations(session: Session, p: Principal, event_id: int) -> list[Invitation]:
+    """Everyone invited, with contacts (staff in scope) and the state of their answer."""
     event = _staff_event(session, p, event_id)
-    return [r for r in repository.registrations(session, event.id) if r.invited]
+    out = []
+    for reg in repository.registrations(session, event.id):
+        if not reg.invited:
+            continue
+        org = session.get(Organization, reg.org_id) if reg.org_id else None
+        out.append(
+            Invitation(
+                name=reg.name,
+                town=org.town if org else "",
+                contact_name=org.contact_name if org else "",
+                contact_phone=org.contact_phone if org else "",
+                score=reg.invite_score,
+                status=reg.status.label,
+            )
+        )
+    return out
 
 
 # -- registration ---------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from matchmaking.events import agenda, repository, scheduling
 from matchmaking.events import service as events
 from matchmaking.events.schemas import EventCreate, RegistrationInput, SessionCreate
 from matchmaking.exceptions import Conflict, InvalidInput
-from matchmaking.models import Event, Organization, ScheduleRun
+from matchmaking.models import Event, ScheduleRun
 from web.deps import IndexDep
 from web.pages.common import Ui
 from web.pages.forms import ListFilters, listing, read_form
@@ -227,18 +227,9 @@ def invitations_xlsx(ui: Ui, event_id: int) -> Response:
     assert sheet is not None
     sheet.title = "邀请名单"
     sheet.append(["单位", "区镇", "联系人", "联系电话", "匹配得分", "状态"])
-    for reg in rows:
-        org = ui.session.get(Organization, reg.org_id) if reg.org_id else None
-        sheet.append(
-            [
-                reg.name,
-                org.town if org else "",
-                org.contact_name if org else "",
-                org.contact_phone if org else "",
-                round(reg.invite_score, 3) if reg.invite_score is not None else "",
-                reg.status.label,
-            ]
-        )
+    for x in rows:
+        score = round(x.score, 3) if x.score is not None else ""
+        sheet.append([x.name, x.town, x.contact_name, x.contact_phone, score, x.status])
     out = io.BytesIO()
     book.save(out)
     name = f"invitations-{event.id}.xlsx"
@@ -389,9 +380,7 @@ def publish(ui: Ui, run_id: int) -> RedirectResponse:
         run = scheduling.publish(ui.session, ui.principal, run_id)
     except Conflict as exc:
         ui.session.rollback()
-        event_id = ui.session.get(ScheduleRun, run_id)
-        back = f"/events/{event_id.event_id}/schedule" if event_id else "/events"
-        return ui.redirect(back, exc.message, "error")
+        return ui.redirect(scheduling.schedule_url(ui.session, run_id), exc.message, "error")
     return ui.redirect(
         f"/events/{run.event_id}/schedule?version={run.version}",
         f"第 {run.version} 版日程已发布，已通知参会方",
@@ -402,10 +391,8 @@ def publish(ui: Ui, run_id: int) -> RedirectResponse:
 def lock_meeting(ui: Ui, meeting_id: int, locked: Annotated[str, Form()] = "1") -> RedirectResponse:
     """Lock (or unlock) a meeting: the next run keeps it in place."""
     meeting = scheduling.set_locked(ui.session, ui.principal, meeting_id, locked == "1")
-    run = ui.session.get(ScheduleRun, meeting.run_id)
-    version = run.version if run else ""
     return ui.redirect(
-        f"/events/{meeting.event_id}/schedule?version={version}",
+        scheduling.schedule_url(ui.session, meeting.run_id),
         "已锁定该洽谈" if meeting.locked else "已解除锁定",
     )
 
