@@ -556,6 +556,48 @@ def my_items(session: Session, p: Principal) -> tuple[list[Need], list[Achieveme
     return list(needs), list(achievements)
 
 
+@dataclass
+class Detail:
+    """What the event page shows: the event, its slots (with local start times), my
+    registration and what I could bring, or (staff) every registration."""
+
+    event: Event
+    manage: bool
+    slots: list[tuple[EventSlot, datetime]]
+    mine: Registration | None
+    needs: list[Need]
+    achievements: list[Achievement]
+    registered: int
+    actions: list[tuple[str, str]]
+    regs: list[Registration]
+    published: bool
+    can_register: bool
+
+
+def detail(session: Session, p: Principal, event_id: int) -> Detail:
+    """One event as its page shows it, for staff in scope or a participant."""
+    event = get_visible(session, p, event_id)
+    manage = can_manage(p, event)
+    needs, achievements = my_items(session, p)
+    today = clock.local_today()
+    return Detail(
+        event=event,
+        manage=manage,
+        slots=[(s, clock.to_local(s.starts_at)) for s in repository.slots(session, event.id)],
+        mine=my_registration(session, p, event.id),
+        needs=needs,
+        achievements=achievements,
+        registered=repository.count_registered(session, event.id),
+        actions=[(a.value, ACTION_VERB[a]) for a in MACHINE.actions_from(event.status)]
+        if manage
+        else [],
+        regs=repository.registrations(session, event.id) if manage else [],
+        published=repository.published_run(session, event.id) is not None,
+        can_register=event.status is E.OPEN
+        and event.registration_opens <= today <= event.registration_closes,
+    )
+
+
 # -- wishes and suggestions ----------------------------------------------------------------
 @dataclass
 class Suggestion:

@@ -135,30 +135,8 @@ async def update_event(request: Request, ui: Ui, event_id: int) -> HTMLResponse 
 @router.get("/{event_id}", response_class=HTMLResponse)
 def event_page(ui: Ui, event_id: int) -> HTMLResponse:
     """One event: its details and slots; staff manage it, participants register."""
-    event = events.get_visible(ui.session, ui.principal, event_id)
-    manage = events.can_manage(ui.principal, event)
-    slots = repository.slots(ui.session, event.id)
-    mine = events.my_registration(ui.session, ui.principal, event.id)
-    needs, achievements = events.my_items(ui.session, ui.principal)
-    context: dict[str, Any] = {
-        "event": event,
-        "manage": manage,
-        "slots": [(s, clock.to_local(s.starts_at)) for s in slots],
-        "mine": mine,
-        "needs": needs,
-        "achievements": achievements,
-        "registered": repository.count_registered(ui.session, event.id),
-        "actions": [
-            (a.value, events.ACTION_VERB[a]) for a in events.MACHINE.actions_from(event.status)
-        ]
-        if manage
-        else [],
-        "regs": repository.registrations(ui.session, event.id) if manage else [],
-        "published": repository.published_run(ui.session, event.id) is not None,
-        "can_register": event.status is EventStatus.OPEN
-        and event.registration_opens <= clock.local_today() <= event.registration_closes,
-        "errors": {},
-    }
+    d = events.detail(ui.session, ui.principal, event_id)
+    context = {**vars(d), "errors": {}}
     return ui.render("events/detail.html", context)
 
 
