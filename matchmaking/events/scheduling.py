@@ -11,6 +11,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -409,3 +410,65 @@ def set_locked(session: Session, p: Principal, meeting_id: int, locked: bool) ->
     meeting.locked = locked
     session.flush()
     return meeting
+
+
+# -- what the staff pages show ----------------------------------------------------------------
+def draft(session: Session, event: Event, run: ScheduleRun | None) -> dict[str, Any]:
+    """A version's grid (slot × table), and per person: meetings, minimum, and why fewer."""
+    slots = repository.slots(session, event.id)
+    regs = repository.registrations(session, event.id, statuses=(RegistrationStatus.REGISTERED,))
+    grid: dict[int, list[ScheduledMeeting]] = {s.id: [] for s in slots}
+    count: dict[int, int] = defaultdict(int)
+    if run is not None:
+        for m in repository.meetings(session, run.id):
+            grid.setdefault(m.slot_id, []).append(m)
+            count[m.a_id] += 1
+            count[m.b_id] += 1
+    people = []
+    for r in regs:
+        placed = count[r.id]
+        why = ""
+        if run is not None and placed < r.min_meetings:
+            free = len(slots) - len(r.unavailable_slot_ids)
+            if free < r.min_meetings:
+                why = f"只有 {free} 个空闲时段"
+            else:
+                why = "合适的洽谈对象不足（可请其标记想见的单位，或邀请更多相关单位）"
+        people.append({"reg": r, "placed": placed, "why": why})
+    return {
+        "grid": [(s, clock.to_local(s.starts_at), grid.get(s.id, [])) for s in slots],
+        "names": {r.id: r.name for r in regs},
+        "people": people,
+        "below": [x for x in people if x["why"]],
+    }
+
+
+def schedule_view(
+    session: Session, p: Principal, event_id: int, version: int | None
+) -> dict[str, Any]:
+    """The schedule page: every version, a live run's progress, and one version's draft
+    (the one asked for, else the published one, else the newest finished one)."""
+    event = _staff_event(session, p, event_id)
+    recover_stale(session, event.id)
+    runs = repository.runs(session, event.id)
+    shown = next((r for r in runs if r.version == version), None) if version else None
+    if shown is None:
+        finished = (RunStatus.DONE, RunStatus.CANCELLED)
+        shown = next((r for r in runs if r.published), None) or next(
+            (r for r in runs if r.status in finished), None
+        )
+    live = next((r for r in runs if r.status in LIVE), None)
+    view = {"event": event, "runs": runs, "shown": shown, "live": live}
+    return {**view, **draft(session, event, shown)}
+
+
+def table_sheets(session: Session, p: Principal, event_id: int) -> dict[str, Any]:
+    """The published schedule, one sheet per table (for the front desk)."""
+    event = _staff_event(session, p, event_id)
+    run = repository.published_run(session, event.id)
+    shown = draft(session, event, run)
+    tables: dict[int, list[Any]] = defaultdict(list)
+    for _slot, start, meetings in shown["grid"]:
+        for m in meetings:
+            tables[m.table_no].append((start, m))
+    return {"event": event, "run": run, "tables": sorted(tables.items()), "names": shown["names"]}

@@ -4,7 +4,6 @@ registration and wishes, the scheduler's runs and drafts, agendas, check-in, out
 from __future__ import annotations
 
 import io
-from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
@@ -21,11 +20,9 @@ from matchmaking.enums import (
     EventKind,
     EventStatus,
     MeetingOutcome,
-    RegistrationStatus,
-    RunStatus,
     WishLevel,
 )
-from matchmaking.events import agenda, repository, scheduling
+from matchmaking.events import agenda, scheduling
 from matchmaking.events import service as events
 from matchmaking.events.schemas import EventCreate, RegistrationInput, SessionCreate
 from matchmaking.exceptions import Conflict, InvalidInput
@@ -279,50 +276,8 @@ def schedule_page(
     ui: Ui, event_id: int, version: Annotated[int | None, Query(ge=1, le=100000)] = None
 ) -> HTMLResponse:
     """Runs of the scheduler, the progress of a live one, and a version's draft."""
-    event = events._staff_event(ui.session, ui.principal, event_id)
-    scheduling.recover_stale(ui.session, event.id)
-    runs = repository.runs(ui.session, event.id)
-    shown = next((r for r in runs if r.version == version), None) if version else None
-    if shown is None:
-        shown = next((r for r in runs if r.published), None) or next(
-            (r for r in runs if r.status in (RunStatus.DONE, RunStatus.CANCELLED)), None
-        )
-    live = next((r for r in runs if r.status in scheduling.LIVE), None)
-    return ui.render(
-        "events/schedule.html",
-        {"event": event, "runs": runs, "shown": shown, "live": live, **_draft(ui, event, shown)},
-    )
-
-
-def _draft(ui: Ui, event: Event, run: ScheduleRun | None) -> dict[str, Any]:
-    """The grid (slot × table), and per person: meetings, minimum, and why fewer."""
-    slots = repository.slots(ui.session, event.id)
-    regs = repository.registrations(ui.session, event.id, statuses=(RegistrationStatus.REGISTERED,))
-    names = {r.id: r.name for r in regs}
-    grid: dict[int, list[Any]] = {s.id: [] for s in slots}
-    count: dict[int, int] = defaultdict(int)
-    if run is not None:
-        for m in repository.meetings(ui.session, run.id):
-            grid.setdefault(m.slot_id, []).append(m)
-            count[m.a_id] += 1
-            count[m.b_id] += 1
-    people = []
-    for r in regs:
-        placed = count[r.id]
-        why = ""
-        if run is not None and placed < r.min_meetings:
-            free = len(slots) - len(r.unavailable_slot_ids)
-            if free < r.min_meetings:
-                why = f"只有 {free} 个空闲时段"
-            else:
-                why = "合适的洽谈对象不足（可请其标记想见的单位，或邀请更多相关单位）"
-        people.append({"reg": r, "placed": placed, "why": why})
-    return {
-        "grid": [(s, clock.to_local(s.starts_at), grid.get(s.id, [])) for s in slots],
-        "names": names,
-        "people": people,
-        "below": [x for x in people if x["why"]],
-    }
+    view = scheduling.schedule_view(ui.session, ui.principal, event_id, version)
+    return ui.render("events/schedule.html", view)
 
 
 @router.post("/{event_id}/schedule/run")
@@ -378,16 +333,8 @@ def lock_meeting(ui: Ui, meeting_id: int, locked: Annotated[str, Form()] = "1") 
 @router.get("/{event_id}/tables", response_class=HTMLResponse)
 def table_sheets(ui: Ui, event_id: int) -> HTMLResponse:
     """Printable table sheets of the published schedule, one per table."""
-    event = events._staff_event(ui.session, ui.principal, event_id)
-    run = repository.published_run(ui.session, event.id)
-    draft = _draft(ui, event, run)
-    tables: dict[int, list[Any]] = defaultdict(list)
-    for _slot, start, meetings in draft["grid"]:
-        for m in meetings:
-            tables[m.table_no].append((start, m))
     return ui.render(
-        "events/tables.html",
-        {"event": event, "run": run, "tables": sorted(tables.items()), "names": draft["names"]},
+        "events/tables.html", scheduling.table_sheets(ui.session, ui.principal, event_id)
     )
 
 
