@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Secrets that are public (the old embedded default, README placeholders): a cookie
@@ -119,6 +119,11 @@ class Settings(BaseSettings):
     # SQLite: how long a writer waits for another process's write lock before the
     # retries with backoff (matchmaking.db) begin.
     sqlite_busy_timeout_ms: int = 30000
+
+    # Events: the scheduler's time limit per run, and how long a run may go without a
+    # heartbeat before it is shown as failed (a worker killed mid-run) and can be re-run.
+    event_schedule_time_limit_s: float = Field(default=30.0, gt=0, le=300)
+    event_run_stale_seconds: float = Field(default=300.0, gt=0)
 
     @field_validator("timezone")
     @classmethod

@@ -80,6 +80,7 @@ class DemoReport:
     accounts: list[DemoAccount] = field(default_factory=list)
     # Agreements, contracts, payments and signed dockings added (empty if already there).
     outcomes: dict[str, int] = field(default_factory=dict)
+    events: int = 0
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -190,4 +191,10 @@ def load(
             if progress:
                 progress(kind.value, min(start + EMBED_BATCH, len(ids)), len(ids))
     cache.save()
+    if accounts:
+        # Events last: their candidates come from the vectors made above.
+        from matchmaking.events import demo as event_demo
+
+        with jobs.handled_inline():
+            report.events = event_demo.load(session_factory)
     return report

@@ -237,6 +237,9 @@ class NotificationKind(StrEnum):
     ORG_APPROVED = "org_approved"
     ORG_REJECTED = "org_rejected"
     LOGIN_LOCKED = "login_locked"
+    EVENT_INVITED = "event_invited"
+    EVENT_PUBLISHED = "event_published"
+    EVENT_CANCELLED_MEETING = "event_cancelled_meeting"
 
 
 # -- outcomes: cooperation agreements, technology contracts, payments ---------------
@@ -571,4 +574,85 @@ _labels(
     TRANSITION="状态变更",
     DELETE="删除",
     IMPORT="导入",
+)
+
+
+# -- matchmaking events (产学研对接会) ------------------------------------------------
+class EventKind(LabelledEnum):
+    BY_INDUSTRY = "by_industry"
+    BY_UNIVERSITY = "by_university"
+    ROADSHOW = "roadshow"
+    LAUNCH = "launch"
+
+
+_labels(
+    EventKind,
+    BY_INDUSTRY="专场对接会（按产业）",
+    BY_UNIVERSITY="专场对接会（按高校）",
+    ROADSHOW="路演",
+    LAUNCH="成果发布会",
+)
+
+
+class EventStatus(LabelledEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    HELD = "held"
+    ARCHIVED = "archived"
+
+
+_labels(
+    EventStatus, DRAFT="草稿", OPEN="报名中", CLOSED="报名截止", HELD="已举办", ARCHIVED="已归档"
+)
+
+
+class EventAction(StrEnum):
+    OPEN = "open"
+    CLOSE = "close"
+    REOPEN = "reopen"
+    HOLD = "hold"
+    ARCHIVE = "archive"
+
+
+class RegistrationStatus(LabelledEnum):
+    INVITED = "invited"
+    REGISTERED = "registered"
+    CANCELLED = "cancelled"
+
+
+_labels(RegistrationStatus, INVITED="已邀请", REGISTERED="已报名", CANCELLED="已取消")
+
+
+class WishLevel(LabelledEnum):
+    MUST = "must"
+    WANT = "want"
+    NO = "no"
+
+
+_labels(WishLevel, MUST="必见", WANT="想见", NO="不见")
+
+
+class RunStatus(LabelledEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+_labels(
+    RunStatus, QUEUED="排队中", RUNNING="计算中", DONE="已完成", FAILED="失败", CANCELLED="已取消"
+)
+
+
+class MeetingOutcome(LabelledEnum):
+    HELD = "held"
+    NO_SHOW = "no_show"
+    FOLLOW_UP = "follow_up"
+    INTENT = "intent"
+
+
+_labels(
+    MeetingOutcome, HELD="已洽谈", NO_SHOW="对方未到", FOLLOW_UP="希望跟进", INTENT="达成合作意向"
 )

@@ -253,3 +253,39 @@ def make_contract(session: Session, *, by: Any = None, **overrides: Any) -> Tech
     )
     _apply(session, row, extra)
     return row
+
+
+def make_event(session: Session, **overrides: Any) -> Any:
+    """An event open for registration (today within its window) with one session of six
+    20-minute meetings at ten tables, made by a district staff member."""
+    from datetime import time, timedelta
+
+    from matchmaking import clock
+    from matchmaking.enums import EventAction
+    from matchmaking.events import service as events
+    from matchmaking.events.schemas import EventCreate, SessionCreate
+
+    today = clock.local_today()
+    status = overrides.pop("status", "open")
+    tables = overrides.pop("tables", 10)
+    staff = make_user(session, role=Role.STAFF)
+    p = accounts.principal_for(staff)
+    values: dict[str, Any] = {
+        "title": f"氢能产业专场对接会（{next(_serial)}）",
+        "kind": "by_industry",
+        "industry_field": "hydrogen_storage",
+        "theme": "燃料电池双极板、储氢材料",
+        "held_on": today + timedelta(days=10),
+        "venue": "海门区科创中心",
+        "town": "",
+        "organiser": "海门区科技局",
+        "registration_opens": today - timedelta(days=1),
+        "registration_closes": today + timedelta(days=5),
+        "capacity": 50,
+        **overrides,
+    }
+    event = events.create(session, p, EventCreate(**values))
+    events.add_session(session, p, event.id, SessionCreate(start=time(9, 0), tables=tables))
+    if status == "open":
+        events.move(session, p, event.id, EventAction.OPEN)
+    return event

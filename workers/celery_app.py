@@ -66,7 +66,12 @@ def create_celery(settings: Settings | None = None) -> Celery:
             },
         },
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
-        include=["workers.tasks.embeddings", "workers.tasks.imports", "workers.heartbeat"],
+        include=[
+            "workers.tasks.embeddings",
+            "workers.tasks.imports",
+            "workers.tasks.events",
+            "workers.heartbeat",
+        ],
     )
     return app
 

@@ -7,6 +7,8 @@ from matchmaking.models.audit import AuditLog
 from matchmaking.models.base import Base
 from matchmaking.models.docking import Docking, DockingEvent
 from matchmaking.models.embedding import Embedding, IndexChange
+from matchmaking.models.event import Event, EventLog, EventSession, EventSlot
+from matchmaking.models.event_registration import Registration, Wish
 from matchmaking.models.expert import Expert
 from matchmaking.models.feedback import Feedback
 from matchmaking.models.idempotency_key import IdempotencyKey
@@ -15,12 +17,21 @@ from matchmaking.models.login_attempt import LoginAttempt
 from matchmaking.models.need import Need
 from matchmaking.models.notification import Notification
 from matchmaking.models.organization import Organization
+from matchmaking.models.schedule import ScheduledMeeting, ScheduleRun
 from matchmaking.models.tech_contract import ContractPayment, TechContract, TechContractEvent
 from matchmaking.models.town import Town
 from matchmaking.models.user import User
 from matchmaking.models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
+    "Wish",
+    "ScheduledMeeting",
+    "ScheduleRun",
+    "Registration",
+    "EventSlot",
+    "EventSession",
+    "EventLog",
+    "Event",
     "Achievement",
     "ApiToken",
     "AuditLog",

@@ -103,3 +103,19 @@ def _login_locked(p: Payload) -> str:
             "已暂时禁止从该地址登录（您在其他地方仍可正常登录）"
         )
     return f"您的账号{locked}。如果不是您本人操作，请尽快修改密码。"
+
+
+@renders(NotificationKind.EVENT_INVITED)
+def _event_invited(p: Payload) -> str:
+    venue = f"，地点：{p['venue']}" if p.get("venue") else ""
+    return f"科技局邀请您参加“{p['title']}”（{p['held_on']}{venue}），请在活动页面报名"
+
+
+@renders(NotificationKind.EVENT_PUBLISHED)
+def _event_published(p: Payload) -> str:
+    return f"“{p['title']}”的洽谈日程已发布（第 {p['version']} 版），请查看您的个人日程"
+
+
+@renders(NotificationKind.EVENT_CANCELLED_MEETING)
+def _event_cancelled_meeting(p: Payload) -> str:
+    return f"“{p['name']}”已取消参加“{p['title']}”，原定 {p['time']} 第 {p['table']} 桌的洽谈取消"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -760,8 +761,8 @@ def _uploads_of_ent_a(world: World) -> tuple[Any, Any, Any]:
 def test_every_route_is_in_the_matrix(world: World) -> None:
     """A new route must say who may use it: add it to the matrix (or to PUBLIC_ROUTES)."""
     app = world.api["anon"].app
-    rows = API_ROWS + PAGE_ROWS + OUTCOME_ROWS
-    covered = {(r.method, r.path.split("?")[0]) for r in rows}
+    every = API_ROWS + PAGE_ROWS + OUTCOME_ROWS + EVENT_API_ROWS + EVENT_PAGE_ROWS
+    covered = {(r.method, r.path.split("?")[0]) for r in every}
     # FastAPI keeps included routers as groups; each lists its routes with the full path.
     routes = [
         (ctx.path, ctx.methods)
@@ -968,3 +969,196 @@ def test_outcomes_access_matrix(world: World) -> None:
 
 def _filled(body: dict[str, Any], world: World) -> dict[str, Any]:
     return {k: _fill(v, world.ids) for k, v in body.items()}
+
+
+# -- events (产学研对接会) ----------------------------------------------------------------
+# The event is in 三厂街道: the 正余镇 staff member does not see it. Participants see it
+# once open; only those registered have an agenda, only a meeting's sides its outcome.
+PARTICIPANTS = roles("ent_a", "ent_b", "uni_u", "uni_v", "expert_u")
+EVENT_STAFF = STAFF_ALL
+
+
+def event_body(r: str) -> dict[str, Any]:
+    from matchmaking import clock
+
+    today = clock.local_today()
+    return {
+        "title": f"{r} 新建的对接会",
+        "kind": "by_industry",
+        "held_on": str(today + timedelta(days=9)),
+        "town": "正余镇",
+        "registration_opens": str(today),
+        "registration_closes": str(today + timedelta(days=3)),
+        "capacity": "40",
+    }
+
+
+EVENT_API_ROWS: list[Row] = [
+    Row("GET", "/api/v1/events", EVERYONE - {"anon"}),
+    Row("GET", "/api/v1/events/{event}", PARTICIPANTS | EVENT_STAFF),
+    Row("POST", "/api/v1/events", EVENT_STAFF | {"staff_zy"}, ok=201, body=event_body),
+    Row(
+        "POST",
+        "/api/v1/events/{event}/registration",
+        PARTICIPANTS,
+        body=lambda r: {"min_meetings": 0, "max_meetings": 3},
+    ),
+    Row("GET", "/api/v1/events/{event}/agenda", PARTICIPANTS),
+]
+
+EVENT_PAGE_ROWS: list[Row] = [
+    Row("GET", "/events", EVERYONE - {"anon"}, page=True),
+    Row("GET", "/events/new", EVENT_STAFF | {"staff_zy"}, page=True),
+    Row("GET", "/events/{event}", PARTICIPANTS | EVENT_STAFF, page=True),
+    Row("GET", "/events/{event}/edit", EVENT_STAFF, page=True),
+    Row("GET", "/events/{event}/invite", EVENT_STAFF, page=True),
+    Row("GET", "/events/{event}/invitations.xlsx", EVENT_STAFF, page=True),
+    Row("GET", "/events/{event}/schedule", EVENT_STAFF, page=True),
+    Row("GET", "/events/{event}/tables", EVENT_STAFF, page=True),
+    Row("GET", "/events/{event}/checkin", EVENT_STAFF, page=True),
+    Row("GET", "/events/checkin/{token_a}", EVENT_STAFF, page=True),
+    Row("GET", "/events/runs/{run1}/progress", EVENT_STAFF, page=True),
+    Row(
+        "POST",
+        "/events/new",
+        EVENT_STAFF | {"staff_zy"},
+        ok=303,
+        page=True,
+        body=event_body,
+    ),
+    Row(
+        "POST",
+        "/events/{event}/edit",
+        EVENT_STAFF,
+        ok=303,
+        page=True,
+        body=lambda r: {**event_body(r), "town": "三厂街道"},
+    ),
+    Row(
+        "POST",
+        "/events/{event}/sessions",
+        EVENT_STAFF,
+        ok=303,
+        page=True,
+        body=lambda r: {"start": "14:00", "meetings": "2", "tables": "4"},
+    ),
+    Row(
+        "POST",
+        "/events/{event}/invite",
+        EVENT_STAFF,
+        ok=303,
+        page=True,
+        body=lambda r: {"org_id": "ent_b"},
+    ),
+    Row(
+        "POST",
+        "/events/{event}/register",
+        PARTICIPANTS,
+        ok=303,
+        page=True,
+        body=lambda r: {"min_meetings": "0", "max_meetings": "3"},
+    ),
+    Row("GET", "/events/{event}/participants", PARTICIPANTS, page=True),
+    Row(
+        "POST",
+        "/events/{event}/wishes",
+        PARTICIPANTS,
+        ok=303,
+        page=True,
+        body=lambda r: {"to_id": "reg_a", "level": "want"},
+        skip=roles("ent_a"),  # a wish about oneself is refused (422)
+    ),
+    Row("GET", "/events/{event}/agenda", PARTICIPANTS, page=True),
+    Row("GET", "/events/{event}/agenda.ics", PARTICIPANTS, page=True),
+    Row("GET", "/events/{event}/qr.svg", PARTICIPANTS, page=True),
+    Row(
+        "POST",
+        "/events/{event}/meetings/{meeting}/outcome",
+        roles("ent_a", "uni_u"),
+        ok=303,
+        page=True,
+        body=lambda r: {"outcome": "held"},
+    ),
+    Row(
+        "POST",
+        "/events/{event}/meetings/{meeting}/follow-up",
+        roles("ent_a", "uni_u"),
+        ok=303,
+        page=True,
+    ),
+    Row("POST", "/events/meetings/{meeting}/lock", EVENT_STAFF, ok=303, page=True),
+    Row("POST", "/events/runs/{run2}/publish", EVENT_STAFF, ok=303, page=True),
+    Row("POST", "/events/{event}/schedule/run", EVENT_STAFF, ok=303, page=True),
+    Row(
+        "POST",
+        "/events/runs/{run3}/cancel",
+        EVENT_STAFF,
+        ok=303,
+        page=True,
+        skip=roles("staff"),  # the first cancel stopped it (409)
+    ),
+    Row("POST", "/events/{event}/checkin/{reg_a}", EVENT_STAFF, ok=303, page=True),
+    Row(
+        "POST",
+        "/events/{event}/cancel",
+        roles("ent_b", "uni_v", "expert_u"),
+        ok=303,
+        page=True,
+        skip=roles("ent_a", "uni_u"),  # they keep their registration for later rows
+    ),
+    Row(
+        "POST",
+        "/events/{event}/status",
+        EVENT_STAFF,
+        ok=303,
+        page=True,
+        body=lambda r: {"action": "close"},
+    ),
+]
+
+
+def _event_world(world: World, factory: sessionmaker[Session]) -> None:
+    """An open event in 三厂街道 with a published schedule (run 1) and a second version."""
+    from matchmaking.accounts.service import principal_for
+    from matchmaking.enums import EventAction, WishLevel
+    from matchmaking.events import scheduling
+    from matchmaking.events import service as events
+    from matchmaking.events.schemas import EventCreate, RegistrationInput, SessionCreate
+    from matchmaking.models import ScheduledMeeting
+
+    ids = world.ids
+    with factory() as session:
+
+        def p(name: str) -> Any:
+            user = session.scalars(select(User).where(User.username == name)).one()
+            return principal_for(user)
+
+        event = events.create(
+            session, p("staff"), EventCreate(**{**event_body("staff"), "town": "三厂街道"})
+        )
+        events.add_session(session, p("staff"), event.id, SessionCreate(start="09:00", tables=5))
+        events.move(session, p("staff"), event.id, EventAction.OPEN)
+        reg_a = events.register(session, p("ent_a"), event.id, RegistrationInput())
+        reg_u = events.register(session, p("uni_u"), event.id, RegistrationInput())
+        events.set_wish(session, p("ent_a"), event.id, reg_u.id, WishLevel.MUST)
+        ids.update(event=event.id, reg_a=reg_a.id)
+        world.ids["token_a"] = reg_a.checkin_token  # type: ignore[assignment]
+        run1 = scheduling.start_run(session, p("staff"), event.id)
+        session.commit()
+        scheduling.execute(factory, run1.id, time_limit_s=5)
+        scheduling.publish(session, p("staff"), run1.id)
+        run2 = scheduling.start_run(session, p("staff"), event.id)
+        session.commit()
+        scheduling.execute(factory, run2.id, time_limit_s=5)
+        meeting = session.scalars(
+            select(ScheduledMeeting).where(ScheduledMeeting.run_id == run1.id)
+        ).first()
+        assert meeting is not None
+        ids.update(run1=run1.id, run2=run2.id, run3=run2.id + 1, meeting=meeting.id)
+        session.commit()
+
+
+def test_event_access_matrix(world: World, factory: sessionmaker[Session]) -> None:
+    _event_world(world, factory)
+    failures = run_rows(world, EVENT_API_ROWS) + run_rows(world, EVENT_PAGE_ROWS)
+    assert not failures, "\n".join(failures)

@@ -1,6 +1,6 @@
 from fastapi import APIRouter, Depends
 
-from web.api import dockings, items, organizations, outcomes, search, system
+from web.api import dockings, events, items, organizations, outcomes, search, system
 from web.api.schemas import ERROR_RESPONSES
 from web.deps import login_for_changes
 
@@ -14,5 +14,6 @@ router.include_router(dockings.router)
 router.include_router(outcomes.agreements_router)
 router.include_router(outcomes.contracts_router)
 router.include_router(outcomes.audit_router)
+router.include_router(events.router)
 router.include_router(search.router)
 router.include_router(system.router)

@@ -16,3 +16,22 @@ document.addEventListener("click", (event) => {
     window.history.back();
   }
 });
+
+// <div data-poll="/events/runs/3/progress">: a scheduler run's progress, polled every two
+// seconds; the page reloads when the run has finished.
+for (const box of document.querySelectorAll("[data-poll]")) {
+  const bar = box.querySelector("progress");
+  const text = box.querySelector("[data-poll-text]");
+  const tick = async () => {
+    try {
+      const response = await fetch(box.getAttribute("data-poll"), { credentials: "same-origin" });
+      if (!response.ok) return;
+      const run = await response.json();
+      if (bar) bar.value = run.progress;
+      if (text) text.textContent = run.text;
+      if (!run.live) { window.location.reload(); return; }
+    } catch (error) { /* the network comes back: try again */ }
+    window.setTimeout(tick, 2000);
+  };
+  window.setTimeout(tick, 2000);
+}
