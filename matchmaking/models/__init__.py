@@ -10,6 +10,7 @@ from matchmaking.models.embedding import Embedding, IndexChange
 from matchmaking.models.expert import Expert
 from matchmaking.models.feedback import Feedback
 from matchmaking.models.idempotency_key import IdempotencyKey
+from matchmaking.models.kpi import KpiTarget, MonthlyReport
 from matchmaking.models.login_attempt import LoginAttempt
 from matchmaking.models.need import Need
 from matchmaking.models.notification import Notification
@@ -32,7 +33,9 @@ __all__ = [
     "Feedback",
     "IdempotencyKey",
     "IndexChange",
+    "KpiTarget",
     "LoginAttempt",
+    "MonthlyReport",
     "Need",
     "Notification",
     "Organization",
