@@ -96,7 +96,7 @@ def view_for(
     return View(year=year, month=month, scope=scope, town_id=town_id)
 
 
-def _dec(value: Any) -> Decimal:
+def dec(value: Any) -> Decimal:
     if value is None:
         return ZERO
     return value if isinstance(value, Decimal) else Decimal(str(value))
@@ -138,7 +138,7 @@ def monthly_by_town(
     stmt = _in_view(source, stmt, view).group_by(source.town, bucket)
     out: dict[int | None, list[Decimal]] = {}
     for town_id, index, amount in session.execute(stmt):
-        out.setdefault(town_id, [ZERO] * 24)[int(index)] += _dec(amount)
+        out.setdefault(town_id, [ZERO] * 24)[int(index)] += dec(amount)
     return out
 
 
@@ -356,7 +356,7 @@ def breakdown(session: Session, view: View, by: str) -> list[dict[str, Any]]:
         .where(_contract_scope(view))
         .group_by(column)
     )
-    found = {str(getattr(k, "value", k)): (n, _dec(v)) for k, n, v in session.execute(stmt)}
+    found = {str(getattr(k, "value", k)): (n, dec(v)) for k, n, v in session.execute(stmt)}
     out = []
     for member in enum:
         n, amount = found.get(member.value, (0, ZERO))
@@ -369,9 +369,7 @@ def origin_value(session: Session, view: View) -> list[dict[str, Any]]:
     contracts = {row["code"]: row for row in breakdown(session, view, "origin")}
     a = CooperationAgreement
     start, end = date(view.year, 1, 1), _month_end(view.year, view.month)
-    stmt: Any = select(a.origin, func.count()).where(
-        a.signed_on >= start, a.signed_on < end
-    )
+    stmt: Any = select(a.origin, func.count()).where(a.signed_on >= start, a.signed_on < end)
     stmt = _in_view(REGISTRY["agreements"].source, stmt, view).group_by(a.origin)
     agreements: dict[str, int] = {
         str(getattr(k, "value", k)): int(n) for k, n in session.execute(stmt).tuples()
@@ -562,7 +560,7 @@ def records(
             "name": row[1],
             "date": _show_date(row[2]),
             "town": names.get(row[3], "") if row[3] is not None else "",
-            "amount": num(_dec(row[4])) if money or code in ("unregistered", "unpaid") else None,
+            "amount": num(dec(row[4])) if money or code in ("unregistered", "unpaid") else None,
             "extra": [str(v or "") for v in row[5:]],
             "url": f"/needs/{row[0]}" if source.kind == "needs" else None,
         }

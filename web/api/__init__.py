@@ -1,6 +1,6 @@
 from fastapi import APIRouter, Depends
 
-from web.api import dockings, items, organizations, search, system
+from web.api import dockings, items, kpi, organizations, search, system
 from web.api.schemas import ERROR_RESPONSES
 from web.deps import login_for_changes
 
@@ -13,3 +13,4 @@ for item_router in items.routers():
 router.include_router(dockings.router)
 router.include_router(search.router)
 router.include_router(system.router)
+router.include_router(kpi.router)

@@ -14,8 +14,10 @@ from web.pages import (
     docking,
     experts,
     home,
+    kpi,
     needs,
     notifications,
+    reports,
     staff,
     towns,
     transfer,
@@ -33,5 +35,7 @@ for module in (
     staff,
     towns,
     transfer,
+    kpi,
+    reports,
 ):
     router.include_router(module.router)

@@ -1,0 +1,160 @@
+"""The dashboard, drill-downs, targets and reports as staff use them through the app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+
+import docx
+import openpyxl
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from matchmaking.models import AuditLog, KpiTarget, MonthlyReport, TechContract
+from tests.conftest import make_user
+from tests.factories import make_org
+from tests.kpi.helpers import agreement, contract, payment, town_id
+from tests.web.pages_helpers import csrf, login, soup
+
+
+def _data(factory: sessionmaker[Session]) -> None:
+    with factory() as session:
+        sc, zy = town_id(session, "三厂街道"), town_id(session, "正余镇")
+        ent = make_org(session, kind="enterprise", town="三厂街道", name="=HYPERLINK(1)").id
+        uni = make_org(session, kind="university").id
+        agreement(session, company=ent, partner=uni, town=sc, signed_on=date(2026, 3, 3))
+        big = contract(session, town=sc, registered_on=date(2026, 3, 31), amount="500")
+        contract(session, town=zy, registered_on=date(2026, 3, 2), amount="40")
+        payment(session, big, date(2026, 3, 31), "100")
+        session.commit()
+
+
+def _staff(make_client: Callable[..., TestClient], factory: sessionmaker[Session]) -> TestClient:
+    make_user(factory, "kpi_staff", "staff")
+    browser = make_client()
+    login(browser, "kpi_staff")
+    return browser
+
+
+def test_dashboard_cards_link_to_the_records_behind_them(
+    make_client: Callable[..., TestClient], factory: sessionmaker[Session]
+) -> None:
+    _data(factory)
+    browser = _staff(make_client, factory)
+    page = browser.get("/dashboard?year=2026&month=3")
+    assert page.status_code == 200, page.text[:300]
+    html = soup(page.text)
+    assert "数据截至" in page.text
+    cards = {c.h2.get_text(" ", strip=True): c for c in html.select(".kpi-card")}
+    amount = cards["技术合同成交额 万元"]
+    link = amount.select_one(".kpi-main a")
+    assert link is not None and link.get_text(strip=True) == "540"
+    records = browser.get(str(link["href"]))
+    assert records.status_code == 200
+    rows = soup(records.text).select("table.records tbody tr")
+    assert len(rows) == 2
+    assert "三厂街道" in records.text and "正余镇" in records.text
+    assert ("/dashboard", "考核看板") in [
+        (a["href"], a.get_text()) for a in html.select("nav.main a")
+    ]
+    summary = browser.get(
+        "/api/v1/kpi/summary?year=2026&month=3",
+        headers={"X-CSRF-Token": csrf(browser, "/dashboard")},
+    )
+    assert summary.status_code == 200
+    figures = {f["indicator"]: f for f in summary.json()["indicators"]}
+    assert figures["amount"]["year_to_date"] == 540
+    assert figures["received"]["month"] == 100
+
+
+def test_targets_page_saves_and_refuses_hostile_values(
+    make_client: Callable[..., TestClient], factory: sessionmaker[Session]
+) -> None:
+    browser = _staff(make_client, factory)
+    token = csrf(browser, "/targets?year=2026")
+    with factory() as session:
+        sc = town_id(session, "三厂街道")
+    bad = browser.post(
+        "/targets",
+        data={"csrf_token": token, "year": "2026", f"t-amount-{sc}": "-3", "t-contracts-0": "1e40"},
+    )
+    assert bad.status_code == 400
+    assert "不能为负数" in bad.text and "过大" in bad.text
+    with factory() as session:
+        assert session.scalar(select(KpiTarget.id)) is None  # nothing half-written
+    ok = browser.post(
+        "/targets",
+        data={"csrf_token": token, "year": "2026", f"t-amount-{sc}": "1,200"},
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303
+    with factory() as session:
+        target = session.scalar(select(KpiTarget))
+        assert target is not None and target.annual == Decimal(1200) and target.town_id == sc
+        assert session.scalar(select(AuditLog.entity_kind)) == "kpi_target"
+
+
+def test_a_frozen_report_does_not_change_when_the_data_does(
+    make_client: Callable[..., TestClient], factory: sessionmaker[Session]
+) -> None:
+    _data(factory)
+    browser = _staff(make_client, factory)
+    token = csrf(browser, "/reports")
+    issued = browser.post(
+        "/reports",
+        data={"csrf_token": token, "year": "2026", "month": "3", "plan": "组织高校院所走进正余镇"},
+        follow_redirects=False,
+    )
+    assert issued.status_code == 303, issued.text[:500]
+    url = issued.headers["location"]
+    first = _bulletin(browser.get(url).text)
+    word = browser.get(url + "/download.docx")
+    assert word.status_code == 200
+    text = "\n".join(p.text for p in docx.Document(BytesIO(word.content)).paragraphs)
+    assert "2026年3月产学研合作工作通报" in text and "组织高校院所走进正余镇" in text
+    book = openpyxl.load_workbook(BytesIO(browser.get(url + "/download.xlsx").content))
+    assert book.sheetnames[0] == "总体完成情况"
+    # A name typed as a formula stays text in the workbook.
+    cells = [c.value for row in book["主要工作"].iter_rows() for c in row]
+    assert "=HYPERLINK(1)" in cells
+    assert book["主要工作"].cell(2, 3).data_type == "s"
+
+    with factory() as session:
+        session.execute(TechContract.__table__.update().values(amount_wan=Decimal("1")))
+        session.commit()
+    assert _bulletin(browser.get(url).text) == first
+    assert "540" in first
+    with factory() as session:
+        report = session.scalar(select(MonthlyReport))
+        assert report is not None
+        amount = next(f for f in report.snapshot["overall"] if f["indicator"] == "amount")
+        assert amount["year_to_date"] == 540
+
+    # Issuing the month again is a correction: it needs a note, and keeps the first.
+    again = browser.post("/reports", data={"csrf_token": token, "year": "2026", "month": "3"})
+    assert again.status_code == 400 and "更正说明" in again.text
+    corrected = browser.post(
+        "/reports",
+        data={"csrf_token": token, "year": "2026", "month": "3", "note": "合同金额核对后更正"},
+        follow_redirects=False,
+    )
+    assert corrected.status_code == 303
+    with factory() as session:
+        versions = session.scalars(select(MonthlyReport).order_by(MonthlyReport.version)).all()
+        assert [v.version for v in versions] == [1, 2]
+        amounts = [
+            next(f for f in v.snapshot["overall"] if f["indicator"] == "amount")["year_to_date"]
+            for v in versions
+        ]
+        assert amounts == [540, 2]
+    listing = browser.get("/reports").text
+    assert "更正版1" in listing and "合同金额核对后更正" in listing
+
+
+def _bulletin(html: str) -> str:
+    article = soup(html).select_one("article.bulletin")
+    assert article is not None
+    return str(article)
