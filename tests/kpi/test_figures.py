@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from matchmaking import clock
-from matchmaking.enums import ContractFlow, ContractStatus, Role
+from matchmaking.enums import ContractFlow, ContractStatus
 from matchmaking.exceptions import Forbidden, InvalidInput
 from matchmaking.kpi import service, targets
 from matchmaking.models import AuditLog, ContractPayment, TechContract
@@ -122,7 +122,8 @@ def test_contract_figures_equal_the_raw_rows(session: Session, month: int) -> No
     got = {f.code: f for f in service.summary(session, view)}
     assert got["contracts"].month == 1  # 31 March; 1 April is April's
     assert got["amount"].month == Decimal("500")
-    assert got["agreements"].ytd == 1 and got["agreements"].month == 1
+    assert got["agreements"].ytd == 1
+    assert got["agreements"].month == 1
     assert got["agreements"].prev_ytd == 1  # 5 March 2025, year on year
     assert got["received"].month == Decimal("100")
     assert got["amount"].prev_ytd == Decimal("200")
@@ -154,7 +155,8 @@ def test_town_staff_see_only_their_town(session: Session) -> None:
     ranking = service.ranking(session, view, "amount")
     assert [r["town"] for r in ranking] == ["正余镇"]
     records = service.records(session, view, "contracts", period="ytd")
-    assert records.total == 1 and records.rows[0]["town"] == "正余镇"
+    assert records.total == 1
+    assert records.rows[0]["town"] == "正余镇"
     ent = principal(make_user(session, role="enterprise"))
     with pytest.raises(Forbidden):
         service.view_for(session, ent, year=2026)
@@ -178,7 +180,8 @@ def test_targets_give_the_schedule_and_are_audited(session: Session) -> None:
     assert service.rag(amount.schedule_ratio) == "amber"
     log = session.scalars(select(AuditLog).where(AuditLog.entity_kind == "kpi_target")).all()
     assert [(a.old_values or {}).get("annual") for a in log] == [None, "1200"]
-    assert log[-1].new_values is not None and log[-1].new_values["annual"] == "2400"
+    assert log[-1].new_values is not None
+    assert log[-1].new_values["annual"] == "2400"
     assert log[-1].actor_user_id == staff_user.id
     # The district has no total of its own: the towns' targets add up.
     district = service.view_for(session, staff, year=2026, month=3)

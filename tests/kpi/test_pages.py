@@ -51,12 +51,14 @@ def test_dashboard_cards_link_to_the_records_behind_them(
     cards = {c.h2.get_text(" ", strip=True): c for c in html.select(".kpi-card")}
     amount = cards["技术合同成交额 万元"]
     link = amount.select_one(".kpi-main a")
-    assert link is not None and link.get_text(strip=True) == "540"
+    assert link is not None
+    assert link.get_text(strip=True) == "540"
     records = browser.get(str(link["href"]))
     assert records.status_code == 200
     rows = soup(records.text).select("table.records tbody tr")
     assert len(rows) == 2
-    assert "三厂街道" in records.text and "正余镇" in records.text
+    assert "三厂街道" in records.text
+    assert "正余镇" in records.text
     assert ("/dashboard", "考核看板") in [
         (a["href"], a.get_text()) for a in html.select("nav.main a")
     ]
@@ -82,7 +84,8 @@ def test_targets_page_saves_and_refuses_hostile_values(
         data={"csrf_token": token, "year": "2026", f"t-amount-{sc}": "-3", "t-contracts-0": "1e40"},
     )
     assert bad.status_code == 400
-    assert "不能为负数" in bad.text and "过大" in bad.text
+    assert "不能为负数" in bad.text
+    assert "过大" in bad.text
     with factory() as session:
         assert session.scalar(select(KpiTarget.id)) is None  # nothing half-written
     ok = browser.post(
@@ -93,7 +96,9 @@ def test_targets_page_saves_and_refuses_hostile_values(
     assert ok.status_code == 303
     with factory() as session:
         target = session.scalar(select(KpiTarget))
-        assert target is not None and target.annual == Decimal(1200) and target.town_id == sc
+        assert target is not None
+        assert target.annual == Decimal(1200)
+        assert target.town_id == sc
         assert session.scalar(select(AuditLog.entity_kind)) == "kpi_target"
 
 
@@ -114,7 +119,8 @@ def test_a_frozen_report_does_not_change_when_the_data_does(
     word = browser.get(url + "/download.docx")
     assert word.status_code == 200
     text = "\n".join(p.text for p in docx.Document(BytesIO(word.content)).paragraphs)
-    assert "2026年3月产学研合作工作通报" in text and "组织高校院所走进正余镇" in text
+    assert "2026年3月产学研合作工作通报" in text
+    assert "组织高校院所走进正余镇" in text
     book = openpyxl.load_workbook(BytesIO(browser.get(url + "/download.xlsx").content))
     assert book.sheetnames[0] == "总体完成情况"
     # A name typed as a formula stays text in the workbook.
@@ -135,7 +141,8 @@ def test_a_frozen_report_does_not_change_when_the_data_does(
 
     # Issuing the month again is a correction: it needs a note, and keeps the first.
     again = browser.post("/reports", data={"csrf_token": token, "year": "2026", "month": "3"})
-    assert again.status_code == 400 and "更正说明" in again.text
+    assert again.status_code == 400
+    assert "更正说明" in again.text
     corrected = browser.post(
         "/reports",
         data={"csrf_token": token, "year": "2026", "month": "3", "note": "合同金额核对后更正"},
@@ -151,7 +158,8 @@ def test_a_frozen_report_does_not_change_when_the_data_does(
         ]
         assert amounts == [540, 2]
     listing = browser.get("/reports").text
-    assert "更正版1" in listing and "合同金额核对后更正" in listing
+    assert "更正版1" in listing
+    assert "合同金额核对后更正" in listing
 
 
 def _bulletin(html: str) -> str:
