@@ -41,6 +41,8 @@ class Source:
 
     # What one row of the drill-down is: needs | dockings | agreements | contracts | payments.
     kind: str
+    # The table the rows are (the FROM of every query).
+    table: Any
     id: Any
     name: Any
     when: Any
@@ -54,7 +56,7 @@ class Source:
     extra: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
 
     def base(self, *columns: Any) -> Select[Any]:
-        stmt = select(*columns)
+        stmt = select(*columns).select_from(self.table)
         for target, onclause in self.joins:
             stmt = stmt.join(target, onclause)
         return stmt.where(*self.where)
@@ -75,6 +77,7 @@ def _agreements() -> Source:
     a = CooperationAgreement
     return Source(
         kind="agreements",
+        table=a,
         id=a.id,
         name=a.title,
         when=a.signed_on,
@@ -97,6 +100,7 @@ def _contracts(value: Any, *flows: ContractFlow) -> Source:
         rules += (c.flow.in_([f.value for f in flows]),)
     return Source(
         kind="contracts",
+        table=c,
         id=c.id,
         name=c.name,
         when=c.registered_on,
@@ -112,6 +116,7 @@ def _payments() -> Source:
     p = ContractPayment
     return Source(
         kind="payments",
+        table=p,
         id=p.id,
         name=PaidContract.name,
         when=p.received_on,
@@ -127,6 +132,7 @@ def _needs(*, solved: bool) -> Source:
     n = Need
     return Source(
         kind="needs",
+        table=n,
         id=n.id,
         name=n.title,
         when=n.updated_at if solved else n.created_at,
@@ -219,6 +225,7 @@ REGISTRY: dict[str, Indicator] = {
 # Dockings appear only in the funnel (need → docking → agreement → contract → money).
 DOCKING_SOURCE = Source(
     kind="dockings",
+    table=Docking,
     id=Docking.id,
     name=Need.title,
     when=Docking.created_at,

@@ -372,7 +372,7 @@ def origin_value(session: Session, view: View) -> list[dict[str, Any]]:
     stmt: Any = select(a.origin, func.count()).where(a.signed_on >= start, a.signed_on < end)
     stmt = _in_view(REGISTRY["agreements"].source, stmt, view).group_by(a.origin)
     agreements: dict[str, int] = {
-        str(getattr(k, "value", k)): int(n) for k, n in session.execute(stmt).tuples()
+        str(getattr(k, "value", k)): int(n) for k, n in session.execute(stmt)
     }
     return [
         {
