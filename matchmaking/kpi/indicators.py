@@ -52,6 +52,10 @@ class Source:
     timestamp: bool
     joins: tuple[tuple[Any, Any], ...] = ()
     where: tuple[ColumnElement[bool], ...] = ()
+    # Sources of one family share table, date, town, joins and ``where``, and differ only
+    # by ``only`` (an extra condition) and value: their figures come from one query.
+    family: str = ""
+    only: ColumnElement[bool] | None = None
     # Extra columns shown in the drill-down: (label, expression).
     extra: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
 
@@ -59,7 +63,8 @@ class Source:
         stmt = select(*columns).select_from(self.table)
         for target, onclause in self.joins:
             stmt = stmt.join(target, onclause)
-        return stmt.where(*self.where)
+        stmt = stmt.where(*self.where)
+        return stmt if self.only is None else stmt.where(self.only)
 
 
 @dataclass(frozen=True)
@@ -95,9 +100,7 @@ def _agreements() -> Source:
 
 def _contracts(value: Any, *flows: ContractFlow) -> Source:
     c = TechContract
-    rules: tuple[ColumnElement[bool], ...] = (c.status.in_(REGISTERED),)
-    if flows:
-        rules += (c.flow.in_([f.value for f in flows]),)
+    only = c.flow.in_([f.value for f in flows]) if flows else None
     return Source(
         kind="contracts",
         table=c,
@@ -107,7 +110,9 @@ def _contracts(value: Any, *flows: ContractFlow) -> Source:
         town=c.town_id,
         value=value,
         timestamp=False,
-        where=rules,
+        where=(c.status.in_(REGISTERED),),
+        family="registered_contracts",
+        only=only,
         extra=(("卖方（输出方）", c.seller_name), ("买方（吸纳方）", c.buyer_name)),
     )
 

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, select
+from sqlalchemy import Select, and_, case, exists, func, literal, select
 from sqlalchemy.orm import Session
 
 from matchmaking import clock
@@ -129,16 +129,63 @@ def monthly_by_town(
     session: Session, source: Source, view: View
 ) -> dict[int | None, list[Decimal]]:
     """Per town: 24 monthly figures, January of the year before to December of ``view.year``."""
-    start = _year_bounds(source, view.year - 1)[0]
-    end = _year_bounds(source, view.year)[1]
-    uppers = _month_starts(source, view.year - 1, 24)
-    bucket = case(*((source.when < upper, i) for i, upper in enumerate(uppers)), else_=23)
-    value = func.count() if _is_count(source) else func.sum(source.value)
-    stmt = source.base(source.town, bucket, value).where(source.when >= start, source.when < end)
-    stmt = _in_view(source, stmt, view).group_by(source.town, bucket)
-    out: dict[int | None, list[Decimal]] = {}
-    for town_id, index, amount in session.execute(stmt):
-        out.setdefault(town_id, [ZERO] * 24)[int(index)] += dec(amount)
+    return monthly_family(session, [source], view)[0]
+
+
+def _bucket(source: Source, view: View) -> Any:
+    """The month of a row as 0–23 (January of the year before = 0)."""
+    if source.timestamp:
+        # UTC timestamps: China-time month boundaries as UTC instants.
+        uppers = _month_starts(source, view.year - 1, 24)
+        return case(*((source.when < upper, i) for i, upper in enumerate(uppers)), else_=23)
+    # Dates: their own year and month (an integer expression on every database).
+    year, month = func.extract("year", source.when), func.extract("month", source.when)
+    return (year - (view.year - 1)) * 12 + month - 1
+
+
+def monthly_family(
+    session: Session, sources: list[Source], view: View
+) -> list[dict[int | None, list[Decimal]]]:
+    """``monthly_by_town`` for several sources of one family, in one grouped query."""
+    first = sources[0]
+    start = _year_bounds(first, view.year - 1)[0]
+    end = _year_bounds(first, view.year)[1]
+    bucket = _bucket(first, view)
+    values = []
+    for source in sources:
+        if _is_count(source):
+            one: Any = literal(1)
+            values.append(
+                func.count() if source.only is None else func.sum(case((source.only, one), else_=0))
+            )
+        elif source.only is None:
+            values.append(func.sum(source.value))
+        else:
+            values.append(func.sum(case((source.only, source.value), else_=0)))
+    stmt = select(first.town, bucket, *values).select_from(first.table)
+    for target, onclause in first.joins:
+        stmt = stmt.join(target, onclause)
+    stmt = stmt.where(*first.where, first.when >= start, first.when < end)
+    stmt = _in_view(first, stmt, view).group_by(first.town, bucket)
+    out: list[dict[int | None, list[Decimal]]] = [{} for _ in sources]
+    for row in session.execute(stmt):
+        town_id, index = row[0], int(row[1])
+        for i, amount in enumerate(row[2:]):
+            out[i].setdefault(town_id, [ZERO] * 24)[index] += dec(amount)
+    return out
+
+
+def all_monthly(session: Session, view: View) -> dict[str, dict[int | None, list[Decimal]]]:
+    """Every indicator's ``monthly_by_town``, one query per family of sources."""
+    families: dict[str, list[Indicator]] = {}
+    for indicator in REGISTRY.values():
+        key = indicator.source.family or indicator.code
+        families.setdefault(key, []).append(indicator)
+    out: dict[str, dict[int | None, list[Decimal]]] = {}
+    for members in families.values():
+        found = monthly_family(session, [i.source for i in members], view)
+        for indicator, by_town in zip(members, found, strict=True):
+            out[indicator.code] = by_town
     return out
 
 
@@ -265,9 +312,10 @@ def town_names(session: Session) -> dict[int, str]:
 def summary(session: Session, view: View) -> list[Figure]:
     """Every indicator in the view's scope: a card each."""
     targets = target_store.for_year(session, view.year)
+    monthly = all_monthly(session, view)
     out = []
     for indicator in REGISTRY.values():
-        by_town = monthly_by_town(session, indicator.source, view)
+        by_town = monthly[indicator.code]
         out.append(
             figure(
                 indicator,

@@ -70,12 +70,14 @@ def upgrade() -> None:
     with op.batch_alter_table("tech_contracts", schema=None) as batch_op:
         batch_op.create_index(
             "ix_tech_contracts_registered_town",
-            ["registered_on", "town_id", "status"],
+            ["registered_on", "status", "town_id", "flow", "amount_wan", "tech_amount_wan"],
             unique=False,
         )
     with op.batch_alter_table("contract_payments", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_contract_payments_received_contract", ["received_on", "contract_id"], unique=False
+            "ix_contract_payments_received_contract",
+            ["received_on", "contract_id", "amount_wan"],
+            unique=False,
         )
 
 
