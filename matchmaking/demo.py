@@ -172,8 +172,12 @@ def load_kpi(session: Session) -> int:
         weights = [Decimal(len(towns_in_order) - i + 2) for i in range(len(towns_in_order))]
         total = sum(weights, Decimal(0))
         for code, district in DEMO_TARGETS.items():
-            for town_id, weight in zip(towns_in_order, weights, strict=True):
+            left = district
+            for i, (town_id, weight) in enumerate(zip(towns_in_order, weights, strict=True)):
+                # Rounded shares; the last town takes the rest, so the towns add up.
                 share = (district * weight / total).quantize(Decimal(1))
+                share = left if i == len(weights) - 1 else min(share, left)
+                left -= share
                 kpi_targets.set_target(
                     session,
                     principal,

@@ -80,7 +80,7 @@
         tooltip: { trigger: "item", formatter: "{b}<br>{c} 项（{d}%）" },
         legend: { bottom: 0 },
         series: [{
-          type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"],
+          type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"], stillShowZeroSum: false,
           data: d.rows.map(function (r) { return { name: r.label, value: r.count }; })
         }],
         _click: function () { drill("contracts", "ytd"); }
@@ -102,8 +102,8 @@
         color: PALETTE,
         tooltip: { trigger: "item", formatter: "{b}：{c}" },
         series: [{
-          type: "funnel", sort: "none", left: "10%", width: "80%", minSize: "12%",
-          label: { show: true, position: "inside", formatter: "{b} {c}" },
+          type: "funnel", sort: "none", left: "5%", width: "60%", minSize: "8%", gap: 2,
+          label: { show: true, position: "right", formatter: "{b}：{c}", color: "#1f2933" },
           data: d.steps.map(function (s) { return { name: s.label, value: s.count, code: s.code }; })
         }],
         _click: function (p) {
