@@ -339,7 +339,15 @@ def ranking(session: Session, view: View, code: str) -> list[dict[str, Any]]:
         target = targets.get((code, town_id))
         f = figure(indicator, view, by_town.get(town_id, [ZERO] * 24), target)
         rows.append({"town_id": town_id, "town": name, **f.as_json()})
-    rows.sort(key=lambda r: (r["schedule_ratio"] is None, -(r["schedule_ratio"] or 0), r["town"]))
+    # By schedule; towns without a target after those with one, by their figure.
+    rows.sort(
+        key=lambda r: (
+            r["schedule_ratio"] is None,
+            -(r["schedule_ratio"] or 0),
+            -(r["year_to_date"] or 0),
+            r["town"],
+        )
+    )
     for rank, row in enumerate(rows, 1):
         row["rank"] = rank
     return rows

@@ -184,3 +184,34 @@ def number(report: MonthlyReport) -> str:
     """The 文号-like line: 第 N 期 of the year (the month), and the version if corrected."""
     suffix = f"（更正版{report.version - 1}）" if report.version > 1 else ""
     return f"{report.year}年第{report.month}期{suffix}"
+
+
+def review(
+    session: Session, principal: Principal, report_id: int, earlier_id: int
+) -> list[dict[str, Any]]:
+    """双月点评: each town's rank and colour in two reports, per ranked indicator.
+
+    Rows: indicator, town, rank before and now, the move (+ is up), colour before and now,
+    and whether the town newly turned red.
+    """
+    now, before = get(session, principal, report_id), get(session, principal, earlier_id)
+    if (before.year, before.month) >= (now.year, now.month):
+        raise InvalidInput("请选择更早月份的通报作比较", field="against")
+    rows = []
+    for code, ranked in now.snapshot["rankings"].items():
+        earlier = {t["town"]: t for t in before.snapshot["rankings"].get(code, {}).get("towns", [])}
+        for town in ranked["towns"]:
+            old = earlier.get(town["town"])
+            rows.append(
+                {
+                    "indicator": ranked["label"],
+                    "town": town["town"],
+                    "rank": town["rank"],
+                    "rank_before": old["rank"] if old else None,
+                    "move": (old["rank"] - town["rank"]) if old else None,
+                    "rag": town["rag"],
+                    "rag_before": old["rag"] if old else "none",
+                    "newly_red": town["rag"] == "red" and (old is None or old["rag"] != "red"),
+                }
+            )
+    return rows

@@ -166,3 +166,40 @@ def _bulletin(html: str) -> str:
     article = soup(html).select_one("article.bulletin")
     assert article is not None
     return str(article)
+
+
+def test_the_two_monthly_review_shows_rank_moves(
+    make_client: Callable[..., TestClient], factory: sessionmaker[Session]
+) -> None:
+    browser = _staff(make_client, factory)
+    token = csrf(browser, "/reports")
+
+    def issue(month: str) -> str:
+        response = browser.post(
+            "/reports",
+            data={"csrf_token": token, "year": "2026", "month": month},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text[:300]
+        return str(response.headers["location"]).rsplit("/", 1)[1]
+
+    january = issue("1")
+    # 正余镇 gets a big registered contract in March: it moves to first place.
+    with factory() as session:
+        contract(session, town=town_id(session, "正余镇"), registered_on=date(2026, 3, 5))
+        session.commit()
+    march = issue("3")
+    listing = soup(browser.get("/reports").text)
+    link = listing.select_one(f"a[href='/reports/{march}/review?against={january}']")
+    assert link is not None
+    review = browser.get(str(link["href"]))
+    assert review.status_code == 200
+    rows = [
+        [td.get_text(" ", strip=True) for td in tr.select("td")]
+        for tr in soup(review.text).select("tbody tr")
+    ]
+    zhengyu = next(r for r in rows if r[0] == "技术合同登记项数" and r[1].startswith("正余镇"))
+    assert zhengyu[2] == "1"
+    assert zhengyu[4].startswith("↑")
+    backwards = browser.get(f"/reports/{january}/review?against={march}")
+    assert backwards.status_code == 422

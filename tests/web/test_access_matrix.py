@@ -732,6 +732,12 @@ PAGE_ROWS: list[Row] = [
     Row("GET", "/reports", STAFF_ALL | {"staff_zy"}, page=True),
     Row("GET", "/reports/{report}", STAFF_ALL | {"staff_zy"}, page=True),
     Row("GET", "/reports/{report}/download.docx", STAFF_ALL | {"staff_zy"}, page=True),
+    Row(
+        "GET",
+        "/reports/{report_march}/review?against={report}",
+        STAFF_ALL | {"staff_zy"},
+        page=True,
+    ),
     Row("GET", "/reports/{report}/download.xlsx", STAFF_ALL | {"staff_zy"}, page=True),
     Row(
         "POST",
@@ -763,6 +769,12 @@ def test_page_access_matrix(world: World) -> None:
     )
     assert issued.status_code == 303, issued.text[:300]
     world.ids["report"] = int(issued.headers["location"].rsplit("/", 1)[1])
+    issued = world.pages["admin"].post(
+        "/reports",
+        data={"csrf_token": world.tokens["admin"], "year": "2026", "month": "3"},
+        follow_redirects=False,
+    )
+    world.ids["report_march"] = int(issued.headers["location"].rsplit("/", 1)[1])
     failures = run_rows(world, PAGE_ROWS)
     assert not failures, "\n".join(failures)
     # Only the two allowed docking requests exist (the refused ones made none).

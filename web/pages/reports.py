@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from matchmaking import clock
@@ -92,6 +92,22 @@ def report_page(ui: Ui, report_id: int) -> HTMLResponse:
         "versions": versions,
     }
     return ui.render("kpi/report.html", context)
+
+
+@router.get("/{report_id}/review", response_class=HTMLResponse)
+def report_review(ui: Ui, report_id: int, against: Annotated[int, Query(ge=1)]) -> HTMLResponse:
+    """双月点评: rank changes between this report and an earlier one."""
+    rows = reports.review(ui.session, ui.principal, report_id, against)
+    now = reports.get(ui.session, ui.principal, report_id)
+    before = reports.get(ui.session, ui.principal, against)
+    context = {
+        "rows": rows,
+        "now": reports.number(now),
+        "before": reports.number(before),
+        "report": now,
+        "rag_label": RAG_LABEL,
+    }
+    return ui.render("kpi/review.html", context)
 
 
 @router.get("/{report_id}/download.docx")
