@@ -309,10 +309,13 @@ def town_names(session: Session) -> dict[int, str]:
     return {int(town_id): str(name) for town_id, name in rows}
 
 
-def summary(session: Session, view: View) -> list[Figure]:
-    """Every indicator in the view's scope: a card each."""
+Monthly = dict[str, dict[int | None, list[Decimal]]]
+
+
+def summary(session: Session, view: View, monthly: Monthly | None = None) -> list[Figure]:
+    """Every indicator in the view's scope: a card each (``monthly``: already read)."""
     targets = target_store.for_year(session, view.year)
-    monthly = all_monthly(session, view)
+    monthly = all_monthly(session, view) if monthly is None else monthly
     out = []
     for indicator in REGISTRY.values():
         by_town = monthly[indicator.code]
@@ -327,10 +330,15 @@ def summary(session: Session, view: View) -> list[Figure]:
     return out
 
 
-def ranking(session: Session, view: View, code: str) -> list[dict[str, Any]]:
+def ranking(
+    session: Session, view: View, code: str, monthly: Monthly | None = None
+) -> list[dict[str, Any]]:
     """Towns by year-to-date against their schedule, best first, with their colour."""
     indicator = REGISTRY[code]
-    by_town = monthly_by_town(session, indicator.source, view)
+    if monthly is None:
+        by_town = monthly_by_town(session, indicator.source, view)
+    else:
+        by_town = monthly[code]
     targets = target_store.for_year(session, view.year)
     rows = []
     for town_id, name in town_names(session).items():

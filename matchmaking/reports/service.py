@@ -41,8 +41,10 @@ def snapshot(session: Session, year: int, month: int, plan: str = "") -> dict[st
     """Every figure of the report for ``year``/``month`` (the district, all towns)."""
     view = service.View(year=year, month=month, scope=DISTRICT)
     names = service.town_names(session)
-    overall = [f.as_json() for f in service.summary(session, view)]
-    rankings = {code: service.ranking(session, view, code) for code in RANKED}
+    # Every figure from one read of the month's data.
+    monthly = service.all_monthly(session, view)
+    overall = [f.as_json() for f in service.summary(session, view, monthly)]
+    rankings = {code: service.ranking(session, view, code, monthly) for code in RANKED}
     behind = sorted(
         {row["town"] for code in RANKED for row in rankings[code] if row["rag"] == "red"}
     )
