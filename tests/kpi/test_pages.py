@@ -203,3 +203,38 @@ def test_the_two_monthly_review_shows_rank_moves(
     assert zhengyu[4].startswith("↑")
     backwards = browser.get(f"/reports/{january}/review?against={march}")
     assert backwards.status_code == 422
+
+
+def test_a_monthly_split_through_the_api_sets_the_schedule(
+    make_client: Callable[..., TestClient], factory: sessionmaker[Session]
+) -> None:
+    _data(factory)
+    api = make_client(make_user(factory, "kpi_api", "staff"))
+    monthly = ["0", "0", "300", *["100"] * 9]  # 1200 in all, nothing due before March
+    saved = api.put(
+        "/api/v1/kpi/targets",
+        json={
+            "year": 2026,
+            "indicator": "amount",
+            "town": "",
+            "annual": "1200",
+            "monthly": monthly,
+        },
+    )
+    assert saved.status_code == 200, saved.text
+    figures = {
+        f["indicator"]: f
+        for f in api.get("/api/v1/kpi/summary?year=2026&month=3").json()["indicators"]
+    }
+    assert figures["amount"]["schedule"] == 300
+    assert figures["amount"]["schedule_ratio"] == 540 / 300
+    assert figures["amount"]["rag"] == "green"
+    uneven = api.put(
+        "/api/v1/kpi/targets",
+        json={"year": 2026, "indicator": "amount", "annual": "1000", "monthly": monthly},
+    )
+    assert uneven.status_code == 422
+    assert "之和" in uneven.text
+    for bad in ({"annual": "-1"}, {"annual": "1e20"}, {"indicator": "amount\x00"}):
+        body = {"year": 2026, "indicator": "amount", "annual": "5", **bad}
+        assert api.put("/api/v1/kpi/targets", json=body).status_code == 422

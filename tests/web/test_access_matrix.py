@@ -278,6 +278,19 @@ API_ROWS: list[Row] = [
     Row("GET", "/api/v1/kpi/origin", STAFF_ALL | {"staff_zy"}),
     Row("GET", "/api/v1/kpi/quality", STAFF_ALL | {"staff_zy"}),
     Row("GET", "/api/v1/kpi/records?indicator=amount", STAFF_ALL | {"staff_zy"}),
+    Row("GET", "/api/v1/kpi/targets?year=2026", STAFF_ALL | {"staff_zy"}),
+    Row(
+        "PUT",
+        "/api/v1/kpi/targets",
+        STAFF_ALL | {"staff_zy"},
+        body=lambda r: {"year": 2026, "indicator": "amount", "town": "正余镇", "annual": "100"},
+    ),
+    Row(
+        "PUT",
+        "/api/v1/kpi/targets",
+        STAFF_ALL,
+        body=lambda r: {"year": 2026, "indicator": "amount", "town": "三厂街道", "annual": "90"},
+    ),
 ]
 
 

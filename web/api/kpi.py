@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
+from matchmaking import clock
 from matchmaking.exceptions import InvalidInput
-from matchmaking.kpi import service
+from matchmaking.kpi import service, targets
 from matchmaking.kpi.indicators import REGISTRY
+from matchmaking.models import Town
 from web.deps import PrincipalDep, SessionDep
 
 router = APIRouter(prefix="/kpi", tags=["kpi 考核指标"])
@@ -144,3 +149,55 @@ def records(
 def _check(code: str) -> None:
     if code not in REGISTRY:
         raise InvalidInput(f"没有“{code}”这个指标", field="indicator")
+
+
+class TargetIn(BaseModel):
+    """One annual target; ``monthly`` (12 amounts adding up to it) replaces the even split."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    year: int = Field(ge=2000, le=2100)
+    indicator: str = Field(max_length=32, description="指标代码，见 /kpi/summary")
+    town: str = Field(default="", max_length=64, description="区镇名称；空为全区合计")
+    annual: Decimal | None = Field(
+        ge=0, le=targets.MAX_TARGET, decimal_places=4, description="年度目标；null 为删除"
+    )
+    monthly: (
+        list[Annotated[Decimal, Field(ge=0, le=targets.MAX_TARGET, decimal_places=4)]] | None
+    ) = Field(default=None, min_length=12, max_length=12, description="按月分解（12 个月）")
+
+
+@router.get("/targets")
+def list_targets(session: SessionDep, principal: PrincipalDep, year: Year = None) -> dict[str, Any]:
+    """The year's targets by town in scope (and the district total for district staff)."""
+    year = year or clock.local_today().year
+    rows = targets.table(session, principal, year)
+    return {"year": year, "towns": [{**r, "town_id": r["town_id"]} for r in rows]}
+
+
+@router.put("/targets")
+def put_target(session: SessionDep, principal: PrincipalDep, data: TargetIn) -> dict[str, Any]:
+    """Set, change or (annual null) remove one target; the change is audited."""
+    town_id = None
+    if data.town:
+        town_id = session.scalar(select(Town.id).where(Town.name == data.town))
+        if town_id is None:
+            raise InvalidInput(f"“{data.town}”不在本区的区镇列表中", field="town")
+    row = targets.set_target(
+        session,
+        principal,
+        year=data.year,
+        indicator=data.indicator,
+        town_id=town_id,
+        annual=data.annual,
+        monthly=data.monthly,
+    )
+    if row is None:
+        return {"deleted": True}
+    return {
+        "year": row.year,
+        "indicator": row.indicator,
+        "town": data.town,
+        "annual": targets.plain(Decimal(row.annual)),
+        "monthly": row.monthly,
+    }
