@@ -233,3 +233,27 @@ def bench_schedule(
     typer.echo(schedule.table(report))
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False))
+
+
+@app.command("kpi")
+def bench_kpi(
+    contracts: Annotated[int, typer.Option(min=1, help="技术合同份数")] = 100_000,
+    payments: Annotated[int, typer.Option(min=1, help="到账笔数")] = 300_000,
+    towns: Annotated[int, typer.Option(min=1, max=200, help="区镇个数")] = 20,
+    months: Annotated[int, typer.Option(min=1, max=120, help="覆盖的月数（到本月为止）")] = 36,
+    repeats: Annotated[int, typer.Option(min=1, help="每个接口重复测量的次数")] = 20,
+    database_url: Annotated[
+        str | None, typer.Option(help="用这个（空的）数据库，如 PostgreSQL；默认临时 SQLite")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="最后一行输出一个 JSON 对象")] = False,
+) -> None:
+    """考核看板：大规模数据下各接口的 p50/p95 延迟，以及生成月度通报 .docx 的耗时。"""
+    from matchmaking.bench import kpi
+
+    load_settings()
+    with Bars("条") as bars:
+        result = kpi.run(contracts=contracts, payments=payments, towns=towns, months=months,
+                         repeats=repeats, database_url=database_url, progress=bars)  # fmt: skip
+    typer.echo(kpi.table(result))
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))

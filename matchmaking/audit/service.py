@@ -26,7 +26,13 @@ from matchmaking.common.schemas import UtcDateTime
 from matchmaking.enums import AuditAction
 from matchmaking.models import AuditLog, User
 
-ENTITY_LABELS = {"agreement": "合作协议", "contract": "技术合同", "payment": "到账记录"}
+ENTITY_LABELS = {
+    "agreement": "合作协议",
+    "contract": "技术合同",
+    "payment": "到账记录",
+    "kpi_target": "考核目标",
+    "monthly_report": "月度通报",
+}
 EXPORT_LIMIT = 50_000
 
 

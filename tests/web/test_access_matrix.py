@@ -269,6 +269,29 @@ API_ROWS: list[Row] = [
     Row("POST", "/api/v1/achievements/{ach_v}/close", roles("admin", "staff", "uni_v")),
     Row("POST", "/api/v1/experts/{exp_u}/close", roles("admin", "staff", "uni_u", "expert_u")),
     Row("POST", "/api/v1/organizations/{ent_b}/close", STAFF_ALL),
+    # KPI figures: staff only; town staff their own town (another town's is refused).
+    Row("GET", "/api/v1/kpi/summary?year=2026", STAFF_ALL | {"staff_zy"}),
+    Row("GET", "/api/v1/kpi/summary?town=三厂街道", STAFF_ALL),
+    Row("GET", "/api/v1/kpi/cumulative?indicator=amount", STAFF_ALL | {"staff_zy"}),
+    Row("GET", "/api/v1/kpi/ranking?indicator=contracts", STAFF_ALL | {"staff_zy"}),
+    Row("GET", "/api/v1/kpi/breakdown?by=field", STAFF_ALL | {"staff_zy"}),
+    Row("GET", "/api/v1/kpi/funnel", STAFF_ALL | {"staff_zy"}),
+    Row("GET", "/api/v1/kpi/origin", STAFF_ALL | {"staff_zy"}),
+    Row("GET", "/api/v1/kpi/quality", STAFF_ALL | {"staff_zy"}),
+    Row("GET", "/api/v1/kpi/records?indicator=amount", STAFF_ALL | {"staff_zy"}),
+    Row("GET", "/api/v1/kpi/targets?year=2026", STAFF_ALL | {"staff_zy"}),
+    Row(
+        "PUT",
+        "/api/v1/kpi/targets",
+        STAFF_ALL | {"staff_zy"},
+        body=lambda r: {"year": 2026, "indicator": "amount", "town": "正余镇", "annual": "100"},
+    ),
+    Row(
+        "PUT",
+        "/api/v1/kpi/targets",
+        STAFF_ALL,
+        body=lambda r: {"year": 2026, "indicator": "amount", "town": "三厂街道", "annual": "90"},
+    ),
 ]
 
 
@@ -708,6 +731,38 @@ PAGE_ROWS: list[Row] = [
         page=True,
         body=lambda r: {"active": "true"},
     ),
+    # KPI dashboard, targets and reports: staff only; town staff their town, and they
+    # read the district's reports but do not issue them.
+    Row("GET", "/dashboard", STAFF_ALL | {"staff_zy"}, page=True),
+    Row("GET", "/dashboard?town=三厂街道", STAFF_ALL, page=True),
+    Row("GET", "/dashboard/records?indicator=amount", STAFF_ALL | {"staff_zy"}, page=True),
+    Row("GET", "/targets", STAFF_ALL | {"staff_zy"}, page=True),
+    Row(
+        "POST",
+        "/targets",
+        STAFF_ALL | {"staff_zy"},
+        ok=303,
+        page=True,
+        body=lambda r: {"year": "2026"},
+    ),
+    Row("GET", "/reports", STAFF_ALL | {"staff_zy"}, page=True),
+    Row("GET", "/reports/{report}", STAFF_ALL | {"staff_zy"}, page=True),
+    Row("GET", "/reports/{report}/download.docx", STAFF_ALL | {"staff_zy"}, page=True),
+    Row(
+        "GET",
+        "/reports/{report_march}/review?against={report}",
+        STAFF_ALL | {"staff_zy"},
+        page=True,
+    ),
+    Row("GET", "/reports/{report}/download.xlsx", STAFF_ALL | {"staff_zy"}, page=True),
+    Row(
+        "POST",
+        "/reports",
+        STAFF_ALL,
+        ok=303,
+        page=True,
+        body=lambda r: {"year": "2026", "month": "1", "note": f"{r} 更正"},
+    ),
 ]
 
 
@@ -723,6 +778,19 @@ def test_page_access_matrix(world: World) -> None:
     assert docking.status_code == 201, docking.text
     world.ids["docking"] = docking.json()["id"]
     world.ids["upload"], world.ids["errors"], world.ids["import_job"] = _uploads_of_ent_a(world)
+    issued = world.pages["admin"].post(
+        "/reports",
+        data={"csrf_token": world.tokens["admin"], "year": "2026", "month": "1"},
+        follow_redirects=False,
+    )
+    assert issued.status_code == 303, issued.text[:300]
+    world.ids["report"] = int(issued.headers["location"].rsplit("/", 1)[1])
+    issued = world.pages["admin"].post(
+        "/reports",
+        data={"csrf_token": world.tokens["admin"], "year": "2026", "month": "3"},
+        follow_redirects=False,
+    )
+    world.ids["report_march"] = int(issued.headers["location"].rsplit("/", 1)[1])
     failures = run_rows(world, PAGE_ROWS)
     assert not failures, "\n".join(failures)
     # Only the two allowed docking requests exist (the refused ones made none).

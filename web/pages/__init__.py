@@ -15,9 +15,11 @@ from web.pages import (
     events,
     experts,
     home,
+    kpi,
     needs,
     notifications,
     outcomes,
+    reports,
     staff,
     towns,
     transfer,
@@ -37,5 +39,7 @@ for module in (
     staff,
     towns,
     transfer,
+    kpi,
+    reports,
 ):
     router.include_router(module.router)

@@ -1,0 +1,1 @@
+"""KPIs against town targets: the indicator registry, targets, figures and drill-downs."""

@@ -1,0 +1,638 @@
+"""KPI figures: per indicator × town × month, against the targets, in China-time months.
+
+Pure functions over queries. One grouped query per indicator gives the twelve months of
+the year and of the year before for every town in scope; every card, line, ranking and
+report figure is derived from it. Dates (签订/登记/到账) place a row in their own month;
+timestamps (a need's posting) are read in China time (``clock.month_bounds``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, case, exists, func, literal, select
+from sqlalchemy.orm import Session
+
+from matchmaking import clock
+from matchmaking.accounts.permissions import Principal, Scope, require_staff
+from matchmaking.config import get_settings
+from matchmaking.enums import (
+    REGISTERED_CONTRACT_STATUSES,
+    ContractFlow,
+    ContractStatus,
+    ContractType,
+    NeedStatus,
+    Origin,
+    TechField,
+)
+from matchmaking.exceptions import Forbidden, InvalidInput
+from matchmaking.kpi import targets as target_store
+from matchmaking.kpi.indicators import DOCKING_SOURCE, REGISTRY, Indicator, Source
+from matchmaking.models import (
+    ContractPayment,
+    CooperationAgreement,
+    Docking,
+    Need,
+    Organization,
+    TechContract,
+    Town,
+)
+
+ZERO = Decimal(0)
+REGISTERED = tuple(s.value for s in REGISTERED_CONTRACT_STATUSES)
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+@dataclass(frozen=True)
+class View:
+    """What is asked: a year, up to a month, in a scope (None: every town in it)."""
+
+    year: int
+    month: int
+    scope: Scope
+    town_id: int | None = None
+
+    def covers(self, town_id: int | None) -> bool:
+        if self.town_id is not None:
+            return town_id == self.town_id
+        return self.scope.district or town_id == self.scope.town_id
+
+
+def view_for(
+    session: Session,
+    principal: Principal,
+    *,
+    year: int | None = None,
+    month: int | None = None,
+    town: str | None = None,
+) -> View:
+    """Check who asks and what: staff only; town staff only their own town."""
+    require_staff(principal)
+    today = clock.local_today()
+    year = today.year if year is None else year
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InvalidInput(f"年份应在 {MIN_YEAR}–{MAX_YEAR} 之间", field="year")
+    if month is None:
+        month = today.month if year == today.year else 12
+        if year > today.year:
+            month = 1
+    if not 1 <= month <= 12:
+        raise InvalidInput("月份应在 1–12 之间", field="month")
+    scope = principal.scope
+    name = scope.narrow(town or None)
+    town_id = None
+    if not scope.district:
+        if scope.town_id is None:
+            raise Forbidden("您的账号没有负责的区镇")
+        town_id = scope.town_id
+    elif name:
+        town_id = session.scalar(select(Town.id).where(Town.name == name))
+        if town_id is None:
+            raise InvalidInput(f"“{name}”不在本区的区镇列表中", field="town")
+    return View(year=year, month=month, scope=scope, town_id=town_id)
+
+
+def dec(value: Any) -> Decimal:
+    if value is None:
+        return ZERO
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _year_bounds(source: Source, year: int) -> tuple[Any, Any]:
+    if source.timestamp:
+        return clock.month_bounds(year, 1)[0], clock.month_bounds(year, 12)[1]
+    return date(year, 1, 1), date(year + 1, 1, 1)
+
+
+def _month_starts(source: Source, first_year: int, months: int) -> list[Any]:
+    """The start of each month after the first (the upper bounds of the buckets)."""
+    out: list[Any] = []
+    for i in range(1, months + 1):
+        y, m = first_year + i // 12, i % 12 + 1
+        out.append(clock.month_bounds(y, m)[0] if source.timestamp else date(y, m, 1))
+    return out
+
+
+def _in_view(source: Source, stmt: Select[Any], view: View) -> Select[Any]:
+    if view.town_id is not None:
+        return stmt.where(source.town == view.town_id)
+    if not view.scope.district:
+        return stmt.where(source.town == view.scope.town_id)
+    return stmt
+
+
+def monthly_by_town(
+    session: Session, source: Source, view: View
+) -> dict[int | None, list[Decimal]]:
+    """Per town: 24 monthly figures, January of the year before to December of ``view.year``."""
+    return monthly_family(session, [source], view)[0]
+
+
+def _bucket(source: Source, view: View) -> Any:
+    """The month of a row as 0–23 (January of the year before = 0)."""
+    if source.timestamp:
+        # UTC timestamps: China-time month boundaries as UTC instants.
+        uppers = _month_starts(source, view.year - 1, 24)
+        return case(*((source.when < upper, i) for i, upper in enumerate(uppers)), else_=23)
+    # Dates: their own year and month (an integer expression on every database).
+    year, month = func.extract("year", source.when), func.extract("month", source.when)
+    return (year - (view.year - 1)) * 12 + month - 1
+
+
+def monthly_family(
+    session: Session, sources: list[Source], view: View
+) -> list[dict[int | None, list[Decimal]]]:
+    """``monthly_by_town`` for several sources of one family, in one grouped query."""
+    first = sources[0]
+    start = _year_bounds(first, view.year - 1)[0]
+    end = _year_bounds(first, view.year)[1]
+    bucket = _bucket(first, view)
+    values = []
+    for source in sources:
+        if _is_count(source):
+            one: Any = literal(1)
+            values.append(
+                func.count() if source.only is None else func.sum(case((source.only, one), else_=0))
+            )
+        elif source.only is None:
+            values.append(func.sum(source.value))
+        else:
+            values.append(func.sum(case((source.only, source.value), else_=0)))
+    stmt = select(first.town, bucket, *values).select_from(first.table)
+    for target, onclause in first.joins:
+        stmt = stmt.join(target, onclause)
+    stmt = stmt.where(*first.where, first.when >= start, first.when < end)
+    stmt = _in_view(first, stmt, view).group_by(first.town, bucket)
+    out: list[dict[int | None, list[Decimal]]] = [{} for _ in sources]
+    for row in session.execute(stmt):
+        town_id, index = row[0], int(row[1])
+        for i, amount in enumerate(row[2:]):
+            out[i].setdefault(town_id, [ZERO] * 24)[index] += dec(amount)
+    return out
+
+
+def all_monthly(session: Session, view: View) -> dict[str, dict[int | None, list[Decimal]]]:
+    """Every indicator's ``monthly_by_town``, one query per family of sources."""
+    families: dict[str, list[Indicator]] = {}
+    for indicator in REGISTRY.values():
+        key = indicator.source.family or indicator.code
+        families.setdefault(key, []).append(indicator)
+    out: dict[str, dict[int | None, list[Decimal]]] = {}
+    for members in families.values():
+        found = monthly_family(session, [i.source for i in members], view)
+        for indicator, by_town in zip(members, found, strict=True):
+            out[indicator.code] = by_town
+    return out
+
+
+def _is_count(source: Source) -> bool:
+    return getattr(source.value, "value", None) == 1
+
+
+def _sum(rows: Iterable[list[Decimal]]) -> list[Decimal]:
+    total = [ZERO] * 24
+    for row in rows:
+        total = [a + b for a, b in zip(total, row, strict=True)]
+    return total
+
+
+def _ratio(value: Decimal, of: Decimal) -> float | None:
+    return None if of <= 0 else float(value / of)
+
+
+def rag(ratio: float | None) -> str:
+    """green / amber / red against the schedule (settings ``kpi_green``, ``kpi_amber``)."""
+    if ratio is None:
+        return "none"
+    settings = get_settings()
+    if ratio >= settings.kpi_green:
+        return "green"
+    return "amber" if ratio >= settings.kpi_amber else "red"
+
+
+@dataclass
+class Figure:
+    """One indicator in one scope: the card's numbers."""
+
+    code: str
+    label: str
+    unit: str
+    caliber: str
+    target: Decimal | None
+    month: Decimal
+    ytd: Decimal
+    # 序时目标: the part of the target due by the end of the month.
+    schedule: Decimal | None
+    prev_ytd: Decimal
+    months: list[Decimal]
+    prev_months: list[Decimal]
+    schedule_months: list[Decimal] | None
+
+    @property
+    def completion(self) -> float | None:
+        return None if self.target is None else _ratio(self.ytd, self.target)
+
+    @property
+    def schedule_ratio(self) -> float | None:
+        return None if self.schedule is None else _ratio(self.ytd, self.schedule)
+
+    @property
+    def gap(self) -> Decimal | None:
+        """Ahead (+) or behind (−) the schedule."""
+        return None if self.schedule is None else self.ytd - self.schedule
+
+    @property
+    def yoy(self) -> float | None:
+        if self.prev_ytd <= 0:
+            return None
+        return float((self.ytd - self.prev_ytd) / self.prev_ytd)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "indicator": self.code,
+            "label": self.label,
+            "unit": self.unit,
+            "caliber": self.caliber,
+            "target": num(self.target),
+            "month": num(self.month),
+            "year_to_date": num(self.ytd),
+            "completion": self.completion,
+            "schedule": num(self.schedule),
+            "schedule_ratio": self.schedule_ratio,
+            "ahead_behind": num(self.gap),
+            "previous_year_to_date": num(self.prev_ytd),
+            "year_on_year": self.yoy,
+            "rag": rag(self.schedule_ratio),
+        }
+
+
+def num(value: Decimal | None) -> float | int | None:
+    """A figure for JSON: counts as integers, amounts to 4 decimals."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return float(round(value, 4))
+
+
+def figure(
+    indicator: Indicator,
+    view: View,
+    rows: list[Decimal],
+    target: target_store.Target | None,
+) -> Figure:
+    m = view.month
+    this_year, prev_year = rows[12:], rows[:12]
+    schedule_months = target.schedule() if target else None
+    return Figure(
+        code=indicator.code,
+        label=indicator.label,
+        unit=indicator.unit,
+        caliber=indicator.caliber,
+        target=target.annual if target else None,
+        month=this_year[m - 1],
+        ytd=sum(this_year[:m], ZERO),
+        schedule=schedule_months[m - 1] if schedule_months else None,
+        prev_ytd=sum(prev_year[:m], ZERO),
+        months=this_year,
+        prev_months=prev_year,
+        schedule_months=schedule_months,
+    )
+
+
+def town_names(session: Session) -> dict[int, str]:
+    rows = session.execute(select(Town.id, Town.name).order_by(Town.position, Town.id))
+    return {int(town_id): str(name) for town_id, name in rows}
+
+
+Monthly = dict[str, dict[int | None, list[Decimal]]]
+
+
+def summary(session: Session, view: View, monthly: Monthly | None = None) -> list[Figure]:
+    """Every indicator in the view's scope: a card each (``monthly``: already read)."""
+    targets = target_store.for_year(session, view.year)
+    monthly = all_monthly(session, view) if monthly is None else monthly
+    out = []
+    for indicator in REGISTRY.values():
+        by_town = monthly[indicator.code]
+        out.append(
+            figure(
+                indicator,
+                view,
+                _sum(by_town.values()),
+                target_store.scope_target(targets, indicator.code, view),
+            )
+        )
+    return out
+
+
+def ranking(
+    session: Session, view: View, code: str, monthly: Monthly | None = None
+) -> list[dict[str, Any]]:
+    """Towns by year-to-date against their schedule, best first, with their colour."""
+    indicator = REGISTRY[code]
+    if monthly is None:
+        by_town = monthly_by_town(session, indicator.source, view)
+    else:
+        by_town = monthly[code]
+    targets = target_store.for_year(session, view.year)
+    rows = []
+    for town_id, name in town_names(session).items():
+        if not view.covers(town_id):
+            continue
+        target = targets.get((code, town_id))
+        f = figure(indicator, view, by_town.get(town_id, [ZERO] * 24), target)
+        rows.append({"town_id": town_id, "town": name, **f.as_json()})
+    # By schedule; towns without a target after those with one, by their figure.
+    rows.sort(
+        key=lambda r: (
+            r["schedule_ratio"] is None,
+            -(r["schedule_ratio"] or 0),
+            -(r["year_to_date"] or 0),
+            r["town"],
+        )
+    )
+    for rank, row in enumerate(rows, 1):
+        row["rank"] = rank
+    return rows
+
+
+def cumulative(session: Session, view: View, code: str) -> dict[str, Any]:
+    """The cumulative line of the year (to the month) against the schedule line."""
+    indicator = REGISTRY[code]
+    targets = target_store.for_year(session, view.year)
+    f = figure(
+        indicator,
+        view,
+        _sum(monthly_by_town(session, indicator.source, view).values()),
+        target_store.scope_target(targets, code, view),
+    )
+    running, prev = ZERO, ZERO
+    actual, previous = [], []
+    for i in range(12):
+        running += f.months[i]
+        prev += f.prev_months[i]
+        actual.append(num(running) if i < view.month else None)
+        previous.append(num(prev))
+    return {
+        "indicator": code,
+        "label": indicator.label,
+        "unit": indicator.unit,
+        "months": [f"{i}月" for i in range(1, 13)],
+        "actual": actual,
+        "previous_year": previous,
+        "schedule": [num(v) for v in f.schedule_months] if f.schedule_months else None,
+    }
+
+
+def _contract_scope(view: View) -> Any:
+    c = TechContract
+    start, end = date(view.year, 1, 1), _month_end(view.year, view.month)
+    rules = [c.status.in_(REGISTERED), c.registered_on >= start, c.registered_on < end]
+    if view.town_id is not None:
+        rules.append(c.town_id == view.town_id)
+    elif not view.scope.district:
+        rules.append(c.town_id == view.scope.town_id)
+    return and_(*rules)
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year + month // 12, month % 12 + 1, 1)
+
+
+def breakdown(session: Session, view: View, by: str) -> list[dict[str, Any]]:
+    """Registered contracts of the year to date by type, field or flow: count and 成交额."""
+    columns = {
+        "type": (TechContract.contract_type, ContractType),
+        "field": (TechContract.tech_field, TechField),
+        "flow": (TechContract.flow, ContractFlow),
+        "origin": (TechContract.origin, Origin),
+    }
+    if by not in columns:
+        raise InvalidInput("分类应为 type、field、flow 或 origin", field="by")
+    column, enum = columns[by]
+    stmt = (
+        select(column, func.count(), func.sum(TechContract.amount_wan))
+        .where(_contract_scope(view))
+        .group_by(column)
+    )
+    found = {str(getattr(k, "value", k)): (n, dec(v)) for k, n, v in session.execute(stmt)}
+    out = []
+    for member in enum:
+        n, amount = found.get(member.value, (0, ZERO))
+        out.append({"code": member.value, "label": member.label, "count": n, "amount": num(amount)})
+    return out
+
+
+def origin_value(session: Session, view: View) -> list[dict[str, Any]]:
+    """What each origin produced: agreements, registered contracts and their 成交额."""
+    contracts = {row["code"]: row for row in breakdown(session, view, "origin")}
+    a = CooperationAgreement
+    start, end = date(view.year, 1, 1), _month_end(view.year, view.month)
+    stmt: Any = select(a.origin, func.count()).where(a.signed_on >= start, a.signed_on < end)
+    stmt = _in_view(REGISTRY["agreements"].source, stmt, view).group_by(a.origin)
+    agreements: dict[str, int] = {
+        str(getattr(k, "value", k)): int(n) for k, n in session.execute(stmt)
+    }
+    return [
+        {
+            "code": o.value,
+            "label": o.label,
+            "agreements": agreements.get(o.value, 0),
+            "contracts": contracts[o.value]["count"],
+            "amount": contracts[o.value]["amount"],
+        }
+        for o in Origin
+    ]
+
+
+def funnel(session: Session, view: View) -> list[dict[str, Any]]:
+    """The year to date: needs posted → dockings → agreements → registered → money received."""
+    steps: list[dict[str, Any]] = []
+    for label, source, code in (
+        ("发布需求", REGISTRY["needs_posted"].source, "needs_posted"),
+        ("发起对接", DOCKING_SOURCE, "dockings"),
+        ("签订合作协议", REGISTRY["agreements"].source, "agreements"),
+        ("登记技术合同", REGISTRY["contracts"].source, "contracts"),
+    ):
+        steps.append({"code": code, "label": label, "count": _count_ytd(session, source, view)})
+    p = ContractPayment
+    paid = (
+        select(func.count(func.distinct(p.contract_id)))
+        .join(TechContract, TechContract.id == p.contract_id)
+        .where(p.received_on >= date(view.year, 1, 1))
+        .where(p.received_on < _month_end(view.year, view.month))
+    )
+    paid = _in_view(REGISTRY["contracts"].source, paid, view)
+    steps.append({"code": "received", "label": "合同到账", "count": session.scalar(paid) or 0})
+    return steps
+
+
+def _count_ytd(session: Session, source: Source, view: View) -> int:
+    start = _year_bounds(source, view.year)[0]
+    end = (
+        clock.month_bounds(view.year, view.month)[1]
+        if source.timestamp
+        else _month_end(view.year, view.month)
+    )
+    stmt = source.base(func.count()).where(source.when >= start, source.when < end)
+    return int(session.scalar(_in_view(source, stmt, view)) or 0)
+
+
+# ---- data quality ---------------------------------------------------------------------
+
+QUALITY = {
+    "unregistered": "签订超过 60 天仍未登记的技术合同",
+    "unpaid": "已登记但尚无到账记录的技术合同",
+    "stale_needs": "90 天无任何进展的征集中需求",
+}
+
+
+def _quality_stmt(check: str, view: View) -> tuple[Source, Select[Any]]:
+    today = clock.local_today()
+    c = TechContract
+    stmt: Any
+    if check == "unregistered":
+        source = REGISTRY["contracts"].source
+        stmt = select(c.id, c.name, c.signed_on, c.town_id, c.amount_wan).where(
+            c.status.in_([ContractStatus.SIGNED.value, ContractStatus.SUBMITTED.value]),
+            c.signed_on <= today - timedelta(days=60),
+        )
+    elif check == "unpaid":
+        source = REGISTRY["contracts"].source
+        paid = exists().where(ContractPayment.contract_id == c.id)
+        stmt = select(c.id, c.name, c.registered_on, c.town_id, c.amount_wan).where(
+            c.status.in_(REGISTERED), ~paid
+        )
+    elif check == "stale_needs":
+        source = REGISTRY["needs_posted"].source
+        cutoff: datetime = clock.now() - timedelta(days=90)
+        touched = exists().where(Docking.need_id == Need.id, Docking.updated_at >= cutoff)
+        stmt = (
+            select(Need.id, Need.title, Need.updated_at, Organization.town_id, Need.budget_wan)
+            .join(Organization, Organization.id == Need.org_id)
+            .where(Need.status == NeedStatus.OPEN.value, Need.updated_at < cutoff, ~touched)
+        )
+        if view.town_id is not None:
+            return source, stmt.where(Organization.town_id == view.town_id)
+        if not view.scope.district:
+            return source, stmt.where(Organization.town_id == view.scope.town_id)
+        return source, stmt
+    else:
+        raise InvalidInput("没有这项数据质量检查", field="check")
+    return source, _in_view(source, stmt, view)
+
+
+def quality(session: Session, view: View) -> list[dict[str, Any]]:
+    out = []
+    for check, label in QUALITY.items():
+        _source, stmt = _quality_stmt(check, view)
+        total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        out.append({"check": check, "label": label, "count": int(total)})
+    return out
+
+
+# ---- drill-down ------------------------------------------------------------------------
+
+
+@dataclass
+class Records:
+    title: str
+    kind: str
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "kind": self.kind,
+            "columns": self.columns,
+            "items": self.rows,
+            "total": self.total,
+            "page": self.page,
+            "page_size": self.size,
+            "pages": self.pages,
+        }
+
+
+def _show_date(value: Any) -> str:
+    if isinstance(value, datetime):
+        return clock.to_local(value).strftime("%Y-%m-%d %H:%M")
+    return value.isoformat() if isinstance(value, date) else ""
+
+
+def records(
+    session: Session,
+    view: View,
+    code: str,
+    *,
+    period: str = "ytd",
+    page: int = 1,
+    size: int = 20,
+) -> Records:
+    """The rows behind a figure: ``period`` month (the view's month) or ytd (the year to it)."""
+    page, size = max(1, page), max(1, min(size, 100))
+    names = town_names(session)
+    if code in QUALITY:
+        source, stmt = _quality_stmt(code, view)
+        title, extra_labels = QUALITY[code], []
+    else:
+        if code not in REGISTRY:
+            raise InvalidInput(f"没有“{code}”这个指标", field="indicator")
+        if period not in ("month", "ytd"):
+            raise InvalidInput("期间应为 month（本月）或 ytd（累计）", field="period")
+        indicator = REGISTRY[code]
+        source = indicator.source
+        first: Any
+        if source.timestamp:
+            first = clock.month_bounds(view.year, 1 if period == "ytd" else view.month)[0]
+            end: Any = clock.month_bounds(view.year, view.month)[1]
+        else:
+            first = date(view.year, 1 if period == "ytd" else view.month, 1)
+            end = _month_end(view.year, view.month)
+        value = source.value if not _is_count(source) else None
+        columns = [source.id, source.name, source.when, source.town]
+        columns.append(value if value is not None else source.id)
+        columns += [expr for _label, expr in source.extra]
+        stmt = source.base(*columns).where(source.when >= first, source.when < end)
+        stmt = _in_view(source, stmt, view)
+        when = "本月" if period == "month" else f"1–{view.month}月"
+        title = f"{view.year}年{when} · {indicator.label}"
+        extra_labels = [label for label, _ in source.extra]
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    found = session.execute(
+        stmt.order_by(stmt.selected_columns[2].desc(), stmt.selected_columns[0].desc())
+        .offset((page - 1) * size)
+        .limit(size)
+    )
+    rows = []
+    money = source.kind in ("contracts", "payments") and (code in QUALITY or not _is_count(source))
+    for row in found:
+        item = {
+            "id": row[0],
+            "name": row[1],
+            "date": _show_date(row[2]),
+            "town": names.get(row[3], "") if row[3] is not None else "",
+            "amount": num(dec(row[4])) if money or code in ("unregistered", "unpaid") else None,
+            "extra": [str(v or "") for v in row[5:]],
+            "url": f"/needs/{row[0]}" if source.kind == "needs" else None,
+        }
+        rows.append(item)
+    kind = "needs" if code == "stale_needs" else source.kind
+    return Records(title, kind, extra_labels, rows, int(total), page, size)
+
+
+def data_as_of() -> str:
+    """数据截至: the moment the figures were read, China time."""
+    return clock.local_now().strftime("%Y-%m-%d %H:%M")
