@@ -29,6 +29,7 @@ from matchmaking.accounts.schemas import UserCreate
 from matchmaking.enums import Kind, Role
 from matchmaking.exceptions import InvalidInput
 from matchmaking.importing.service import ImportReport, import_rows
+from matchmaking.kpi import service as kpi_service
 from matchmaking.kpi import targets as kpi_targets
 from matchmaking.matching import embedding
 from matchmaking.models import Expert, KpiTarget, MonthlyReport, Town, User
@@ -159,6 +160,14 @@ DEMO_REPORT_PLAN = (
 )
 
 
+def _round_target(value: Decimal) -> Decimal:
+    """A target as a bureau writes it: two significant figures (680,000, not 677,291)."""
+    if value < 100:
+        return value.quantize(Decimal(1))
+    step = Decimal(10) ** (len(str(int(value))) - 2)
+    return (value / step).quantize(Decimal(1)) * step
+
+
 def load_kpi(session: Session) -> int:
     """2026 targets per town (once) and two issued monthly reports (once), from the data
     loaded so far; returns the number of reports issued now."""
@@ -172,10 +181,20 @@ def load_kpi(session: Session) -> int:
         .all()
     )
     if towns_in_order and session.scalar(select(KpiTarget.id).limit(1)) is None:
-        # Larger shares for the first towns of the list (the district's industrial cores).
-        weights = [Decimal(len(towns_in_order) - i + 2) for i in range(len(towns_in_order))]
-        total = sum(weights, Decimal(0))
-        for code, district in DEMO_TARGETS.items():
+        # As a bureau sets them: the district's target is last year's figure plus 10 %
+        # (the fixed figure where there is no history), shared among the towns by what
+        # each did in the two years before, plus a floor so that no town gets nothing.
+        two_years = kpi_service.all_monthly(
+            session, kpi_service.View(year=2025, month=12, scope=principal.scope)
+        )
+        for code, fixed in DEMO_TARGETS.items():
+            by_town = two_years.get(code, {})
+            before = [sum(by_town.get(t, []), Decimal(0)) for t in towns_in_order]
+            last = sum((sum(v[12:], Decimal(0)) for v in by_town.values()), Decimal(0))
+            district = _round_target(last * Decimal("1.1")) if last > 0 else fixed
+            floor = max(sum(before, Decimal(0)), Decimal(1)) * Decimal("0.02")
+            weights = [b + floor for b in before]
+            total = sum(weights, Decimal(0))
             left = district
             for i, (town_id, weight) in enumerate(zip(towns_in_order, weights, strict=True)):
                 # Rounded shares; the last town takes the rest, so the towns add up.
