@@ -237,6 +237,9 @@ class NotificationKind(StrEnum):
     ORG_APPROVED = "org_approved"
     ORG_REJECTED = "org_rejected"
     LOGIN_LOCKED = "login_locked"
+    VISIT_ASSIGNED = "visit_assigned"
+    VISIT_DECLINED = "visit_declined"
+    VISIT_DIAGNOSED = "visit_diagnosed"
 
 
 # -- outcomes: cooperation agreements, technology contracts, payments ---------------

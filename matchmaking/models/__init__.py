@@ -17,9 +17,29 @@ from matchmaking.models.organization import Organization
 from matchmaking.models.tech_contract import ContractPayment, TechContract, TechContractEvent
 from matchmaking.models.town import Town
 from matchmaking.models.user import User
+from matchmaking.models.visit import (
+    AssignmentRun,
+    Campaign,
+    CampaignEvent,
+    CampaignExpert,
+    DiagnosisNeed,
+    DiagnosisRecord,
+    DiagnosisRequest,
+    FollowUp,
+    VisitAssignment,
+)
 from matchmaking.models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
+    "AssignmentRun",
+    "Campaign",
+    "CampaignEvent",
+    "CampaignExpert",
+    "DiagnosisNeed",
+    "DiagnosisRecord",
+    "DiagnosisRequest",
+    "FollowUp",
+    "VisitAssignment",
     "Achievement",
     "ApiToken",
     "AuditLog",

@@ -103,3 +103,21 @@ def _login_locked(p: Payload) -> str:
             "已暂时禁止从该地址登录（您在其他地方仍可正常登录）"
         )
     return f"您的账号{locked}。如果不是您本人操作，请尽快修改密码。"
+
+
+@renders(NotificationKind.VISIT_ASSIGNED)
+def _visit_assigned(p: Payload) -> str:
+    when = p.get("when") or "时间待定"
+    return f"巡诊安排已发布：{p['campaign']}，{when}赴“{p['company']}”技术诊断，请确认是否参加"
+
+
+@renders(NotificationKind.VISIT_DECLINED)
+def _visit_declined(p: Payload) -> str:
+    reason = p.get("reason") or ""
+    text = f"专家{p['expert']}谢绝了“{p['company']}”的巡诊（{p['campaign']}）"
+    return text + (f"，原因：{reason}" if reason else "") + "，请重新安排"
+
+
+@renders(NotificationKind.VISIT_DIAGNOSED)
+def _visit_diagnosed(p: Payload) -> str:
+    return f"专家{p['expert']}已填写“{p['company']}”的诊断记录（{p['campaign']}）"
