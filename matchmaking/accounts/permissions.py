@@ -339,6 +339,7 @@ def menu(p: Principal) -> list[tuple[str, str]]:
         entries.append(("/admin/towns", "区镇管理"))
     if p.is_authenticated:
         entries.append(("/dockings", "对接"))
+        entries.append(("/visits", "专家巡诊"))
     if may_import(p):
         entries.append(("/transfer", "导入导出"))
     return entries

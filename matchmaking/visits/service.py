@@ -191,6 +191,7 @@ def list_campaigns(
     session: Session, p: Principal, *, page: int = 1, page_size: int = 20
 ) -> Page[CampaignRead]:
     """Staff: the campaigns of their scope (drafts too); everyone else: open and past ones."""
+    require_login(p)
     stmt = select(Campaign).order_by(Campaign.id.desc())
     if p.is_staff:
         if not p.scope.district:
@@ -202,6 +203,7 @@ def list_campaigns(
 
 
 def read_campaign(session: Session, p: Principal, campaign_id: int) -> Campaign:
+    require_login(p)
     c = get_campaign(session, campaign_id)
     if c.status is CampaignStatus.DRAFT and not may_manage(p, c):
         if p.is_staff:
@@ -370,6 +372,7 @@ def ask(
     r = DiagnosisRequest(
         campaign_id=c.id,
         org_id=org.id,
+        org=org,
         problem=data.problem,
         industry_field=data.industry_field.value,
         preferred=list(data.preferred) or list(c.half_days),

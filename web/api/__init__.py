@@ -1,6 +1,6 @@
 from fastapi import APIRouter, Depends
 
-from web.api import dockings, items, organizations, search, system
+from web.api import dockings, items, organizations, search, system, visits
 from web.api.schemas import ERROR_RESPONSES
 from web.deps import login_for_changes
 
@@ -11,5 +11,6 @@ router.include_router(organizations.router)
 for item_router in items.routers():
     router.include_router(item_router)
 router.include_router(dockings.router)
+router.include_router(visits.router)
 router.include_router(search.router)
 router.include_router(system.router)

@@ -19,6 +19,7 @@ from web.pages import (
     staff,
     towns,
     transfer,
+    visits,
 )
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -33,5 +34,6 @@ for module in (
     staff,
     towns,
     transfer,
+    visits,
 ):
     router.include_router(module.router)
