@@ -167,6 +167,10 @@ def load(
             )
         if accounts:
             report.accounts = load_accounts(session, keys)
+            # Clinic visits: a finished campaign and one being planned.
+            from matchmaking.visits import demo as visits_demo
+
+            visits_demo.load(session)
         session.commit()
 
     cache = VectorCache(
