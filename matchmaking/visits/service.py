@@ -470,8 +470,8 @@ def my_requests(session: Session, p: Principal) -> list[RequestRead]:
 def cancel_request(session: Session, p: Principal, request_id: int) -> DiagnosisRequest:
     """The company (or staff) withdraws a request; a re-run leaves it out."""
     r = ensure_request_visible(session, p, request_id)
-    if p.expert_id is not None and p.org_id != r.org_id and not p.is_staff:
-        raise Forbidden("专家不能取消企业的诊断申请")
+    if not (p.org_id == r.org_id or (p.is_staff and p.scope.allows(r.org))):
+        raise Forbidden("只有企业本身或负责的科技局工作人员可以取消诊断申请")
     r.status = RequestStatus.CANCELLED
     session.flush()
     return r

@@ -96,6 +96,11 @@ API_ROWS = [
     Row("GET", "/api/v1/visits/{campaign}/runs", STAFF_ALL),
     # The second start finds the first still queued (409): only the first is checked.
     Row("POST", "/api/v1/visits/{campaign}/runs", STAFF_ALL, ok=202, skip=roles("staff")),
+    Row(
+        "POST",
+        "/api/v1/visits/requests/{req_a}/cancel",
+        roles("admin", "staff", "staff_zy", "ent_a"),
+    ),
 ]
 
 PAGE_ROWS = [
@@ -212,3 +217,101 @@ def test_hostile_requests_are_refused_and_markup_is_escaped(visits: World) -> No
     assert page.status_code == 200
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;" in page.text
+
+
+@pytest.fixture
+def published(visits: World) -> World:
+    """The campaign's assignment run and published (王教授 on 甲), a diagnosis and a draft."""
+    w = visits
+    w.ids["run"] = _publish(w)
+    mine = w.api["expert_u"].get("/api/v1/visits/mine").json()
+    w.ids["assignment"] = mine[0]["id"]
+    wrote = w.api["expert_u"].put(
+        f"/api/v1/visits/requests/{w.ids['req_a']}/diagnosis",
+        json={"problems": "双极板涂层附着力不足，批次间接触电阻波动大", "suggestions": "在线检测"},
+    )
+    assert wrote.status_code == 200, wrote.text
+    drafts = w.api["expert_u"].post(f"/api/v1/visits/requests/{w.ids['req_a']}/needs")
+    assert drafts.status_code == 201, drafts.text
+    w.ids["draft"] = drafts.json()[0]["id"]
+    return w
+
+
+DIAGNOSIS = {"problems": "双极板涂层附着力不足，批次间接触电阻波动大"}
+WRITERS = roles("admin", "staff", "staff_zy", "expert_u")
+
+PUBLISHED_API_ROWS = [
+    Row("GET", "/api/v1/visits/runs/{run}", STAFF_ALL),
+    Row("POST", "/api/v1/visits/runs/{run}/publish", STAFF_ALL),
+    Row("POST", "/api/v1/visits/runs/{run}/cancel", STAFF_ALL, ok=409),
+    Row("POST", "/api/v1/visits/assignments/{assignment}/lock", STAFF_ALL, body=lambda r: {}),
+    Row("POST", "/api/v1/visits/assignments/{assignment}/accept", roles("expert_u")),
+    Row("PUT", "/api/v1/visits/requests/{req_a}/diagnosis", WRITERS, body=lambda r: DIAGNOSIS),
+    Row("POST", "/api/v1/visits/requests/{req_a}/needs", WRITERS | {"ent_a"}, ok=201),
+    # The first allowed role publishes the draft; the others then get 409.
+    Row(
+        "POST",
+        "/api/v1/visits/drafts/{draft}/publish",
+        roles("admin", "staff", "staff_zy", "ent_a"),
+        body=lambda r: {"title": "双极板涂层附着力提升"},
+        skip=roles("staff", "staff_zy", "ent_a"),
+    ),
+    Row(
+        "POST",
+        "/api/v1/visits/{campaign}/experts",
+        STAFF_ALL,
+        body=lambda r: {"industry_field": "hydrogen_storage"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/visits/{campaign}/status",
+        STAFF_ALL,
+        body=lambda r: {"action": "finish"},
+        skip=roles("staff"),
+    ),
+    Row("POST", "/api/v1/visits/{campaign}/rollback", STAFF_ALL, skip=roles("staff")),
+]
+
+PUBLISHED_PAGE_ROWS = [
+    Row("GET", "/visits/runs/{run}", STAFF_ALL, page=True),
+    Row("POST", "/visits/runs/{run}/publish", STAFF_ALL, ok=303, page=True),
+    Row("POST", "/visits/assignments/{assignment}/accept", roles("expert_u"), ok=303, page=True),
+    Row(
+        "POST",
+        "/visits/{campaign}/invite",
+        STAFF_ALL,
+        ok=303,
+        page=True,
+        body=lambda r: {"industry_field": "hydrogen_storage"},
+    ),
+    Row(
+        "POST",
+        "/visits/requests/{req_a}/diagnosis",
+        WRITERS,
+        ok=303,
+        page=True,
+        body=lambda r: DIAGNOSIS,
+    ),
+    Row("POST", "/visits/requests/{req_a}/needs", WRITERS | {"ent_a"}, ok=303, page=True),
+    Row(
+        "POST",
+        "/visits/drafts/{draft}/publish",
+        roles("admin", "staff", "staff_zy", "ent_a"),
+        ok=303,
+        page=True,
+        body=lambda r: {"title": "双极板涂层附着力提升（页面）"},
+    ),
+]
+
+
+def test_published_visit_api_access(published: World) -> None:
+    failures = run_rows(published, PUBLISHED_API_ROWS)
+    assert not failures, "\n".join(failures)
+
+
+def test_published_visit_page_access(published: World) -> None:
+    failures = run_rows(published, PUBLISHED_PAGE_ROWS)
+    assert not failures, "\n".join(failures)
+
+
+ALL_ROWS = API_ROWS + PAGE_ROWS + PUBLISHED_API_ROWS + PUBLISHED_PAGE_ROWS

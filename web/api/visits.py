@@ -234,6 +234,13 @@ def read_request(
     return briefs.brief(session, principal, manager, request_id)
 
 
+@router.post("/requests/{request_id}/cancel", response_model=RequestRead)
+def cancel_request(session: SessionDep, principal: PrincipalDep, request_id: Id) -> Any:
+    """The company (or staff) withdraws a request; the next run leaves it out."""
+    r = service.cancel_request(session, principal, request_id)
+    return service.request_read(session, principal, r)
+
+
 @router.put("/requests/{request_id}/diagnosis", response_model=DiagnosisRead)
 def write_diagnosis(
     session: SessionDep, principal: PrincipalDep, request_id: Id, data: DiagnosisWrite
