@@ -257,6 +257,10 @@ def load(
             )
         if accounts:
             report.accounts = load_accounts(session, keys)
+            # Clinic visits: a finished campaign and one being planned.
+            from matchmaking.visits import demo as visits_demo
+
+            visits_demo.load(session)
         report.outcomes = outcomes_demo.load(session, demo_dir, keys)
         session.commit()
 

@@ -240,6 +240,9 @@ class NotificationKind(StrEnum):
     EVENT_INVITED = "event_invited"
     EVENT_PUBLISHED = "event_published"
     EVENT_CANCELLED_MEETING = "event_cancelled_meeting"
+    VISIT_ASSIGNED = "visit_assigned"
+    VISIT_DECLINED = "visit_declined"
+    VISIT_DIAGNOSED = "visit_diagnosed"
 
 
 # -- outcomes: cooperation agreements, technology contracts, payments ---------------

@@ -70,6 +70,7 @@ def create_celery(settings: Settings | None = None) -> Celery:
             "workers.tasks.embeddings",
             "workers.tasks.imports",
             "workers.tasks.events",
+            "workers.tasks.visits",
             "workers.heartbeat",
         ],
     )

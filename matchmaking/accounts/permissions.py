@@ -342,6 +342,7 @@ def menu(p: Principal) -> list[tuple[str, str]]:
     if p.is_authenticated:
         entries.append(("/dockings", "对接"))
         entries.append(("/events", "对接活动"))
+        entries.append(("/visits", "专家巡诊"))
     if p.is_staff or (p.org_id is not None and p.role in (Role.ENTERPRISE, Role.UNIVERSITY)):
         entries += [("/agreements", "合作协议"), ("/contracts", "技术合同")]
     if p.is_admin:

@@ -22,6 +22,17 @@ from matchmaking.models.schedule import ScheduledMeeting, ScheduleRun
 from matchmaking.models.tech_contract import ContractPayment, TechContract, TechContractEvent
 from matchmaking.models.town import Town
 from matchmaking.models.user import User
+from matchmaking.models.visit import (
+    AssignmentRun,
+    Campaign,
+    CampaignEvent,
+    CampaignExpert,
+    DiagnosisNeed,
+    DiagnosisRecord,
+    DiagnosisRequest,
+    FollowUp,
+    VisitAssignment,
+)
 from matchmaking.models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
@@ -33,6 +44,15 @@ __all__ = [
     "EventSession",
     "EventLog",
     "Event",
+    "AssignmentRun",
+    "Campaign",
+    "CampaignEvent",
+    "CampaignExpert",
+    "DiagnosisNeed",
+    "DiagnosisRecord",
+    "DiagnosisRequest",
+    "FollowUp",
+    "VisitAssignment",
     "Achievement",
     "ApiToken",
     "AuditLog",

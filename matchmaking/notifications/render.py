@@ -119,3 +119,21 @@ def _event_published(p: Payload) -> str:
 @renders(NotificationKind.EVENT_CANCELLED_MEETING)
 def _event_cancelled_meeting(p: Payload) -> str:
     return f"“{p['name']}”已取消参加“{p['title']}”，原定 {p['time']} 第 {p['table']} 桌的洽谈取消"
+
+
+@renders(NotificationKind.VISIT_ASSIGNED)
+def _visit_assigned(p: Payload) -> str:
+    when = p.get("when") or "时间待定"
+    return f"巡诊安排已发布：{p['campaign']}，{when}赴“{p['company']}”技术诊断，请确认是否参加"
+
+
+@renders(NotificationKind.VISIT_DECLINED)
+def _visit_declined(p: Payload) -> str:
+    reason = p.get("reason") or ""
+    text = f"专家{p['expert']}谢绝了“{p['company']}”的巡诊（{p['campaign']}）"
+    return text + (f"，原因：{reason}" if reason else "") + "，请重新安排"
+
+
+@renders(NotificationKind.VISIT_DIAGNOSED)
+def _visit_diagnosed(p: Payload) -> str:
+    return f"专家{p['expert']}已填写“{p['company']}”的诊断记录（{p['campaign']}）"

@@ -1,6 +1,6 @@
 from fastapi import APIRouter, Depends
 
-from web.api import dockings, events, items, kpi, organizations, outcomes, search, system
+from web.api import dockings, events, items, kpi, organizations, outcomes, search, system, visits
 from web.api.schemas import ERROR_RESPONSES
 from web.deps import login_for_changes
 
@@ -15,6 +15,7 @@ router.include_router(outcomes.agreements_router)
 router.include_router(outcomes.contracts_router)
 router.include_router(outcomes.audit_router)
 router.include_router(events.router)
+router.include_router(visits.router)
 router.include_router(search.router)
 router.include_router(system.router)
 router.include_router(kpi.router)

@@ -23,6 +23,7 @@ from web.pages import (
     staff,
     towns,
     transfer,
+    visits,
 )
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -41,5 +42,6 @@ for module in (
     transfer,
     kpi,
     reports,
+    visits,
 ):
     router.include_router(module.router)
