@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from matchmaking import clock, jobs
@@ -165,16 +165,21 @@ def recover_stale(session: Session, event_id: int) -> int:
     # (plus a margin for building the instance and storing the result) has passed.
     quiet = max(settings.event_run_stale_seconds, settings.event_schedule_time_limit_s + 120)
     cutoff = utcnow() - timedelta(seconds=quiet)
+    silent = (
+        ScheduleRun.event_id == event_id,
+        ScheduleRun.status.in_(LIVE),
+        or_(
+            ScheduleRun.heartbeat_at < cutoff,
+            (ScheduleRun.heartbeat_at.is_(None)) & (ScheduleRun.created_at < cutoff),
+        ),
+    )
+    # Look before writing: the progress bar polls this, and an UPDATE takes SQLite's
+    # write lock even when it matches nothing (the worker's own writes then block it).
+    if session.scalar(select(ScheduleRun.id).where(*silent).limit(1)) is None:
+        return 0
     stale = (
         update(ScheduleRun)
-        .where(
-            ScheduleRun.event_id == event_id,
-            ScheduleRun.status.in_(LIVE),
-            or_(
-                ScheduleRun.heartbeat_at < cutoff,
-                (ScheduleRun.heartbeat_at.is_(None)) & (ScheduleRun.created_at < cutoff),
-            ),
-        )
+        .where(*silent)
         .values(
             status=RunStatus.FAILED,
             error="计算进程长时间无响应（可能已中断），请重新排程",

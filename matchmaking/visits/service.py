@@ -481,13 +481,18 @@ def cancel_request(session: Session, p: Principal, request_id: int) -> Diagnosis
 def recover_stale(session: Session, campaign_id: int) -> int:
     """Runs whose worker stopped reporting are failed (never stuck "running")."""
     limit = utcnow() - STALE_AFTER
+    silent = (
+        AssignmentRun.campaign_id == campaign_id,
+        AssignmentRun.status.in_(ACTIVE_RUN),
+        func.coalesce(AssignmentRun.heartbeat_at, AssignmentRun.created_at) < limit,
+    )
+    # Look before writing: pages poll this, and an UPDATE takes SQLite's write lock even
+    # when it matches nothing.
+    if session.scalar(select(AssignmentRun.id).where(*silent).limit(1)) is None:
+        return 0
     stale = (
         update(AssignmentRun)
-        .where(
-            AssignmentRun.campaign_id == campaign_id,
-            AssignmentRun.status.in_(ACTIVE_RUN),
-            func.coalesce(AssignmentRun.heartbeat_at, AssignmentRun.created_at) < limit,
-        )
+        .where(*silent)
         .values(
             status=RunStatus.FAILED,
             message="计算中断：超过 10 分钟没有进展（后台任务可能已停止），请重新运行",
