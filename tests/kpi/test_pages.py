@@ -203,6 +203,10 @@ def test_the_two_monthly_review_shows_rank_moves(
     assert zhengyu[4].startswith("↑")
     backwards = browser.get(f"/reports/{january}/review?against={march}")
     assert backwards.status_code == 422
+    # A report number past what the database holds is refused, not a server error.
+    for huge in (2**63, -(2**63) - 1):
+        past = browser.get(f"/reports/{march}/review?against={huge}")
+        assert past.status_code == 422, past.text[:300]
 
 
 def test_a_monthly_split_through_the_api_sets_the_schedule(

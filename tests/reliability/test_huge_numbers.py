@@ -40,6 +40,8 @@ def test_an_id_past_the_largest_is_not_found(anon_client: TestClient, path: str)
         f"/api/v1/organizations?page={HUGER}",
         f"/api/v1/needs?org_id={HUGE}",
         f"/my/needs?page={HUGE}",
+        f"/api/v1/experts?org_id=-{int(HUGE) + 1}",
+        f"/api/v1/needs?org_id=-{HUGER}",
     ],
 )
 def test_a_page_or_filter_past_the_largest_is_refused(anon_client: TestClient, path: str) -> None:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from matchmaking import clock
+from matchmaking.common.numbers import MAX_ID
 from matchmaking.exceptions import InvalidInput
 from matchmaking.reports import documents
 from matchmaking.reports import service as reports
@@ -95,7 +96,9 @@ def report_page(ui: Ui, report_id: int) -> HTMLResponse:
 
 
 @router.get("/{report_id}/review", response_class=HTMLResponse)
-def report_review(ui: Ui, report_id: int, against: Annotated[int, Query(ge=1)]) -> HTMLResponse:
+def report_review(
+    ui: Ui, report_id: int, against: Annotated[int, Query(ge=1, le=MAX_ID)]
+) -> HTMLResponse:
     """双月点评: rank changes between this report and an earlier one."""
     rows = reports.review(ui.session, ui.principal, report_id, against)
     now = reports.get(ui.session, ui.principal, report_id)
