@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
+from urllib.parse import quote
 
 import docx
 import openpyxl
@@ -118,6 +119,10 @@ def test_a_frozen_report_does_not_change_when_the_data_does(
     first = _bulletin(browser.get(url).text)
     word = browser.get(url + "/download.docx")
     assert word.status_code == 200
+    # Saved under the bulletin's Chinese title (with a plain fallback for old clients).
+    disposition = word.headers["content-disposition"]
+    assert quote("2026年3月产学研合作工作通报", safe="") in disposition
+    assert 'filename="report-' in disposition
     text = "\n".join(p.text for p in docx.Document(BytesIO(word.content)).paragraphs)
     assert "2026年3月产学研合作工作通报" in text
     assert "组织高校院所走进正余镇" in text

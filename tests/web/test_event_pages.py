@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
+from urllib.parse import quote
 
 from fastapi.testclient import TestClient
 from icalendar import Calendar
@@ -77,7 +78,10 @@ def test_event_flow_through_the_pages(
     invite = staff.get(f"{url}/invite")
     assert invite.status_code == 200
     assert "海门氢能动力科技有限公司" in invite.text
-    assert staff.get(f"{url}/invitations.xlsx").status_code == 200
+    invitations = staff.get(f"{url}/invitations.xlsx")
+    assert invitations.status_code == 200
+    # Saved under a name staff can tell apart from other events' lists.
+    assert quote("邀请名单.xlsx", safe="") in invitations.headers["content-disposition"]
 
     for c in (qiye, gaoxiao):
         page = soup(c.get(url).text)

@@ -39,7 +39,7 @@ from matchmaking.outcomes.schemas import (
 from web.api.idempotency import IdempotencyDep
 from web.deps import Page as PageQ
 from web.deps import PageSize, PrincipalDep, ReadFirst, SessionDep
-from web.pages.transfer import XLSX, attachment
+from web.downloads import XLSX, xlsx
 from web.params import Id
 
 agreements_router = APIRouter(prefix="/agreements", tags=["agreements 合作协议"])
@@ -50,12 +50,6 @@ audit_router = APIRouter(prefix="/audit", tags=["audit 操作日志"])
 XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"description": "Excel 工作簿（.xlsx）", "content": {XLSX: {}}}
 }
-
-
-def _xlsx(data: bytes, filename: str, fallback: str) -> Response:
-    return Response(
-        data, media_type=XLSX, headers={"Content-Disposition": attachment(filename, fallback)}
-    )
 
 
 # -- agreements ------------------------------------------------------------------
@@ -130,7 +124,7 @@ def export_contracts(
 ) -> Response:
     """The contracts I may see, as 技术合同登记表 (.xlsx, JJ-001 column order)."""
     data = transfer.export(session, principal, filters)
-    return _xlsx(data, transfer.export_filename(), "contracts.xlsx")
+    return xlsx(data, transfer.export_filename(), "contracts.xlsx")
 
 
 class ImportRowError(BaseModel):
@@ -236,4 +230,4 @@ def export_audit(
     session: SessionDep, principal: PrincipalDep, filters: Annotated[AuditFilters, Query()]
 ) -> Response:
     """The filtered audit log as .xlsx (administrators)."""
-    return _xlsx(audit.export_xlsx(session, principal, filters), "操作日志.xlsx", "audit.xlsx")
+    return xlsx(audit.export_xlsx(session, principal, filters), "操作日志.xlsx", "audit.xlsx")

@@ -28,6 +28,7 @@ from matchmaking.events.schemas import EventCreate, RegistrationInput, SessionCr
 from matchmaking.exceptions import Conflict, InvalidInput
 from matchmaking.models import Event, ScheduleRun
 from web.deps import IndexDep
+from web.downloads import ICS, download, xlsx
 from web.pages.common import Ui
 from web.pages.forms import ListFilters, listing, read_form
 
@@ -208,11 +209,7 @@ def invitations_xlsx(ui: Ui, event_id: int) -> Response:
     out = io.BytesIO()
     book.save(out)
     name = f"invitations-{event.id}.xlsx"
-    return Response(
-        out.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return xlsx(out.getvalue(), f"{event.title}邀请名单.xlsx", name)
 
 
 # -- participants --------------------------------------------------------------------------
@@ -359,11 +356,7 @@ def agenda_page(ui: Ui, event_id: int) -> HTMLResponse:
 def agenda_ics(ui: Ui, event_id: int) -> Response:
     """My agenda as an iCalendar file (updates cleanly when re-downloaded)."""
     data = agenda.ics(ui.session, ui.principal, event_id)
-    return Response(
-        data,
-        media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="event-{event_id}.ics"'},
-    )
+    return download(data, ICS, f"event-{event_id}.ics", f"event-{event_id}.ics")
 
 
 @router.get("/{event_id}/qr.svg")

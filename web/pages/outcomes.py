@@ -48,9 +48,9 @@ from matchmaking.outcomes.schemas import (
 )
 from matchmaking.towns import service as towns
 from web.deps import ReadFirst
+from web.downloads import xlsx
 from web.pages.common import Ui
 from web.pages.forms import ListFilters, listing, parse_values, read_form
-from web.pages.transfer import XLSX, attachment
 
 router = APIRouter()
 PAGE_SIZE = 20
@@ -309,8 +309,7 @@ def contract_export(ui: Ui, f: Annotated[ContractListFilters, Query()]) -> Respo
     """The listed contracts as 技术合同登记表 (.xlsx, JJ-001 column order)."""
     require_login(ui.principal)
     data = transfer.export(ui.session, ui.principal, _contract_filters(f))
-    headers = {"Content-Disposition": attachment(transfer.export_filename(), "contracts.xlsx")}
-    return Response(data, media_type=XLSX, headers=headers)
+    return xlsx(data, transfer.export_filename(), "contracts.xlsx")
 
 
 @router.post("/contracts/import", response_class=HTMLResponse, dependencies=[ReadFirst])
@@ -507,5 +506,4 @@ def audit_export(ui: Ui, f: Annotated[AuditListFilters, Query()]) -> Response:
     require_admin(ui.principal)
     filters = AuditFilters(**f.model_dump(exclude={"page"}))
     data = audit.export_xlsx(ui.session, ui.principal, filters)
-    headers = {"Content-Disposition": attachment("操作日志.xlsx", "audit.xlsx")}
-    return Response(data, media_type=XLSX, headers=headers)
+    return xlsx(data, "操作日志.xlsx", "audit.xlsx")

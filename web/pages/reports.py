@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,13 +13,11 @@ from matchmaking.exceptions import InvalidInput
 from matchmaking.reports import documents
 from matchmaking.reports import service as reports
 from matchmaking.reports.documents import RAG_LABEL, overall_rows, town_rows
+from web.downloads import DOCX, download, xlsx
 from web.pages.common import Ui
 
 router = APIRouter(prefix="/reports")
 LongText = Annotated[str, Form(max_length=8000)]
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _list(
@@ -116,15 +113,17 @@ def report_review(
 @router.get("/{report_id}/download.docx")
 def report_docx(ui: Ui, report_id: int) -> Response:
     report = reports.get(ui.session, ui.principal, report_id)
-    return _download(documents.docx_bytes(report), DOCX, f"{reports.title(report)}.docx")
+    return download(
+        documents.docx_bytes(report),
+        DOCX,
+        f"{reports.title(report)}.docx",
+        f"report-{report_id}.docx",
+    )
 
 
 @router.get("/{report_id}/download.xlsx")
 def report_xlsx(ui: Ui, report_id: int) -> Response:
     report = reports.get(ui.session, ui.principal, report_id)
-    return _download(documents.xlsx_bytes(report), XLSX, f"{reports.title(report)}.xlsx")
-
-
-def _download(body: bytes, media_type: str, filename: str) -> Response:
-    disposition = f"attachment; filename=report; filename*=UTF-8''{quote(filename)}"
-    return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
+    return xlsx(
+        documents.xlsx_bytes(report), f"{reports.title(report)}.xlsx", f"report-{report_id}.xlsx"
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,11 +24,11 @@ from matchmaking.importing.columns import COLUMNS
 from matchmaking.importing.template import DATA_SHEET, template_workbook
 from matchmaking.towns import service as towns
 from web.deps import ReadFirst
+from web.downloads import attachment, xlsx
 from web.pages.common import Ui
 from web.params import Id
 
 router = APIRouter(prefix="/transfer")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORTABLE = (Kind.NEEDS, Kind.ACHIEVEMENTS)
 MAX_MB = tables.MAX_BYTES // 1024 // 1024
 # The status filter (staff): "" = published only, "all" = every status, else one status.
@@ -89,17 +89,6 @@ def _kind(value: str, allowed: tuple[Kind, ...] = tuple(Kind)) -> Kind:
     return kind
 
 
-def attachment(filename: str, fallback: str, disposition: str = "attachment") -> str:
-    """Content-Disposition with an RFC 5987 UTF-8 name and an ASCII fallback."""
-    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
-def _xlsx(data: bytes, filename: str, fallback: str) -> Response:
-    return Response(
-        data, media_type=XLSX, headers={"Content-Disposition": attachment(filename, fallback)}
-    )
-
-
 def _owned_upload(ui: Ui, token: str) -> uploads.Upload:
     """The upload under ``token``, if it belongs to the current user."""
     permissions.require_login(ui.principal)
@@ -131,7 +120,7 @@ def download_template(ui: Ui, kind: str) -> Response:
     permissions.require_login(ui.principal)
     item_kind = _kind(kind)
     name = f"{DATA_SHEET[item_kind]}导入模板.xlsx"
-    return _xlsx(template_workbook(item_kind), name, f"{item_kind.value}-template.xlsx")
+    return xlsx(template_workbook(item_kind), name, f"{item_kind.value}-template.xlsx")
 
 
 # -- import: upload → preview → import ------------------------------------------------
@@ -232,7 +221,7 @@ def download_errors(ui: Ui, token: str) -> Response:
     """The rows that failed, with 错误原因, to fix and upload again."""
     upload = _owned_upload(ui, token)
     kind = _kind(upload.kind)
-    return _xlsx(upload.data, upload.filename, f"{kind.value}-import-errors.xlsx")
+    return xlsx(upload.data, upload.filename, f"{kind.value}-import-errors.xlsx")
 
 
 # -- export ---------------------------------------------------------------------------
@@ -310,7 +299,7 @@ def export_xlsx(
     )
     day = clock.local_today().isoformat()
     name = f"{DATA_SHEET[item_kind]}导出（{day}）.xlsx"
-    return _xlsx(data, name, f"{item_kind.value}-{day}.xlsx")
+    return xlsx(data, name, f"{item_kind.value}-{day}.xlsx")
 
 
 @router.get("/compilation/{kind}", response_class=HTMLResponse)
