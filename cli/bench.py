@@ -126,13 +126,15 @@ def bench_load(
         raise typer.Exit(1)
 
 
-# --- bench visits (issue 13) ------------------------------------------------------------
+class Size(StrEnum):
+    """A generated instance's size: each bench states what S, M and L hold for it."""
 
-
-class VisitSize(StrEnum):
     S = "S"
     M = "M"
     L = "L"
+
+
+# --- bench visits (issue 13) ------------------------------------------------------------
 
 
 @app.command("visits")
@@ -142,7 +144,7 @@ def bench_visits(
         typer.Option(exists=True, dir_okay=False, help='"visits/1" 格式的实例文件（JSON）'),
     ] = None,
     size: Annotated[
-        VisitSize | None,
+        Size | None,
         typer.Option(help="生成的规模：S 30×10×10，M 300×100×20，L 1000×300×20（巡诊×专家×半天）"),
     ] = None,
     seed: Annotated[int, typer.Option(help="生成实例的随机种子")] = 0,
@@ -171,7 +173,7 @@ def bench_visits(
         except InvalidInput as exc:
             raise typer.BadParameter(f"{instance}：{exc.message}") from exc
     else:
-        problem = visits.generated((size or VisitSize.S).value, seed, candidates)
+        problem = visits.generated((size or Size.S).value, seed, candidates)
     figures, result = visits.run(problem, fair=fair, time_limit_s=time_limit)
     if out is not None:
         out.write_text(json.dumps(solution_to_json(result), ensure_ascii=False, indent=1) + "\n")
@@ -183,12 +185,6 @@ def bench_visits(
 # --- bench schedule (issue 12) ---------------------------------------------------------
 
 
-class ScheduleSize(StrEnum):
-    S = "S"
-    M = "M"
-    L = "L"
-
-
 @app.command("schedule")
 def bench_schedule(
     instance: Annotated[
@@ -198,7 +194,7 @@ def bench_schedule(
         ),
     ] = None,
     size: Annotated[
-        ScheduleSize | None,
+        Size | None,
         typer.Option(help="生成实例的规模：S（40 人）、M（200 人）、L（1000 人）"),
     ] = None,
     seed: Annotated[int, typer.Option(help="生成实例与取消名单的随机种子")] = 0,
