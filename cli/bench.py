@@ -61,6 +61,9 @@ def bench_perf(
         ),
     ] = 0,
     ingest_docs: Annotated[int, typer.Option(min=2, help="入库吞吐测试的文档数")] = 96,
+    queries: Annotated[
+        int, typer.Option(min=1, help="推荐延迟的查询次数（搜索延迟取其中最多 200 次）")
+    ] = 500,
     http_workers: Annotated[
         int, typer.Option(min=1, help="HTTP 压测时网站的进程数（serve --workers）")
     ] = 2,
@@ -85,7 +88,7 @@ def bench_perf(
     with Bars("条") as bars:
         result = perf.run(sizes, get_encoder(settings), settings, database_url=database_url,
                           http_seconds=http_seconds, http_requests=http_requests,
-                          ingest_docs=ingest_docs,
+                          ingest_docs=ingest_docs, queries=queries,
                           http_workers=http_workers, http_client=client,
                           serve_command=[sys.executable, "-m", "cli", "serve"],
                           progress=bars)  # fmt: skip

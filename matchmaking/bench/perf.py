@@ -147,7 +147,7 @@ def populate(factory: sessionmaker[Session], n: int, dim: int, model_id: str, se
 
 def measure_n(n: int, encoder: Encoder, settings: Settings, workdir: Path,
               progress: Progress | None, database_url: str | None,
-              ) -> tuple[dict[str, Any], str, str]:  # fmt: skip
+              queries: int = QUERIES) -> tuple[dict[str, Any], str, str]:  # fmt: skip
     url = database_url or f"sqlite:///{workdir / f'perf-{n}.sqlite3'}"
     upgrade(url)
     engine = make_engine(url)
@@ -165,7 +165,7 @@ def measure_n(n: int, encoder: Encoder, settings: Settings, workdir: Path,
         titles = [t for (t,) in session.execute(select(Need.title).limit(200))]
     rec: list[float] = []
     with factory() as session:
-        for _ in range(QUERIES):
+        for _ in range(queries):
             need_id, field = rng.choice(needs)
             t = time.perf_counter()
             matching.recommend(session, manager, source_kind=Kind.NEEDS, source_id=need_id,
@@ -175,7 +175,7 @@ def measure_n(n: int, encoder: Encoder, settings: Settings, workdir: Path,
             session.expunge_all()
     search: list[float] = []
     with factory() as session:
-        for i in range(min(QUERIES, 200)):
+        for i in range(min(queries, 200)):
             t = time.perf_counter()
             matching.search(session, manager, q=titles[i % len(titles)], kind=Kind.ACHIEVEMENTS)
             search.append((time.perf_counter() - t) * 1000)
@@ -458,6 +458,7 @@ def run(
     http_seconds: float = 10.0,
     http_requests: int = 0,
     ingest_docs: int = 96,
+    queries: int = QUERIES,
     http_workers: int = 1,
     http_client: str = "auto",
     serve_command: list[str] | None = None,
@@ -475,7 +476,9 @@ def run(
                 raise ValueError(
                     "with --database-url give a single --n (the database must start empty)"
                 )
-            result, url, data_dir = measure_n(n, encoder, settings, work, progress, database_url)
+            result, url, data_dir = measure_n(
+                n, encoder, settings, work, progress, database_url, queries
+            )
             out[str(n)], served = result, (url, data_dir)
             sys.stderr.write(f"N={n}: {out[str(n)]}\n")
         out.update(measure_ingest(encoder, settings, work, ingest_docs))

@@ -90,7 +90,9 @@ def test_quality_bench_on_a_tiny_csl_folder(tmp_path: Path) -> None:
 def test_perf_bench_on_a_tiny_corpus(tmp_path: Path, client: str) -> None:
     # A request count, not a time window: on a busy machine a 1-second window once
     # completed no request at all.
+    # Few queries and one server process: this checks the command and its output.
     result = run("perf", "--n", "300", "--http-requests", "20", "--ingest-docs", "4",
+                 "--queries", "30", "--http-workers", "1",
                  "--http-client", client, tmp=tmp_path)  # fmt: skip
     assert result["http_client"] == ("wrk" if client == "wrk" else "python threads")
     per_n = result["300"]
