@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from matchmaking.enums import RunStatus
 from matchmaking.models.base import Base, TimestampMixin, str_enum, utcnow
 from matchmaking.models.expert import Expert
 from matchmaking.models.organization import Organization
@@ -33,7 +34,6 @@ from matchmaking.visits.states import (
     DraftStatus,
     InviteStatus,
     RequestStatus,
-    RunStatus,
 )
 
 

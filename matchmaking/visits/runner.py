@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from matchmaking.enums import ItemStatus, OrgStatus
+from matchmaking.enums import ItemStatus, OrgStatus, RunStatus
 from matchmaking.exceptions import MatchmakingError
 from matchmaking.matching.indexes import IndexManager
 from matchmaking.models import (
@@ -31,7 +31,7 @@ from matchmaking.models.base import utcnow
 from matchmaking.visits import assignment as solver
 from matchmaking.visits.matching import AFFINITY_THRESHOLD, expert_fits
 from matchmaking.visits.service import TIME_LIMIT_S, published_run
-from matchmaking.visits.states import AssignmentStatus, InviteStatus, RequestStatus, RunStatus
+from matchmaking.visits.states import AssignmentStatus, InviteStatus, RequestStatus
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,14 @@ from matchmaking.accounts import repository as accounts_repository
 from matchmaking.accounts.permissions import Principal, require_login, require_staff
 from matchmaking.common.pagination import Page, paginate
 from matchmaking.common.transitions import StateMachine, Transition
-from matchmaking.enums import IndustryField, ItemStatus, NotificationKind, OrgStatus, Role
+from matchmaking.enums import (
+    IndustryField,
+    ItemStatus,
+    NotificationKind,
+    OrgStatus,
+    Role,
+    RunStatus,
+)
 from matchmaking.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from matchmaking.models import (
     AssignmentRun,
@@ -60,7 +67,6 @@ from matchmaking.visits.states import (
     CampaignStatus,
     InviteStatus,
     RequestStatus,
-    RunStatus,
 )
 
 TASK = "visits.assign"
