@@ -1,1 +1,2 @@
-"""Pieces the item concepts (needs, achievements, experts) share."""
+"""Pieces several concepts share: the item concepts' (needs, achievements, experts) base
+service and repository, paging, validation, state machines and versioned solver runs."""

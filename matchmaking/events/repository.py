@@ -102,11 +102,6 @@ def runs(session: Session, event_id: int) -> list[ScheduleRun]:
     return list(session.scalars(stmt))
 
 
-def last_version(session: Session, event_id: int) -> int:
-    stmt = select(func.max(ScheduleRun.version)).where(ScheduleRun.event_id == event_id)
-    return int(session.scalar(stmt) or 0)
-
-
 def published_run(session: Session, event_id: int) -> ScheduleRun | None:
     stmt = select(ScheduleRun).where(
         ScheduleRun.event_id == event_id, ScheduleRun.published.is_(True)

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from matchmaking import clock, jobs
 from matchmaking.accounts import repository as accounts_repository
 from matchmaking.accounts.permissions import Principal
+from matchmaking.common.runs import LIVE, Runs
 from matchmaking.config import get_settings
 from matchmaking.enums import (
     EventStatus,
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 TASK = "events.schedule"
 # Recommendations per participant added as candidates besides the wishes.
 TOP_K = 10
-LIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
+RUNS = Runs(ScheduleRun, ScheduleRun.event_id, message="error")
 
 
 @dataclass
@@ -164,33 +165,12 @@ def recover_stale(session: Session, event_id: int) -> int:
     # A solver may report progress rarely: never call a run stale before its time limit
     # (plus a margin for building the instance and storing the result) has passed.
     quiet = max(settings.event_run_stale_seconds, settings.event_schedule_time_limit_s + 120)
-    cutoff = utcnow() - timedelta(seconds=quiet)
-    silent = (
-        ScheduleRun.event_id == event_id,
-        ScheduleRun.status.in_(LIVE),
-        or_(
-            ScheduleRun.heartbeat_at < cutoff,
-            (ScheduleRun.heartbeat_at.is_(None)) & (ScheduleRun.created_at < cutoff),
-        ),
+    return RUNS.recover_stale(
+        session,
+        event_id,
+        after=timedelta(seconds=quiet),
+        message="计算进程长时间无响应（可能已中断），请重新排程",
     )
-    # Look before writing: the progress bar polls this, and an UPDATE takes SQLite's
-    # write lock even when it matches nothing (the worker's own writes then block it).
-    if session.scalar(select(ScheduleRun.id).where(*silent).limit(1)) is None:
-        return 0
-    stale = (
-        update(ScheduleRun)
-        .where(*silent)
-        .values(
-            status=RunStatus.FAILED,
-            error="计算进程长时间无响应（可能已中断），请重新排程",
-            finished_at=utcnow(),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    count = int(session.execute(stale).rowcount or 0)  # type: ignore[attr-defined]
-    if count:
-        session.expire_all()
-    return count
 
 
 def start_run(session: Session, p: Principal, event_id: int) -> ScheduleRun:
@@ -205,12 +185,12 @@ def start_run(session: Session, p: Principal, event_id: int) -> ScheduleRun:
     regs = repository.registrations(session, event.id, statuses=(RegistrationStatus.REGISTERED,))
     if len(regs) < 2:
         raise Conflict("报名的参会方不足 2 个，无法排程")
-    live = [r for r in repository.runs(session, event.id) if r.status in LIVE]
-    if live:
-        raise Conflict(f"第 {live[0].version} 版排程正在计算，请等待完成或先取消")
+    live = RUNS.live(session, event.id)
+    if live is not None:
+        raise Conflict(f"第 {live.version} 版排程正在计算，请等待完成或先取消")
     run = ScheduleRun(
         event_id=event.id,
-        version=repository.last_version(session, event.id) + 1,
+        version=RUNS.next_version(session, event.id),
         status=RunStatus.QUEUED,
         created_by=p.user_id,
         problems=[],
@@ -224,14 +204,7 @@ def start_run(session: Session, p: Principal, event_id: int) -> ScheduleRun:
 def cancel_run(session: Session, p: Principal, run_id: int) -> ScheduleRun:
     """Ask a queued or running run to stop (it keeps the best schedule found so far)."""
     run = _run(session, p, run_id)
-    if run.status not in LIVE:
-        raise Conflict(f"该排程当前状态为“{run.status.label}”，不能取消")
-    if run.status is RunStatus.QUEUED:
-        run.status = RunStatus.CANCELLED
-        run.finished_at = utcnow()
-    run.cancel_requested = True
-    session.flush()
-    return run
+    return RUNS.cancel(session, run, refused="该排程当前状态为“{status}”，不能取消")
 
 
 def _run(session: Session, p: Principal, run_id: int) -> ScheduleRun:
@@ -257,12 +230,7 @@ def execute(
     queued any more (done, cancelled, taken by another worker) is left alone."""
     limit = time_limit_s or get_settings().event_schedule_time_limit_s
     with factory() as session, session.begin():
-        claimed = session.execute(
-            update(ScheduleRun)
-            .where(ScheduleRun.id == run_id, ScheduleRun.status == RunStatus.QUEUED)
-            .values(status=RunStatus.RUNNING, started_at=utcnow(), heartbeat_at=utcnow())
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        if not RUNS.claim(session, run_id, started_at=utcnow()):
             return "skipped"
         run = session.get(ScheduleRun, run_id)
         assert run is not None
@@ -270,19 +238,14 @@ def execute(
         built = build_instance(session, event_id)
 
     def on_progress(progress: scheduler.Progress) -> bool:
-        with factory() as s, s.begin():
-            s.execute(
-                update(ScheduleRun)
-                .where(ScheduleRun.id == run_id)
-                .values(
-                    heartbeat_at=utcnow(),
-                    progress=min(0.99, progress.elapsed_s / limit),
-                    objective=progress.objective,
-                    bound=progress.bound,
-                )
-            )
-            cancel = s.get(ScheduleRun, run_id)
-            return not (cancel is not None and cancel.cancel_requested)
+        cancel = RUNS.report(
+            factory,
+            run_id,
+            progress=min(0.99, progress.elapsed_s / limit),
+            objective=progress.objective,
+            bound=progress.bound,
+        )
+        return not cancel
 
     try:
         result = scheduler.solve(
@@ -290,16 +253,7 @@ def execute(
         )
     except Exception:
         log.exception("events.schedule: run %s failed", run_id)
-        with factory() as session, session.begin():
-            session.execute(
-                update(ScheduleRun)
-                .where(ScheduleRun.id == run_id)
-                .values(
-                    status=RunStatus.FAILED,
-                    error="排程计算出错，请重试或联系管理员",
-                    finished_at=utcnow(),
-                )
-            )
+        RUNS.fail(factory, run_id, "排程计算出错，请重试或联系管理员")
         return "failed"
     store(factory, run_id, built, result)
     return result.status

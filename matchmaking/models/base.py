@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import DateTime, Enum, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from matchmaking import clock
 from matchmaking.db import Base
-from matchmaking.enums import EmbeddingStatus
+from matchmaking.enums import EmbeddingStatus, RunStatus
 
 
 def utcnow() -> datetime:
@@ -54,4 +55,24 @@ class MatchableMixin(TimestampMixin):
     )
 
 
-__all__ = ["Base", "MatchableMixin", "TimestampMixin", "str_enum", "utcnow"]
+class RunRow:
+    """What every versioned solver run table has (``matchmaking.common.runs`` works on it).
+
+    Declared for the type checker only: each table declares these columns itself (their
+    indexes and defaults differ), so this mixin maps nothing and changes no schema.
+    """
+
+    if TYPE_CHECKING:
+        id: Mapped[int]
+        version: Mapped[int]
+        status: Mapped[RunStatus]
+        progress: Mapped[float]
+        cancel_requested: Mapped[bool]
+        published: Mapped[bool]
+        published_at: Mapped[datetime | None]
+        created_at: Mapped[datetime]
+        heartbeat_at: Mapped[datetime | None]
+        finished_at: Mapped[datetime | None]
+
+
+__all__ = ["Base", "MatchableMixin", "RunRow", "TimestampMixin", "str_enum", "utcnow"]

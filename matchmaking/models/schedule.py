@@ -20,10 +20,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from matchmaking.enums import MeetingOutcome, RunStatus
-from matchmaking.models.base import Base, str_enum, utcnow
+from matchmaking.models.base import Base, RunRow, str_enum, utcnow
 
 
-class ScheduleRun(Base):
+class ScheduleRun(RunRow, Base):
     """One run of the scheduler for an event: version n, its progress and its result.
 
     At most one run of an event is published at a time: a partial unique index holds it,

@@ -24,7 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from matchmaking.models.base import Base, TimestampMixin, str_enum, utcnow
+from matchmaking.enums import RunStatus
+from matchmaking.models.base import Base, RunRow, TimestampMixin, str_enum, utcnow
 from matchmaking.models.expert import Expert
 from matchmaking.models.organization import Organization
 from matchmaking.visits.states import (
@@ -33,7 +34,6 @@ from matchmaking.visits.states import (
     DraftStatus,
     InviteStatus,
     RequestStatus,
-    RunStatus,
 )
 
 
@@ -120,7 +120,7 @@ class DiagnosisRequest(TimestampMixin, Base):
     org: Mapped[Organization] = relationship(lazy="raise")
 
 
-class AssignmentRun(TimestampMixin, Base):
+class AssignmentRun(RunRow, TimestampMixin, Base):
     """One run of the assignment for a campaign: versioned, at most one published."""
 
     __tablename__ = "visit_assignment_runs"

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaking.enums import DockingStatus, Origin, Role
+from matchmaking.enums import DockingStatus, Origin, Role, RunStatus
 from matchmaking.models import (
     AssignmentRun,
     Campaign,
@@ -33,7 +33,6 @@ from matchmaking.visits.states import (
     CampaignStatus,
     DraftStatus,
     InviteStatus,
-    RunStatus,
 )
 
 FINISHED = "2026年秋季正余镇技术专家巡诊"

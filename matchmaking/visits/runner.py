@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from matchmaking.enums import ItemStatus, OrgStatus
+from matchmaking.enums import ItemStatus, OrgStatus, RunStatus
 from matchmaking.exceptions import MatchmakingError
 from matchmaking.matching.indexes import IndexManager
 from matchmaking.models import (
@@ -30,8 +30,8 @@ from matchmaking.models import (
 from matchmaking.models.base import utcnow
 from matchmaking.visits import assignment as solver
 from matchmaking.visits.matching import AFFINITY_THRESHOLD, expert_fits
-from matchmaking.visits.service import TIME_LIMIT_S, published_run
-from matchmaking.visits.states import AssignmentStatus, InviteStatus, RequestStatus, RunStatus
+from matchmaking.visits.service import RUNS, TIME_LIMIT_S, published_run
+from matchmaking.visits.states import AssignmentStatus, InviteStatus, RequestStatus
 
 log = logging.getLogger(__name__)
 
@@ -201,39 +201,26 @@ def execute(factory: sessionmaker[Session], manager: IndexManager, run_id: int) 
     stops it; any error leaves the run failed with a Chinese message, never running.
     """
     with factory() as session:
-        run = session.get(AssignmentRun, run_id)
-        if run is None:
-            log.info("visits.assign: run %s no longer exists", run_id)
-            return "missing"
-        if run.status is not RunStatus.QUEUED:
-            return run.status.value
-        run.status, run.heartbeat_at, run.progress = RunStatus.RUNNING, utcnow(), 0.0
-        run.message = "正在计算匹配度"
+        if not RUNS.claim(session, run_id, progress=0.0, message="正在计算匹配度"):
+            status = session.scalar(select(AssignmentRun.status).where(AssignmentRun.id == run_id))
+            if status is None:
+                log.info("visits.assign: run %s no longer exists", run_id)
+                return "missing"
+            return status.value
         session.commit()
     try:
         return _solve_and_store(factory, manager, run_id)
     except Exception as exc:
         log.exception("visits.assign: run %s failed", run_id)
         message = exc.message if isinstance(exc, MatchmakingError) else "计算出错，请重新运行"
-        with factory() as session:
-            run = session.get(AssignmentRun, run_id)
-            if run is not None:
-                run.status, run.message, run.finished_at = RunStatus.FAILED, message, utcnow()
-                session.commit()
+        RUNS.fail(factory, run_id, message)
         return RunStatus.FAILED.value
 
 
 def _progress(factory: sessionmaker[Session], run_id: int) -> solver.OnProgress:
     def report(message: str, fraction: float) -> bool:
-        with factory() as session:
-            run = session.get(AssignmentRun, run_id)
-            if run is None:
-                return False
-            run.message, run.progress = message, round(0.2 + 0.8 * fraction, 3)
-            run.heartbeat_at = utcnow()
-            cancel = run.cancel_requested
-            session.commit()
-        return not cancel
+        progress = round(0.2 + 0.8 * fraction, 3)
+        return not RUNS.report(factory, run_id, message=message, progress=progress)
 
     return report
 
@@ -322,9 +309,5 @@ def _solve_and_store(factory: sessionmaker[Session], manager: IndexManager, run_
 
 
 def _cancelled(factory: sessionmaker[Session], run_id: int) -> str:
-    with factory() as session:
-        run = session.get(AssignmentRun, run_id)
-        if run is not None:
-            run.status, run.message, run.finished_at = RunStatus.CANCELLED, "已取消", utcnow()
-            session.commit()
+    RUNS.finish(factory, run_id, RunStatus.CANCELLED, "已取消")
     return RunStatus.CANCELLED.value

@@ -25,8 +25,16 @@ from matchmaking import jobs
 from matchmaking.accounts import repository as accounts_repository
 from matchmaking.accounts.permissions import Principal, require_login, require_staff
 from matchmaking.common.pagination import Page, paginate
+from matchmaking.common.runs import Runs
 from matchmaking.common.transitions import StateMachine, Transition
-from matchmaking.enums import IndustryField, ItemStatus, NotificationKind, OrgStatus, Role
+from matchmaking.enums import (
+    IndustryField,
+    ItemStatus,
+    NotificationKind,
+    OrgStatus,
+    Role,
+    RunStatus,
+)
 from matchmaking.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from matchmaking.models import (
     AssignmentRun,
@@ -60,7 +68,6 @@ from matchmaking.visits.states import (
     CampaignStatus,
     InviteStatus,
     RequestStatus,
-    RunStatus,
 )
 
 TASK = "visits.assign"
@@ -83,7 +90,7 @@ MACHINE = StateMachine(
     noun="巡诊活动",
     verbs={a: a.label for a in CampaignAction},
 )
-ACTIVE_RUN = (RunStatus.QUEUED, RunStatus.RUNNING)
+RUNS = Runs(AssignmentRun, AssignmentRun.campaign_id, message="message")
 
 
 # -- loading and scope -------------------------------------------------------------
@@ -480,29 +487,12 @@ def cancel_request(session: Session, p: Principal, request_id: int) -> Diagnosis
 # -- runs -----------------------------------------------------------------------------
 def recover_stale(session: Session, campaign_id: int) -> int:
     """Runs whose worker stopped reporting are failed (never stuck "running")."""
-    limit = utcnow() - STALE_AFTER
-    silent = (
-        AssignmentRun.campaign_id == campaign_id,
-        AssignmentRun.status.in_(ACTIVE_RUN),
-        func.coalesce(AssignmentRun.heartbeat_at, AssignmentRun.created_at) < limit,
+    return RUNS.recover_stale(
+        session,
+        campaign_id,
+        after=STALE_AFTER,
+        message="计算中断：超过 10 分钟没有进展（后台任务可能已停止），请重新运行",
     )
-    # Look before writing: pages poll this, and an UPDATE takes SQLite's write lock even
-    # when it matches nothing.
-    if session.scalar(select(AssignmentRun.id).where(*silent).limit(1)) is None:
-        return 0
-    stale = (
-        update(AssignmentRun)
-        .where(*silent)
-        .values(
-            status=RunStatus.FAILED,
-            message="计算中断：超过 10 分钟没有进展（后台任务可能已停止），请重新运行",
-            finished_at=utcnow(),
-        )
-        .execution_options(synchronize_session="fetch")
-    )
-    result: Any = session.execute(stale)
-    session.flush()
-    return int(result.rowcount or 0)
 
 
 def start_run(session: Session, p: Principal, campaign_id: int) -> AssignmentRun:
@@ -511,21 +501,14 @@ def start_run(session: Session, p: Principal, campaign_id: int) -> AssignmentRun
     if c.status not in (CampaignStatus.PLANNING, CampaignStatus.PUBLISHED):
         raise Conflict(f"巡诊活动当前状态为“{c.status.label}”，不能排班")
     recover_stale(session, c.id)
-    busy = session.scalar(
-        select(AssignmentRun.version).where(
-            AssignmentRun.campaign_id == c.id, AssignmentRun.status.in_(ACTIVE_RUN)
-        )
-    )
+    busy = RUNS.live(session, c.id)
     if busy is not None:
-        raise Conflict(f"第 {busy} 版排班还在计算，请等它完成或取消后再运行")
-    version = (
-        session.scalar(
-            select(func.max(AssignmentRun.version)).where(AssignmentRun.campaign_id == c.id)
-        )
-        or 0
-    ) + 1
+        raise Conflict(f"第 {busy.version} 版排班还在计算，请等它完成或取消后再运行")
     run = AssignmentRun(
-        campaign_id=c.id, version=version, created_by=p.user_id, heartbeat_at=utcnow()
+        campaign_id=c.id,
+        version=RUNS.next_version(session, c.id),
+        created_by=p.user_id,
+        heartbeat_at=utcnow(),
     )
     session.add(run)
     session.flush()
@@ -544,13 +527,7 @@ def get_run(session: Session, p: Principal, run_id: int) -> AssignmentRun:
 def cancel_run(session: Session, p: Principal, run_id: int) -> AssignmentRun:
     """Ask a queued or running run to stop (the solver stops at its next report)."""
     run = get_run(session, p, run_id)
-    if run.status not in ACTIVE_RUN:
-        raise Conflict(f"该排班{run.status.label}，不能取消")
-    run.cancel_requested = True
-    if run.status is RunStatus.QUEUED:
-        run.status, run.message, run.finished_at = RunStatus.CANCELLED, "已取消", utcnow()
-    session.flush()
-    return run
+    return RUNS.cancel(session, run, refused="该排班{status}，不能取消", message="已取消")
 
 
 def run_read(run: AssignmentRun) -> RunRead:

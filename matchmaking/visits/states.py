@@ -44,19 +44,6 @@ class RequestStatus(LabelledEnum):
 _labels(RequestStatus, REQUESTED="已申请", CANCELLED="已取消")
 
 
-class RunStatus(LabelledEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-_labels(
-    RunStatus, QUEUED="排队中", RUNNING="计算中", DONE="已完成", FAILED="失败", CANCELLED="已取消"
-)
-
-
 class AssignmentStatus(LabelledEnum):
     ASSIGNED = "assigned"
     ACCEPTED = "accepted"

@@ -15,7 +15,7 @@ from embeddings.encoders import Encoder
 from matchmaking.accounts.permissions import Principal
 from matchmaking.accounts.service import principal_for
 from matchmaking.config import Settings
-from matchmaking.enums import ItemStatus, Role
+from matchmaking.enums import ItemStatus, Role, RunStatus
 from matchmaking.exceptions import Conflict, Forbidden, InvalidInput
 from matchmaking.matching.indexes import IndexManager
 from matchmaking.matching.runtime import get_tokenizer
@@ -30,7 +30,7 @@ from matchmaking.visits.schemas import (
     FollowUpIn,
     InviteExperts,
 )
-from matchmaking.visits.states import CampaignAction, RunStatus
+from matchmaking.visits.states import CampaignAction
 from tests.conftest import InlineDispatcher
 from tests.factories import make_expert, make_org, make_user
 

@@ -6,11 +6,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.encoders import Encoder
 from matchmaking.config import Settings
+from matchmaking.enums import RunStatus
 from matchmaking.matching.indexes import IndexManager
 from matchmaking.matching.runtime import get_tokenizer
 from matchmaking.models import AssignmentRun, Campaign
 from matchmaking.visits import runner
-from matchmaking.visits.states import RunStatus
 
 
 def test_the_worker_knows_the_task() -> None:

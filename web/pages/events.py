@@ -14,6 +14,7 @@ from pydantic import Field
 
 from matchmaking import clock
 from matchmaking.accounts.permissions import require_login, require_staff
+from matchmaking.common.runs import LIVE
 from matchmaking.docking import staff
 from matchmaking.enums import (
     EventAction,
@@ -263,7 +264,7 @@ def wish(
 
 # -- scheduling ----------------------------------------------------------------------------
 def _run_text(run: ScheduleRun) -> str:
-    if run.status in scheduling.LIVE:
+    if run.status in LIVE:
         return f"{run.status.label} {round(run.progress * 100)}%"
     return run.status.label
 
@@ -292,7 +293,7 @@ def start_run(ui: Ui, event_id: int) -> RedirectResponse:
 def run_progress(ui: Ui, run_id: int) -> JSONResponse:
     """A run's progress, for the page's progress bar."""
     run = scheduling.get_run(ui.session, ui.principal, run_id)
-    live = run.status in scheduling.LIVE
+    live = run.status in LIVE
     return JSONResponse({"progress": run.progress, "live": live, "text": _run_text(run)})
 
 
