@@ -613,13 +613,15 @@ def _own_registered(session: Session, p: Principal, event: Event) -> Registratio
     return reg
 
 
-def suggestions(session: Session, p: Principal, event_id: int) -> list[Suggestion]:
+def suggestions(
+    session: Session, manager: IndexManager, p: Principal, event_id: int
+) -> list[Suggestion]:
     """The other participants, best fit first, each with my wish about them."""
     event = get_visible(session, p, event_id)
     me = _own_registered(session, p, event)
     regs = repository.registrations(session, event.id, statuses=(RegistrationStatus.REGISTERED,))
     others = [r for r in regs if r.id != me.id and (me.org_id is None or r.org_id != me.org_id)]
-    scored = fits(session, [me, *others])
+    scored = fits(session, manager, [me, *others])
     mine = {w.to_id: w.level for w in repository.wishes(session, event.id) if w.from_id == me.id}
     out = [Suggestion(r, scored.get(frozenset((me.id, r.id))), mine.get(r.id)) for r in others]
     return sorted(out, key=lambda s: -(s.fit.score if s.fit else -1.0))

@@ -19,6 +19,7 @@ from matchmaking.events import repository, scheduling
 from matchmaking.events import service as events
 from matchmaking.events.schemas import EventCreate, RegistrationInput, SessionCreate
 from matchmaking.exceptions import Conflict, Forbidden, InvalidInput, NotFound
+from matchmaking.matching.indexes import IndexManager
 from matchmaking.models import ScheduledMeeting, ScheduleRun
 from tests.factories import (
     make_achievement,
@@ -157,7 +158,9 @@ def _world(session: Session) -> dict[str, Any]:
     return {"event": event, "p": p, "regs": regs}
 
 
-def test_instance_keeps_wishes_and_leaves_out_no_and_same_organization(session: Session) -> None:
+def test_instance_keeps_wishes_and_leaves_out_no_and_same_organization(
+    session: Session, index_manager: IndexManager
+) -> None:
     w = _world(session)
     event, p, regs = w["event"], w["p"], w["regs"]
     events.set_wish(session, p["a"], event.id, regs["u"].id, WishLevel.MUST)
@@ -166,7 +169,7 @@ def test_instance_keeps_wishes_and_leaves_out_no_and_same_organization(session: 
     with pytest.raises(InvalidInput, match="本单位"):
         events.set_wish(session, p["u"], event.id, regs["x"].id, WishLevel.MUST)  # noqa: PT012
 
-    built = scheduling.build_instance(session, event.id)
+    built = scheduling.build_instance(session, index_manager, event.id)
     pairs = {frozenset((c.a, c.b)): c for c in built.instance.candidates}
     au = frozenset((str(regs["a"].id), str(regs["u"].id)))
     assert pairs[au].requested
@@ -178,7 +181,7 @@ def test_instance_keeps_wishes_and_leaves_out_no_and_same_organization(session: 
 
 
 def test_runs_are_versions_and_one_is_published(
-    session: Session, factory: sessionmaker[Session]
+    session: Session, factory: sessionmaker[Session], index_manager: IndexManager
 ) -> None:
     w = _world(session)
     event, p = w["event"], w["p"]
@@ -188,8 +191,10 @@ def test_runs_are_versions_and_one_is_published(
     with pytest.raises(Conflict, match="正在计算"):
         scheduling.start_run(session, staff, event.id)
     session.commit()
-    assert scheduling.execute(factory, first.id, time_limit_s=5) != "skipped"
-    assert scheduling.execute(factory, first.id, time_limit_s=5) == "skipped"  # idempotent
+    assert scheduling.execute(factory, index_manager, first.id, time_limit_s=5) != "skipped"
+    assert (
+        scheduling.execute(factory, index_manager, first.id, time_limit_s=5) == "skipped"
+    )  # idempotent
     session.expire_all()
     assert first.status is RunStatus.DONE
     meetings = session.scalars(select(ScheduledMeeting).where(ScheduledMeeting.run_id == first.id))
@@ -198,7 +203,7 @@ def test_runs_are_versions_and_one_is_published(
 
     second = scheduling.start_run(session, staff, event.id)
     session.commit()
-    scheduling.execute(factory, second.id, time_limit_s=5)
+    scheduling.execute(factory, index_manager, second.id, time_limit_s=5)
     scheduling.publish(session, staff, second.id)
     scheduling.publish(session, staff, first.id)  # roll back
     published = session.scalars(
@@ -226,11 +231,13 @@ def test_a_run_whose_worker_died_is_failed_and_can_be_run_again(session: Session
     assert again.version == run.version + 1
 
 
-def test_cancelled_registration_is_out_of_the_instance(session: Session) -> None:
+def test_cancelled_registration_is_out_of_the_instance(
+    session: Session, index_manager: IndexManager
+) -> None:
     w = _world(session)
     events.cancel_registration(session, w["p"]["b"], w["event"].id)
     assert w["regs"]["b"].status is RegistrationStatus.CANCELLED
-    built = scheduling.build_instance(session, w["event"].id)
+    built = scheduling.build_instance(session, index_manager, w["event"].id)
     assert str(w["regs"]["b"].id) not in {x.id for x in built.instance.participants}
 
 
