@@ -36,6 +36,7 @@ from matchmaking.events import repository
 from matchmaking.events.schemas import EventCreate, RegistrationInput, SessionCreate
 from matchmaking.events.scoring import Fit, fits
 from matchmaking.exceptions import Conflict, Forbidden, InvalidInput, NotFound
+from matchmaking.matching import pairs
 from matchmaking.matching import service as matching
 from matchmaking.matching.indexes import IndexManager
 from matchmaking.models import (
@@ -269,7 +270,7 @@ class Proposal:
     town: str
     need_id: int
     need_title: str
-    score: float
+    score: float  # the need's calibrated fit (``matching.pairs``), 0–1
     terms: list[str]
     invited: bool = False
 
@@ -307,7 +308,10 @@ def propose(
         need: Need = m.item
         if need.status not in OPEN_NEED_STATUSES:
             continue
-        if need.org_id in best and best[need.org_id].score >= m.score:
+        # The fit, not the fused score: that one only orders one list, and these come
+        # from several (the theme, each guest achievement).
+        fit = pairs.fit_of(m)
+        if need.org_id in best and best[need.org_id].score >= fit:
             continue
         org = need.org
         if event.town_id is not None and not p.scope.allows(org) and not p.scope.district:
@@ -318,7 +322,7 @@ def propose(
             town=org.town,
             need_id=need.id,
             need_title=need.title,
-            score=round(float(m.score), 4),
+            score=fit,
             terms=list(m.shared_terms[:6]),
             invited=need.org_id in invited,
         )

@@ -19,6 +19,7 @@ from matchmaking.events import repository, scheduling
 from matchmaking.events import service as events
 from matchmaking.events.schemas import EventCreate, RegistrationInput, SessionCreate
 from matchmaking.exceptions import Conflict, Forbidden, InvalidInput, NotFound
+from matchmaking.matching import pairs
 from matchmaking.matching.indexes import IndexManager
 from matchmaking.models import ScheduledMeeting, ScheduleRun
 from tests.factories import (
@@ -273,3 +274,26 @@ def test_invitation_is_a_notification_in_chinese(session: Session) -> None:
     reg = register(session, principal_for(user), event.id)
     assert reg.id == made[0].id
     assert reg.status is RegistrationStatus.REGISTERED
+
+
+def test_proposed_invitations_carry_the_calibrated_fit(
+    session: Session, index_manager: IndexManager
+) -> None:
+    # Given an event on fuel-cell bipolar plates, a company with such a need and one
+    # with a textile need.
+    event = make_event(session)
+    staff = who(session, Role.STAFF)
+    fitting = make_need(session)
+    unrelated = make_need(
+        session,
+        title="涤纶面料印染色牢度提升",
+        description="涤纶面料印染后色牢度不达标，水洗后褪色明显，需要改进染色工艺。",
+        industry_field="textiles",
+    )
+    session.commit()
+    # When staff look at whom to invite
+    proposed = events.propose(session, index_manager, staff, event.id)
+    # Then the score shown is the pair's 0–1 fit (as on schedules and visits), best first.
+    scores = {x.need_id: x.score for x in proposed}
+    assert scores[fitting.id] >= pairs.FIT_THRESHOLD > scores[unrelated.id]
+    assert [x.score for x in proposed] == sorted(scores.values(), reverse=True)
