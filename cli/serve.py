@@ -263,12 +263,13 @@ def demo(
     prepare_database(settings)
     typer.echo(f"数据目录：{settings.data_dir.resolve()}（模式：{settings.mode.value}）")
     encoder = get_encoder(settings)
+    manager = IndexManager(settings, get_sessionmaker(), encoder, get_tokenizer())
     with Bars("条") as bars:
         source = settings.demo_dir or demo_data.DEMO_DIR
         # Demo accounts share a published password: never on a production site.
         report = demo_data.load(
             get_sessionmaker(),
-            encoder,
+            manager,
             demo_dir=source,
             progress=bars,
             accounts=settings.mode is Mode.EMBEDDED,
@@ -285,7 +286,6 @@ def demo(
             f"到账 {o['payments']} 笔，已签约对接 {o['dockings']} 个"
         )
     typer.echo(f"向量：新计算 {report.encoded}，复用 {report.from_cache}")
-    manager = IndexManager(settings, get_sessionmaker(), encoder, get_tokenizer())
     with Bars("条") as bars:
         for kind in Kind:
             manager.rebuild(kind, progress=bars, reason="demo")

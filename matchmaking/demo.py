@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.cache import VectorCache, cache_file
-from embeddings.encoders import Encoder
 from matchmaking import clock, jobs
 from matchmaking.accounts import repository as account_repo
 from matchmaking.accounts import service as accounts
@@ -32,6 +31,7 @@ from matchmaking.importing.service import ImportReport, import_rows
 from matchmaking.kpi import service as kpi_service
 from matchmaking.kpi import targets as kpi_targets
 from matchmaking.matching import embedding
+from matchmaking.matching.indexes import IndexManager
 from matchmaking.models import Expert, KpiTarget, MonthlyReport, Town, User
 from matchmaking.organizations import repository as org_repo
 from matchmaking.organizations import service as org_service
@@ -224,13 +224,15 @@ def load_kpi(session: Session) -> int:
 
 def load(
     session_factory: sessionmaker[Session],
-    encoder: Encoder,
+    manager: IndexManager,
     *,
     demo_dir: Path = DEMO_DIR,
     progress: Progress | None = None,
     accounts: bool = True,
 ) -> DemoReport:
-    """Load (or refresh) the demo data and make sure every item has its vector."""
+    """Load (or refresh) the demo data and make sure every item has its vector (from the
+    manager's encoder; the events' fits read the manager's indexes)."""
+    encoder = manager.encoder
     report = DemoReport()
     # The vectors are computed right here, so the import's embed jobs are dropped.
     with jobs.handled_inline(), session_factory() as session:
@@ -286,7 +288,7 @@ def load(
         from matchmaking.events import demo as event_demo
 
         with jobs.handled_inline():
-            report.events = event_demo.load(session_factory)
+            report.events = event_demo.load(session_factory, manager)
     # Targets and the two issued monthly reports last: a report freezes what is there.
     with session_factory() as session:
         report.reports = load_kpi(session)

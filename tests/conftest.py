@@ -29,7 +29,8 @@ from matchmaking.config import Settings
 from matchmaking.db import Base, make_engine, make_sessionmaker
 from matchmaking.enums import Kind
 from matchmaking.matching import embedding
-from matchmaking.matching.runtime import get_encoder
+from matchmaking.matching.indexes import IndexManager
+from matchmaking.matching.runtime import get_encoder, get_tokenizer
 from matchmaking.migrate import upgrade
 
 PG_ADMIN_URL = os.environ.get(
@@ -189,6 +190,14 @@ class InlineDispatcher:
         kind, ids = args
         # The worker's path: the model runs outside the write transaction.
         embedding.embed_outside_lock(self.factory, self.encoder, Kind(kind), ids)
+
+
+@pytest.fixture
+def index_manager(
+    settings: Settings, factory: sessionmaker[Session], encoder: Encoder
+) -> IndexManager:
+    """An index manager over the test's database (what the worker and the site hold)."""
+    return IndexManager(settings, factory, encoder, get_tokenizer())
 
 
 @pytest.fixture

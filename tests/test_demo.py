@@ -12,6 +12,8 @@ from embeddings.encoders import Encoder
 from matchmaking import demo
 from matchmaking.config import Settings
 from matchmaking.db import make_engine, make_sessionmaker
+from matchmaking.matching.indexes import IndexManager
+from matchmaking.matching.runtime import get_tokenizer
 from matchmaking.migrate import upgrade
 from matchmaking.models import Need
 
@@ -24,7 +26,8 @@ def demo_client(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder):  # 
     settings = Settings(data_dir=data_dir)
     upgrade(settings.db_url)
     factory = make_sessionmaker(make_engine(settings.db_url))
-    report = demo.load(factory, encoder)
+    manager = IndexManager(settings, factory, encoder, get_tokenizer())
+    report = demo.load(factory, manager)
     app = create_app(settings, session_factory=factory, encoder=encoder,
                      dispatcher=lambda _n, _a: None)  # fmt: skip
     with TestClient(app) as client:

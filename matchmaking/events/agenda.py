@@ -20,6 +20,7 @@ from matchmaking.events import repository
 from matchmaking.events.scoring import fits
 from matchmaking.events.service import _staff_event, get_visible, my_registration
 from matchmaking.exceptions import Conflict, Forbidden, InvalidInput, NotFound
+from matchmaking.matching.indexes import IndexManager
 from matchmaking.models import Event, EventSlot, Registration, ScheduledMeeting
 from matchmaking.models.base import utcnow
 
@@ -213,14 +214,16 @@ def record_outcome(
     return meeting
 
 
-def follow_up(session: Session, p: Principal, event_id: int, meeting_id: int) -> int:
+def follow_up(
+    session: Session, manager: IndexManager, p: Principal, event_id: int, meeting_id: int
+) -> int:
     """ "Follow up": a docking request between the need and the offer that made the pair
     fit, through the docking service; returns the docking's id."""
     event, reg, meeting = _my_meeting(session, p, event_id, meeting_id)
     if meeting.docking_id is not None:
         raise Conflict(f"该洽谈已发起对接（编号 {meeting.docking_id}）")
     pair = [session.get(Registration, meeting.a_id), session.get(Registration, meeting.b_id)]
-    fit = fits(session, [r for r in pair if r is not None]).get(
+    fit = fits(session, manager, [r for r in pair if r is not None]).get(
         frozenset((meeting.a_id, meeting.b_id))
     )
     if fit is None or fit.need_id is None or fit.offer_id is None:

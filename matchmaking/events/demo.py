@@ -35,6 +35,8 @@ from matchmaking.events import service as events
 from matchmaking.events.schemas import EventCreate, SessionCreate
 from matchmaking.events.scoring import fits
 from matchmaking.exceptions import MatchmakingError
+from matchmaking.matching import pairs
+from matchmaking.matching.indexes import IndexManager
 from matchmaking.models import (
     Achievement,
     Event,
@@ -123,9 +125,9 @@ def _participants(
     return out
 
 
-def _wishes(session: Session, event: Event, rng: random.Random) -> None:
+def _wishes(session: Session, manager: IndexManager, event: Event, rng: random.Random) -> None:
     regs = repository.registrations(session, event.id)
-    scored = fits(session, regs)
+    scored = fits(session, manager, regs)
     for pair, fit in sorted(scored.items(), key=lambda x: -x[1].score)[: len(regs)]:
         a, b = sorted(pair)
         level = WishLevel.MUST if fit.score > 0.85 and rng.random() < 0.5 else WishLevel.WANT
@@ -136,10 +138,12 @@ def _wishes(session: Session, event: Event, rng: random.Random) -> None:
     session.flush()
 
 
-def load(factory: sessionmaker[Session]) -> int:
+def load(factory: sessionmaker[Session], manager: IndexManager) -> int:
     """Create the demo events; returns how many were made."""
     rng = random.Random(2026)
     made = 0
+    # Before any write transaction: the fits read the indexes, built here on first use.
+    pairs.ready(manager)
     today = clock.local_today()
     with factory() as session:
         staff_user = session.scalars(select(User).where(User.username == "staff")).first()
@@ -177,7 +181,7 @@ def load(factory: sessionmaker[Session]) -> int:
             events.move(session, staff, event.id, EventAction.OPEN)
             for org, expert in _participants(session, field, rng):
                 _enrol(session, event, org, expert)
-            _wishes(session, event, rng)
+            _wishes(session, manager, event, rng)
             session.commit()
             made += 1
             if days > 0:
@@ -186,20 +190,25 @@ def load(factory: sessionmaker[Session]) -> int:
             events.move(session, staff, event.id, EventAction.CLOSE)
             run = scheduling.start_run(session, staff, event.id)
             session.commit()
-            scheduling.execute(factory, run.id, time_limit_s=5)
+            scheduling.execute(factory, manager, run.id, time_limit_s=5)
             session.expire_all()
             scheduling.publish(session, staff, run.id)
             events.move(session, staff, event.id, EventAction.HOLD)
             for reg in repository.registrations(session, event.id):
                 if rng.random() < 0.9:
                     reg.checked_in_at = clock.now() + timedelta(days=days)
-            _outcomes(session, staff, event, run.id, rng)
+            _outcomes(session, manager, staff, event, run.id, rng)
             session.commit()
     return made
 
 
 def _outcomes(
-    session: Session, staff: Principal, event: Event, run_id: int, rng: random.Random
+    session: Session,
+    manager: IndexManager,
+    staff: Principal,
+    event: Event,
+    run_id: int,
+    rng: random.Random,
 ) -> None:
     regs = {r.id: r for r in repository.registrations(session, event.id)}
     choices = [
@@ -216,7 +225,8 @@ def _outcomes(
         m.outcome_b = rng.choices(choices, weights=[5, 2, 2, 1])[0]
         if MeetingOutcome.FOLLOW_UP not in (m.outcome_a, m.outcome_b):
             continue
-        fit = fits(session, [regs[m.a_id], regs[m.b_id]]).get(frozenset((m.a_id, m.b_id)))
+        pair = [regs[m.a_id], regs[m.b_id]]
+        fit = fits(session, manager, pair).get(frozenset((m.a_id, m.b_id)))
         if fit is None or fit.need_id is None or fit.offer_id is None:
             continue
         try:

@@ -32,6 +32,8 @@ from matchmaking.events import repository, scheduler
 from matchmaking.events.scoring import Fit, fits
 from matchmaking.events.service import _staff_event
 from matchmaking.exceptions import Conflict, NotFound
+from matchmaking.matching import pairs
+from matchmaking.matching.indexes import IndexManager
 from matchmaking.models import Event, Registration, ScheduledMeeting, ScheduleRun
 from matchmaking.models.base import utcnow
 from matchmaking.notifications.service import notify
@@ -55,7 +57,7 @@ class Built:
     fits: dict[frozenset[int], Fit] = field(default_factory=dict)
 
 
-def build_instance(session: Session, event_id: int) -> Built:
+def build_instance(session: Session, manager: IndexManager, event_id: int) -> Built:
     """The scheduler's instance for an event's registered participants.
 
     Candidates: 必见/想见 marks (必见 = requested; both sides marked = mutual) and each
@@ -87,7 +89,7 @@ def build_instance(session: Session, event_id: int) -> Built:
     for w in repository.wishes(session, event_id):
         if w.from_id in reg_by_id and w.to_id in reg_by_id:
             wishes[frozenset((w.from_id, w.to_id))][w.from_id] = w.level
-    scored = fits(session, regs)
+    scored = fits(session, manager, regs)
     forbidden: set[frozenset[str]] = set()
     chosen: dict[frozenset[int], tuple[bool, bool]] = {}  # pair -> (requested, mutual)
     for pair, marks in wishes.items():
@@ -223,19 +225,26 @@ def get_run(session: Session, p: Principal, run_id: int) -> ScheduleRun:
 
 
 def execute(
-    factory: sessionmaker[Session], run_id: int, *, time_limit_s: float | None = None
+    factory: sessionmaker[Session],
+    manager: IndexManager,
+    run_id: int,
+    *,
+    time_limit_s: float | None = None,
 ) -> str:
     """The body of ``events.schedule``: run the scheduler for a queued run, with progress
     and heartbeat written as it goes, and store its meetings. Idempotent: a run that is not
     queued any more (done, cancelled, taken by another worker) is left alone."""
     limit = time_limit_s or get_settings().event_schedule_time_limit_s
+    # The indexes loaded and caught up before the claiming transaction: a first load
+    # writes, and on SQLite would wait for that transaction's own lock.
+    pairs.ready(manager)
     with factory() as session, session.begin():
         if not RUNS.claim(session, run_id, started_at=utcnow()):
             return "skipped"
         run = session.get(ScheduleRun, run_id)
         assert run is not None
         event_id = run.event_id
-        built = build_instance(session, event_id)
+        built = build_instance(session, manager, event_id)
 
     def on_progress(progress: scheduler.Progress) -> bool:
         cancel = RUNS.report(

@@ -1,5 +1,6 @@
 """How well two participants of an event fit: the best match between one side's needs and
-the other side's achievements (or the expert), from the stored vectors, with shared terms.
+the other side's achievements (or the expert), scored by ``matching.pairs`` (the same
+calibrated 0–1 fit as a visit's expert), with its shared terms.
 
 The scheduler's candidates and the participants' "suggested meetings" both come from
 here, so the page shows the same score and terms the scheduler weighed.
@@ -7,24 +8,19 @@ here, so the page shows the same score and terms the scheduler weighed.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaking.enums import OPEN_NEED_STATUSES, ItemStatus, Kind
-from matchmaking.matching.embedding import from_blob
-from matchmaking.matching.runtime import get_tokenizer
-from matchmaking.matching.text import item_text
-from matchmaking.models import Achievement, Embedding, Expert, Need, Registration
+from matchmaking.matching import pairs
+from matchmaking.matching.indexes import IndexManager
+from matchmaking.models import Achievement, Expert, Need, Registration
 
 # A participant brings at most this many items of its own when it named none.
 DEFAULT_ITEMS = 30
-# Shared terms shown per pair.
-TERMS = 6
 
 
 @dataclass
@@ -37,7 +33,7 @@ class Items:
 
 @dataclass(frozen=True)
 class Fit:
-    score: float
+    score: float  # the pair's calibrated fit, 0–1 (``matching.pairs``)
     terms: tuple[str, ...]
     need_title: str = ""
     offer_title: str = ""
@@ -86,83 +82,54 @@ def items_of(session: Session, regs: Sequence[Registration]) -> dict[int, Items]
     return out
 
 
-def _vectors(
-    session: Session, keys: Iterable[tuple[Kind, int]]
-) -> dict[tuple[str, int], np.ndarray]:
-    wanted = set(keys)
-    if not wanted:
-        return {}
-    rows = list(
-        session.execute(
-            select(
-                Embedding.kind,
-                Embedding.item_id,
-                Embedding.model_id,
-                Embedding.dim,
-                Embedding.vector,
-            ).where(Embedding.item_id.in_({i for _k, i in wanted}))
-        )
-    )
-    rows = [r for r in rows if (Kind(r.kind), r.item_id) in wanted]
-    if not rows:
-        return {}
-    # Vectors of different models are not comparable: use the model most items have.
-    model = Counter(r.model_id for r in rows).most_common(1)[0][0]
-    return {(r.kind, r.item_id): from_blob(r.vector, r.dim) for r in rows if r.model_id == model}
-
-
 def _title(kind: Kind, item: Achievement | Expert) -> str:
     if isinstance(item, Expert):
         return f"专家{item.name}"
     return f"成果“{item.title}”" if kind is Kind.ACHIEVEMENTS else item.title
 
 
-def fits(session: Session, regs: Sequence[Registration]) -> dict[frozenset[int], Fit]:
+def fits(
+    session: Session, manager: IndexManager, regs: Sequence[Registration]
+) -> dict[frozenset[int], Fit]:
     """The fit of every pair of registrations where one side's need meets the other's offer."""
+    manager.sync()
     items = items_of(session, regs)
-    keys: list[tuple[Kind, int]] = []
+    needs = {n.id: n for it in items.values() for n in it.needs}
+    offers: dict[Kind, dict[int, Achievement | Expert]] = {}
     for it in items.values():
-        keys += [(Kind.NEEDS, n.id) for n in it.needs]
-        keys += [(k, o.id) for k, o in it.offers]
-    vectors = _vectors(session, keys)
-    tokenizer = get_tokenizer()
-    tokens: dict[tuple[str, int], set[str]] = {}
+        for kind, offer in it.offers:
+            offers.setdefault(kind, {})[offer.id] = offer
+    need_sides = pairs.item_sides(session, manager, Kind.NEEDS, needs.values())
+    offer_sides = {k: pairs.item_sides(session, manager, k, o.values()) for k, o in offers.items()}
+    indexes = {kind: manager.get(kind) for kind in offers}
+    # Every need against every offer of each kind, once; pairs of participants pick from it.
+    scored = {
+        (need_id, kind): pairs.score_pairs(indexes[kind], side, offer_sides[kind])
+        for need_id, side in need_sides.items()
+        for kind in offers
+    }
 
-    def toks(kind: Kind, item: Need | Achievement | Expert) -> set[str]:
-        key = (kind.value, item.id)
-        if key not in tokens:
-            tokens[key] = set(tokenizer.tokens(item_text(kind, item)))
-        return tokens[key]
-
-    out: dict[frozenset[int], Fit] = {}
+    best: dict[frozenset[int], tuple[float, Need, Kind, Achievement | Expert]] = {}
     for a in regs:
         for b in regs:
-            if a.id == b.id or not items[a.id].needs or not items[b.id].offers:
-                continue
-            best: Fit | None = None
-            for need in items[a.id].needs:
-                nv = vectors.get((Kind.NEEDS.value, need.id))
-                for kind, offer in items[b.id].offers:
-                    ov = vectors.get((kind.value, offer.id))
-                    shared = toks(Kind.NEEDS, need) & toks(kind, offer)
-                    if nv is not None and ov is not None:
-                        score = float(np.dot(nv, ov))
-                    else:  # no vector yet: the share of shared terms
-                        score = len(shared) / max(1, len(toks(Kind.NEEDS, need)))
-                    if best is None or score > best.score:
-                        terms = tuple(sorted(shared, key=lambda t: (-len(t), t))[:TERMS])
-                        best = Fit(
-                            round(score, 4),
-                            terms,
-                            need.title,
-                            _title(kind, offer),
-                            need.id,
-                            kind.value,
-                            offer.id,
-                        )
-            if best is None:
+            if a.id == b.id:
                 continue
             pair = frozenset((a.id, b.id))
-            if pair not in out or best.score > out[pair].score:
-                out[pair] = best
+            for need in items[a.id].needs:
+                for kind, offer in items[b.id].offers:
+                    score = scored[(need.id, kind)][offer.id].score
+                    if pair not in best or score > best[pair][0]:
+                        best[pair] = (score, need, kind, offer)
+    out: dict[frozenset[int], Fit] = {}
+    for pair, (score, need, kind, offer) in best.items():
+        terms = pairs.pair_terms(indexes[kind], need_sides[need.id], offer_sides[kind][offer.id])
+        out[pair] = Fit(
+            score,
+            tuple(terms),
+            need.title,
+            _title(kind, offer),
+            need.id,
+            kind.value,
+            offer.id,
+        )
     return out

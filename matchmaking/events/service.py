@@ -36,6 +36,7 @@ from matchmaking.events import repository
 from matchmaking.events.schemas import EventCreate, RegistrationInput, SessionCreate
 from matchmaking.events.scoring import Fit, fits
 from matchmaking.exceptions import Conflict, Forbidden, InvalidInput, NotFound
+from matchmaking.matching import pairs
 from matchmaking.matching import service as matching
 from matchmaking.matching.indexes import IndexManager
 from matchmaking.models import (
@@ -269,7 +270,7 @@ class Proposal:
     town: str
     need_id: int
     need_title: str
-    score: float
+    score: float  # the need's calibrated fit (``matching.pairs``), 0–1
     terms: list[str]
     invited: bool = False
 
@@ -307,7 +308,10 @@ def propose(
         need: Need = m.item
         if need.status not in OPEN_NEED_STATUSES:
             continue
-        if need.org_id in best and best[need.org_id].score >= m.score:
+        # The fit, not the fused score: that one only orders one list, and these come
+        # from several (the theme, each guest achievement).
+        fit = pairs.fit_of(m)
+        if need.org_id in best and best[need.org_id].score >= fit:
             continue
         org = need.org
         if event.town_id is not None and not p.scope.allows(org) and not p.scope.district:
@@ -318,7 +322,7 @@ def propose(
             town=org.town,
             need_id=need.id,
             need_title=need.title,
-            score=round(float(m.score), 4),
+            score=fit,
             terms=list(m.shared_terms[:6]),
             invited=need.org_id in invited,
         )
@@ -613,13 +617,15 @@ def _own_registered(session: Session, p: Principal, event: Event) -> Registratio
     return reg
 
 
-def suggestions(session: Session, p: Principal, event_id: int) -> list[Suggestion]:
+def suggestions(
+    session: Session, manager: IndexManager, p: Principal, event_id: int
+) -> list[Suggestion]:
     """The other participants, best fit first, each with my wish about them."""
     event = get_visible(session, p, event_id)
     me = _own_registered(session, p, event)
     regs = repository.registrations(session, event.id, statuses=(RegistrationStatus.REGISTERED,))
     others = [r for r in regs if r.id != me.id and (me.org_id is None or r.org_id != me.org_id)]
-    scored = fits(session, [me, *others])
+    scored = fits(session, manager, [me, *others])
     mine = {w.to_id: w.level for w in repository.wishes(session, event.id) if w.from_id == me.id}
     out = [Suggestion(r, scored.get(frozenset((me.id, r.id))), mine.get(r.id)) for r in others]
     return sorted(out, key=lambda s: -(s.fit.score if s.fit else -1.0))

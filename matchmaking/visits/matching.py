@@ -9,20 +9,14 @@ from sqlalchemy.orm import Session
 
 from matchmaking.common.filters import ItemFilters
 from matchmaking.enums import Kind
+from matchmaking.matching import pairs
 from matchmaking.matching.indexes import IndexManager
 from matchmaking.matching.service import MAX_LIMIT, Match, Query, rank
 from matchmaking.models import DiagnosisRequest
 
-# The assignment needs an absolute score: the fused RRF score is rank-based (in a pool
-# of six experts the last one still scores 0.59), so it cannot be thresholded. The
-# affinity is the mean of the two signals the fusion reads, each on 0–1: the cosine
-# rescaled from the range unrelated and closely related texts fall in (0.80–0.95 with
-# the platform's encoder: unrelated expert/problem pairs measured 0.845–0.87, related
-# ones 0.90–0.94), and BM25 capped at 3 (one or two rare shared terms). Pairs below
-# the threshold are not offered (measured: related ≥ 0.78, unrelated ≤ 0.25).
-DENSE_FLOOR, DENSE_TOP = 0.80, 0.95
-LEXICAL_CAP = 3.0
-AFFINITY_THRESHOLD = 0.35
+# The assignment needs an absolute score, not the fused RRF score (rank-based): the
+# pair's calibrated fit (``matching.pairs``), offered from this threshold on.
+AFFINITY_THRESHOLD = pairs.FIT_THRESHOLD
 
 
 @dataclass(frozen=True)
@@ -63,20 +57,22 @@ def expert_fits(
     *,
     threshold: float = AFFINITY_THRESHOLD,
 ) -> dict[int, Fit]:
-    """Pool experts whose fused score for the request's problem reaches ``threshold``."""
-    matches = recommend_for(session, manager, request, Kind.EXPERTS, MAX_LIMIT)
+    """Pool experts the matcher ranks for the request's problem whose fit reaches
+    ``threshold``."""
+    manager.sync()
+    # The problem is scored as a need is, as a document like the experts it meets
+    # (``matching.pairs``): the same pair gets the same fit at an event.
+    side = pairs.text_side(manager, request_text(request))
+    # Candidates: the experts the matcher ranks for it (never the company's own: a
+    # conflict of interest, and no diagnosis).
+    query = Query(vector=side.vector, tokens=list(side.tokens), exclude_org_id=request.org_id)
+    matches = rank(session, manager, Kind.EXPERTS, query, limit=MAX_LIMIT, filters=ItemFilters())
+    candidates = [m.item for m in matches if m.item.id in pool]
+    ki = manager.get(Kind.EXPERTS)
+    docs = pairs.item_sides(session, manager, Kind.EXPERTS, candidates)
     out: dict[int, Fit] = {}
-    for m in matches:
-        score = affinity(m)
-        if m.item.id in pool and score >= threshold:
-            out[m.item.id] = Fit(score=score, shared_terms=list(m.shared_terms))
+    for expert_id, f in pairs.score_pairs(ki, side, docs).items():
+        if f.score >= threshold:
+            terms = pairs.pair_terms(ki, side, docs[expert_id])
+            out[expert_id] = Fit(score=f.score, shared_terms=terms)
     return out
-
-
-def affinity(m: Match) -> float:
-    """An expert's fit to a problem on 0–1, comparable across requests (see above)."""
-    lexical = min(max(m.lexical_score, 0.0) / LEXICAL_CAP, 1.0)
-    if m.dense_score is None:
-        return round(lexical, 4)
-    dense = (m.dense_score - DENSE_FLOOR) / (DENSE_TOP - DENSE_FLOOR)
-    return round((min(max(dense, 0.0), 1.0) + lexical) / 2, 4)

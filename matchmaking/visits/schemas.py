@@ -167,7 +167,7 @@ class AssignmentRead(BaseModel):
     expert: str
     half_day: str | None
     when: str
-    score: float
+    score: float  # the pair's fit on 0–1 (``matching.pairs``), as at an event
     shared_terms: list[str]
     status: str
     status_label: str

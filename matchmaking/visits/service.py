@@ -577,7 +577,7 @@ def _assignment_rows(session: Session, stmt: Any) -> list[AssignmentRead]:
                 expert=expert,
                 half_day=a.half_day,
                 when=half_day_label(a.half_day),
-                score=round(a.score * 100, 1),
+                score=round(a.score, 4),
                 shared_terms=list(a.shared_terms),
                 status=a.status.value,
                 status_label=a.status.label,
@@ -619,7 +619,7 @@ def draft(session: Session, p: Principal, run_id: int) -> dict[str, Any]:
         if r.status is RequestStatus.CANCELLED:
             continue
         alternates = [
-            {"expert_id": int(e), "expert": names.get(int(e), e), "score": round(s * 100, 1)}
+            {"expert_id": int(e), "expert": names.get(int(e), e), "score": round(s, 4)}
             for e, s in result.get("alternates", {}).get(str(rid), [])
         ]
         visits[rid] = {

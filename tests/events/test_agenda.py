@@ -15,15 +15,22 @@ from matchmaking.enums import DockingStatus, MeetingOutcome, Role, WishLevel
 from matchmaking.events import agenda, scheduling
 from matchmaking.events import service as events
 from matchmaking.exceptions import Conflict, Forbidden
+from matchmaking.matching.indexes import IndexManager
 from matchmaking.models import Docking, ScheduledMeeting
 from matchmaking.notifications import service as notifications
 from tests.events.test_service import _world, who
 
 
-def _publish(session: Session, factory: sessionmaker[Session], staff: Any, event_id: int) -> Any:
+def _publish(
+    session: Session,
+    factory: sessionmaker[Session],
+    manager: IndexManager,
+    staff: Any,
+    event_id: int,
+) -> Any:
     run = scheduling.start_run(session, staff, event_id)
     session.commit()
-    scheduling.execute(factory, run.id, time_limit_s=5)
+    scheduling.execute(factory, manager, run.id, time_limit_s=5)
     session.expire_all()
     scheduling.publish(session, staff, run.id)
     session.commit()
@@ -38,12 +45,13 @@ def _vevents(data: bytes) -> dict[str, Any]:
 def test_ics_keeps_uids_raises_sequence_and_cancels_dropped_meetings(
     session: Session,
     factory: sessionmaker[Session],
+    index_manager: IndexManager,
 ) -> None:
     w = _world(session)
     event, p, regs = w["event"], w["p"], w["regs"]
     events.set_wish(session, p["a"], event.id, regs["u"].id, WishLevel.MUST)
     staff = who(session, Role.STAFF)
-    first = _publish(session, factory, staff, event.id)
+    first = _publish(session, factory, index_manager, staff, event.id)
 
     one = _vevents(agenda.ics(session, p["a"], event.id))
     assert one, "company a has meetings"
@@ -52,7 +60,7 @@ def test_ics_keeps_uids_raises_sequence_and_cancels_dropped_meetings(
     assert all("洽谈：" in str(e["SUMMARY"]) for e in one.values())
 
     # Re-publish an identical schedule: same UIDs, higher SEQUENCE.
-    second = _publish(session, factory, staff, event.id)
+    second = _publish(session, factory, index_manager, staff, event.id)
     two = _vevents(agenda.ics(session, p["a"], event.id))
     assert set(two) == set(one)
     assert all(int(e["SEQUENCE"]) == second.version for e in two.values())
@@ -60,7 +68,7 @@ def test_ics_keeps_uids_raises_sequence_and_cancels_dropped_meetings(
     # A meeting dropped from the next published version is sent as CANCELLED.
     third = scheduling.start_run(session, staff, event.id)
     session.commit()
-    scheduling.execute(factory, third.id, time_limit_s=5)
+    scheduling.execute(factory, index_manager, third.id, time_limit_s=5)
     mine = session.scalars(
         select(ScheduledMeeting).where(
             ScheduledMeeting.run_id == third.id,
@@ -89,12 +97,13 @@ def test_only_participants_have_an_agenda(session: Session, factory: sessionmake
 def test_check_in_outcomes_and_follow_up_docking(
     session: Session,
     factory: sessionmaker[Session],
+    index_manager: IndexManager,
 ) -> None:
     w = _world(session)
     event, p, regs = w["event"], w["p"], w["regs"]
     events.set_wish(session, p["a"], event.id, regs["u"].id, WishLevel.MUST)
     staff = who(session, Role.STAFF)
-    _publish(session, factory, staff, event.id)
+    _publish(session, factory, index_manager, staff, event.id)
 
     assert agenda.by_token(session, staff, regs["a"].checkin_token).id == regs["a"].id
     agenda.check_in(session, staff, event.id, regs["a"].id)
@@ -110,7 +119,7 @@ def test_check_in_outcomes_and_follow_up_docking(
     day = datetime.combine(event.held_on, time(17, 0), tzinfo=clock.zone())
     with clock.frozen(day):
         agenda.record_outcome(session, p["u"], event.id, with_uni.meeting_id, MeetingOutcome.INTENT)
-        docking_id = agenda.follow_up(session, p["a"], event.id, with_uni.meeting_id)
+        docking_id = agenda.follow_up(session, index_manager, p["a"], event.id, with_uni.meeting_id)
     d = session.get(Docking, docking_id)
     assert d is not None
     assert d.status is DockingStatus.REQUESTED
@@ -118,20 +127,20 @@ def test_check_in_outcomes_and_follow_up_docking(
     assert meeting is not None
     assert meeting.docking_id == docking_id
     with clock.frozen(day), pytest.raises(Conflict, match="已发起对接"):
-        agenda.follow_up(session, p["a"], event.id, with_uni.meeting_id)
+        agenda.follow_up(session, index_manager, p["a"], event.id, with_uni.meeting_id)
     # Someone outside the meeting cannot record its outcome.
     with clock.frozen(day), pytest.raises(Forbidden):
         agenda.record_outcome(session, p["b"], event.id, with_uni.meeting_id, MeetingOutcome.HELD)
 
 
 def test_a_cancellation_after_publishing_tells_the_people_they_were_to_meet(
-    session: Session, factory: sessionmaker[Session]
+    session: Session, factory: sessionmaker[Session], index_manager: IndexManager
 ) -> None:
     w = _world(session)
     event, p, regs = w["event"], w["p"], w["regs"]
     events.set_wish(session, p["a"], event.id, regs["u"].id, WishLevel.MUST)
     staff = who(session, Role.STAFF)
-    _publish(session, factory, staff, event.id)
+    _publish(session, factory, index_manager, staff, event.id)
     _e, _r, items = agenda.agenda(session, p["u"], event.id)
     partners = {i.other.id for i in items}
     assert regs["a"].id in partners

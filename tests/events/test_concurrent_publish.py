@@ -23,6 +23,7 @@ from matchmaking.enums import Role, WishLevel
 from matchmaking.events import scheduling
 from matchmaking.events import service as events
 from matchmaking.events.schemas import RegistrationInput
+from matchmaking.matching.indexes import IndexManager
 from matchmaking.models import Notification, ScheduleRun
 from tests.factories import make_event, make_user
 from tests.web.pages_helpers import csrf, login
@@ -58,7 +59,7 @@ def both_read_first(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], No
     barrier.abort()
 
 
-def _two_versions(factory: sessionmaker[Session]) -> tuple[int, int, int]:
+def _two_versions(factory: sessionmaker[Session], manager: IndexManager) -> tuple[int, int, int]:
     with factory() as session:
         event = make_event(session)
         regs = []
@@ -72,7 +73,7 @@ def _two_versions(factory: sessionmaker[Session]) -> tuple[int, int, int]:
         for _ in range(2):
             run = scheduling.start_run(session, staff, event.id)
             session.commit()
-            scheduling.execute(factory, run.id, time_limit_s=5)
+            scheduling.execute(factory, manager, run.id, time_limit_s=5)
             runs.append(run.id)
         make_user(session, role=Role.STAFF, username="keji2")
         session.commit()
@@ -99,10 +100,11 @@ def _post_together(clients: list[tuple[TestClient, str]]) -> list[httpx.Response
 
 def test_two_staff_publishing_different_versions_leave_one_published(
     factory: sessionmaker[Session],
+    index_manager: IndexManager,
     make_client: Callable[..., TestClient],
     both_read_first: Callable[[], None],
 ) -> None:
-    event_id, first, second = _two_versions(factory)
+    event_id, first, second = _two_versions(factory, index_manager)
     a, b = make_client(), make_client()
     login(a, "keji")
     login(b, "keji2")
@@ -118,10 +120,11 @@ def test_two_staff_publishing_different_versions_leave_one_published(
 
 def test_two_staff_publishing_the_same_version_publish_it_once(
     factory: sessionmaker[Session],
+    index_manager: IndexManager,
     make_client: Callable[..., TestClient],
     both_read_first: Callable[[], None],
 ) -> None:
-    event_id, first, _second = _two_versions(factory)
+    event_id, first, _second = _two_versions(factory, index_manager)
     a, b = make_client(), make_client()
     login(a, "keji")
     login(b, "keji2")

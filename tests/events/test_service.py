@@ -19,6 +19,8 @@ from matchmaking.events import repository, scheduling
 from matchmaking.events import service as events
 from matchmaking.events.schemas import EventCreate, RegistrationInput, SessionCreate
 from matchmaking.exceptions import Conflict, Forbidden, InvalidInput, NotFound
+from matchmaking.matching import pairs
+from matchmaking.matching.indexes import IndexManager
 from matchmaking.models import ScheduledMeeting, ScheduleRun
 from tests.factories import (
     make_achievement,
@@ -157,7 +159,9 @@ def _world(session: Session) -> dict[str, Any]:
     return {"event": event, "p": p, "regs": regs}
 
 
-def test_instance_keeps_wishes_and_leaves_out_no_and_same_organization(session: Session) -> None:
+def test_instance_keeps_wishes_and_leaves_out_no_and_same_organization(
+    session: Session, index_manager: IndexManager
+) -> None:
     w = _world(session)
     event, p, regs = w["event"], w["p"], w["regs"]
     events.set_wish(session, p["a"], event.id, regs["u"].id, WishLevel.MUST)
@@ -166,7 +170,7 @@ def test_instance_keeps_wishes_and_leaves_out_no_and_same_organization(session: 
     with pytest.raises(InvalidInput, match="本单位"):
         events.set_wish(session, p["u"], event.id, regs["x"].id, WishLevel.MUST)  # noqa: PT012
 
-    built = scheduling.build_instance(session, event.id)
+    built = scheduling.build_instance(session, index_manager, event.id)
     pairs = {frozenset((c.a, c.b)): c for c in built.instance.candidates}
     au = frozenset((str(regs["a"].id), str(regs["u"].id)))
     assert pairs[au].requested
@@ -178,7 +182,7 @@ def test_instance_keeps_wishes_and_leaves_out_no_and_same_organization(session: 
 
 
 def test_runs_are_versions_and_one_is_published(
-    session: Session, factory: sessionmaker[Session]
+    session: Session, factory: sessionmaker[Session], index_manager: IndexManager
 ) -> None:
     w = _world(session)
     event, p = w["event"], w["p"]
@@ -188,8 +192,10 @@ def test_runs_are_versions_and_one_is_published(
     with pytest.raises(Conflict, match="正在计算"):
         scheduling.start_run(session, staff, event.id)
     session.commit()
-    assert scheduling.execute(factory, first.id, time_limit_s=5) != "skipped"
-    assert scheduling.execute(factory, first.id, time_limit_s=5) == "skipped"  # idempotent
+    assert scheduling.execute(factory, index_manager, first.id, time_limit_s=5) != "skipped"
+    assert (
+        scheduling.execute(factory, index_manager, first.id, time_limit_s=5) == "skipped"
+    )  # idempotent
     session.expire_all()
     assert first.status is RunStatus.DONE
     meetings = session.scalars(select(ScheduledMeeting).where(ScheduledMeeting.run_id == first.id))
@@ -198,7 +204,7 @@ def test_runs_are_versions_and_one_is_published(
 
     second = scheduling.start_run(session, staff, event.id)
     session.commit()
-    scheduling.execute(factory, second.id, time_limit_s=5)
+    scheduling.execute(factory, index_manager, second.id, time_limit_s=5)
     scheduling.publish(session, staff, second.id)
     scheduling.publish(session, staff, first.id)  # roll back
     published = session.scalars(
@@ -226,11 +232,13 @@ def test_a_run_whose_worker_died_is_failed_and_can_be_run_again(session: Session
     assert again.version == run.version + 1
 
 
-def test_cancelled_registration_is_out_of_the_instance(session: Session) -> None:
+def test_cancelled_registration_is_out_of_the_instance(
+    session: Session, index_manager: IndexManager
+) -> None:
     w = _world(session)
     events.cancel_registration(session, w["p"]["b"], w["event"].id)
     assert w["regs"]["b"].status is RegistrationStatus.CANCELLED
-    built = scheduling.build_instance(session, w["event"].id)
+    built = scheduling.build_instance(session, index_manager, w["event"].id)
     assert str(w["regs"]["b"].id) not in {x.id for x in built.instance.participants}
 
 
@@ -266,3 +274,26 @@ def test_invitation_is_a_notification_in_chinese(session: Session) -> None:
     reg = register(session, principal_for(user), event.id)
     assert reg.id == made[0].id
     assert reg.status is RegistrationStatus.REGISTERED
+
+
+def test_proposed_invitations_carry_the_calibrated_fit(
+    session: Session, index_manager: IndexManager
+) -> None:
+    # Given an event on fuel-cell bipolar plates, a company with such a need and one
+    # with a textile need.
+    event = make_event(session)
+    staff = who(session, Role.STAFF)
+    fitting = make_need(session)
+    unrelated = make_need(
+        session,
+        title="涤纶面料印染色牢度提升",
+        description="涤纶面料印染后色牢度不达标，水洗后褪色明显，需要改进染色工艺。",
+        industry_field="textiles",
+    )
+    session.commit()
+    # When staff look at whom to invite
+    proposed = events.propose(session, index_manager, staff, event.id)
+    # Then the score shown is the pair's 0–1 fit (as on schedules and visits), best first.
+    scores = {x.need_id: x.score for x in proposed}
+    assert scores[fitting.id] >= pairs.FIT_THRESHOLD > scores[unrelated.id]
+    assert [x.score for x in proposed] == sorted(scores.values(), reverse=True)

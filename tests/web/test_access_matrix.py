@@ -1216,11 +1216,12 @@ def _event_world(world: World, factory: sessionmaker[Session]) -> None:
         world.ids["token_a"] = reg_a.checkin_token  # type: ignore[assignment]
         run1 = scheduling.start_run(session, p("staff"), event.id)
         session.commit()
-        scheduling.execute(factory, run1.id, time_limit_s=5)
+        manager = world.api["staff"].app.state.index_manager  # type: ignore[attr-defined]
+        scheduling.execute(factory, manager, run1.id, time_limit_s=5)
         scheduling.publish(session, p("staff"), run1.id)
         run2 = scheduling.start_run(session, p("staff"), event.id)
         session.commit()
-        scheduling.execute(factory, run2.id, time_limit_s=5)
+        scheduling.execute(factory, manager, run2.id, time_limit_s=5)
         meeting = session.scalars(
             select(ScheduledMeeting).where(ScheduledMeeting.run_id == run1.id)
         ).first()

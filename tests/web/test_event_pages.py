@@ -103,7 +103,8 @@ def test_event_flow_through_the_pages(
         ).one()
     progress = staff.get(f"/events/runs/{run_id}/progress").json()
     assert progress["live"] is True
-    scheduling.execute(factory, run_id, time_limit_s=5)
+    manager = staff.app.state.index_manager  # type: ignore[attr-defined]
+    scheduling.execute(factory, manager, run_id, time_limit_s=5)
     draft = staff.get(f"{url}/schedule")
     assert (
         "海门氢能动力科技有限公司 × 同济大学" in draft.text

@@ -240,10 +240,10 @@ def cancel(ui: Ui, event_id: int) -> RedirectResponse:
 
 
 @router.get("/{event_id}/participants", response_class=HTMLResponse)
-def participants(ui: Ui, event_id: int) -> HTMLResponse:
+def participants(ui: Ui, manager: IndexDep, event_id: int) -> HTMLResponse:
     """The other participants with suggested meetings; mark 必见 / 想见 / 不见."""
     event = events.get_visible(ui.session, ui.principal, event_id)
-    found = events.suggestions(ui.session, ui.principal, event.id)
+    found = events.suggestions(ui.session, manager, ui.principal, event.id)
     return ui.render(
         "events/participants.html", {"event": event, "rows": found, "levels": list(WishLevel)}
     )
@@ -413,10 +413,10 @@ def outcome(
 
 
 @router.post("/{event_id}/meetings/{meeting_id}/follow-up")
-def follow_up(ui: Ui, event_id: int, meeting_id: int) -> RedirectResponse:
+def follow_up(ui: Ui, manager: IndexDep, event_id: int, meeting_id: int) -> RedirectResponse:
     """Follow up: a docking request that enters the docking flow."""
     try:
-        docking_id = agenda.follow_up(ui.session, ui.principal, event_id, meeting_id)
+        docking_id = agenda.follow_up(ui.session, manager, ui.principal, event_id, meeting_id)
     except (Conflict, InvalidInput) as exc:
         ui.session.rollback()
         return ui.redirect(f"/events/{event_id}/agenda", exc.message, "error")

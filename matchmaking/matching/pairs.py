@@ -1,0 +1,142 @@
+"""How well two things fit, on one absolute 0–1 scale: the one owner of pair scoring.
+
+The recommender ranks (its fused RRF score is rank-based: in a pool of six experts the
+last one still scores 0.59), so it cannot say whether a pair is good enough. A pair's
+*fit* can: it is the mean of the two signals the fusion reads, each on 0–1 —
+
+- the cosine rescaled from the range unrelated and closely related texts fall in with
+  the platform's encoder (0.80–0.95: unrelated expert/problem pairs measured 0.85–0.89,
+  related ones 0.91–0.95), and
+- BM25 capped at 3 (one or two rare shared terms),
+
+or the BM25 part alone while a side has no vector yet. ``FIT_THRESHOLD`` is where a pair
+starts to be worth proposing (measured on the visits tests' problems and experts:
+related pairs 0.86–0.98, unrelated ones 0.19–0.28).
+
+A pair is a *query* side (a need, a diagnosis request: what is looked for) and a
+*document* item of one kind (an achievement, an expert: what is offered), scored as
+the recommender scores a source item: the query's document vector against the item's
+stored vector, BM25 of the query's tokens among the items of that kind, and the shared
+terms the recommender shows. Event schedules and visit assignments both score through
+``score_pairs``, so "匹配度 0.62" means the same on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matchmaking.enums import Kind
+from matchmaking.matching.embedding import from_blob
+from matchmaking.matching.indexes import IndexManager, KindIndex
+from matchmaking.matching.service import Match, shared_terms
+from matchmaking.matching.text import item_text
+from matchmaking.models import Achievement, Embedding, Expert, Need
+
+DENSE_FLOOR, DENSE_TOP = 0.80, 0.95
+LEXICAL_CAP = 3.0
+FIT_THRESHOLD = 0.35
+
+Item = Need | Achievement | Expert
+# The kinds a pair's document side is (their BM25 statistics and idf are read).
+OFFER_KINDS = (Kind.ACHIEVEMENTS, Kind.EXPERTS)
+
+
+def fit(dense: float | None, lexical: float) -> float:
+    """The calibrated fit on 0–1 from a cosine (None: no vector yet) and a BM25 score."""
+    lex = min(max(lexical, 0.0) / LEXICAL_CAP, 1.0)
+    if dense is None:
+        return round(lex, 4)
+    d = min(max((dense - DENSE_FLOOR) / (DENSE_TOP - DENSE_FLOOR), 0.0), 1.0)
+    return round((d + lex) / 2, 4)
+
+
+def fit_of(match: Match) -> float:
+    """The calibrated fit of a recommender match (its fused score only orders a list)."""
+    return fit(match.dense_score, match.lexical_score)
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a pair as it is scored: its vector (None until embedded), its tokens."""
+
+    vector: np.ndarray | None
+    tokens: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PairFit:
+    score: float  # the calibrated fit, 0–1
+    dense: float | None  # the cosine (None: a side has no vector)
+    lexical: float  # BM25 of the query's tokens for the item
+
+
+def ready(manager: IndexManager) -> None:
+    """Load and catch up the indexes pairs are scored with. Call it with no write
+    transaction open: a first load builds them, and that writes (a snapshot, and on
+    SQLite a sampled ANALYZE, which would wait for the caller's own write lock)."""
+    for kind in OFFER_KINDS:
+        manager.get(kind)
+    manager.sync()
+
+
+def text_side(manager: IndexManager, text: str) -> Side:
+    """A query that is not a stored item (a diagnosis request): encoded as a document,
+    as the items it is compared with were, so its cosines are on the same scale."""
+    lexical_only = manager.settings.fusion == "lexical"
+    vector = None if lexical_only else manager.encoder.encode_documents([text])[0]
+    return Side(vector, tuple(manager.tokenizer.tokens(text)))
+
+
+def item_sides(
+    session: Session, manager: IndexManager, kind: Kind, items: Iterable[Item]
+) -> dict[int, Side]:
+    """Stored items as pair sides: the current model's vector of their current text
+    (none while the worker has not embedded it), and the tokens of that text."""
+    by_id = {item.id: item for item in items}
+    vectors: dict[int, np.ndarray] = {}
+    # A deployment ranking by BM25 alone scores pairs by it alone too (as ``text_side``).
+    if by_id and manager.settings.fusion != "lexical":
+        rows = session.execute(
+            select(Embedding.item_id, Embedding.text_hash, Embedding.dim, Embedding.vector).where(
+                Embedding.kind == kind.value,
+                Embedding.model_id == manager.model_id,
+                Embedding.item_id.in_(list(by_id)),
+            )
+        )
+        for item_id, digest, dim, blob in rows:
+            # A vector of an older text explains that text, not this one.
+            if by_id[item_id].text_hash == digest:
+                vectors[item_id] = from_blob(blob, dim)
+    tokenize = manager.tokenizer.tokens
+    return {
+        i: Side(vectors.get(i), tuple(tokenize(item_text(kind, item)))) for i, item in by_id.items()
+    }
+
+
+def score_pairs(ki: KindIndex, query: Side, docs: Mapping[int, Side]) -> dict[int, PairFit]:
+    """The fit of ``query`` with each item of ``ki``'s kind in ``docs`` (id -> side)."""
+    ids = list(docs)
+    # Exact BM25 with the kind's corpus statistics (0 for an item not indexed: closed).
+    bm25 = ki.lexical.query(query.tokens).of(ids) if ids else np.zeros(0)
+    out: dict[int, PairFit] = {}
+    for item_id, lexical in zip(ids, bm25, strict=True):
+        doc = docs[item_id].vector
+        # One pair at a time, so a pair's number never depends on what it was scored with.
+        dense = (
+            None
+            if query.vector is None or doc is None
+            else round(float(np.dot(query.vector, doc)), 6)
+        )
+        lex = round(float(lexical), 6)
+        out[item_id] = PairFit(fit(dense, lex), dense, lex)
+    return out
+
+
+def pair_terms(ki: KindIndex, query: Side, doc: Side) -> list[str]:
+    """The key terms both sides use, as the recommender explains a match."""
+    return shared_terms(ki, set(query.tokens), list(doc.tokens))
