@@ -6,6 +6,9 @@ STAMP  := $(VENV)/.installed
 PY     := $(BIN)/python
 # What mypy checks (strict; pyproject.toml's [tool.mypy]). cli/ joins once it exists.
 TYPED  := matchmaking embeddings web workers $(wildcard cli)
+# Test processes (pytest-xdist): each has its own PostgreSQL database, SQLite file and
+# Redis database. Two keep both cores of a small machine busy while one waits.
+TEST_WORKERS ?= 2
 
 .PHONY: install demo test test-fast fuzz lint fmt services browser bench-quality bench-perf clean
 
@@ -34,10 +37,10 @@ test: install services browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy $(TYPED)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 test-fast: install
-	$(BIN)/pytest -q -m "not e2e and not postgres"
+	$(BIN)/pytest -q -n $(TEST_WORKERS) -m "not e2e and not postgres"
 
 # The API against its OpenAPI document with many random examples per operation (the
 # test suite runs 5 reproducible ones): no 5xx, every answer as declared.

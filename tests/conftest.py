@@ -36,7 +36,25 @@ from matchmaking.migrate import upgrade
 PG_ADMIN_URL = os.environ.get(
     "MATCHMAKING_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-REDIS_URL = os.environ.get("MATCHMAKING_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+# Tests run in parallel processes (pytest-xdist): each has a Redis database of its own.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_URL = os.environ.get("MATCHMAKING_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{11 + _WORKER}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """argon2id at its cheapest cost in this process: a test world logs in a dozen users,
+    and the production cost (about 0.2 s a hash, by design) is most of its setup time.
+    Servers the tests start as processes of their own keep the production cost."""
+    from argon2 import PasswordHasher
+    from argon2.profiles import CHEAPEST
+
+    from matchmaking.accounts import passwords
+
+    production = passwords._hasher
+    passwords._hasher = PasswordHasher.from_parameters(CHEAPEST)
+    yield
+    passwords._hasher = production
 
 
 @pytest.fixture(scope="session")

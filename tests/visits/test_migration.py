@@ -1,4 +1,4 @@
-"""Migration 0010: the visit tables come and go cleanly on SQLite and PostgreSQL."""
+"""Migration 0013: the visit tables come and go cleanly on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
