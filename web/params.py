@@ -37,11 +37,18 @@ async def bounded_numbers(request: Request) -> None:
         # A number past the bound either way: a huge negative id overflows the database
         # as surely as a huge positive one (the route's own ge=1 would not be reached).
         if bound is not None and _INTEGER.fullmatch(value.strip()) and abs(int(value)) > bound:
-            error = {
-                "type": "less_than_equal",
-                "loc": ("query", name),
-                "msg": f"Input should be less than or equal to {bound}",
-                "input": value,
-                "ctx": {"le": bound},
-            }
-            raise RequestValidationError([error])
+            # Every guarded number (ids, pages, sizes) starts at 1.
+            error: dict[str, object] = (
+                {
+                    "type": "less_than_equal",
+                    "msg": f"Input should be less than or equal to {bound}",
+                    "ctx": {"le": bound},
+                }
+                if int(value) > 0
+                else {
+                    "type": "greater_than_equal",
+                    "msg": "Input should be greater than or equal to 1",
+                    "ctx": {"ge": 1},
+                }
+            )
+            raise RequestValidationError([{**error, "loc": ("query", name), "input": value}])
