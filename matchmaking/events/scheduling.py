@@ -322,6 +322,7 @@ def publish(session: Session, p: Principal, run_id: int) -> ScheduleRun:
         session, run.id
     ):
         raise Conflict(f"第 {run.version} 版排程当前状态为“{run.status.label}”，没有可发布的日程")
+    before = repository.published_run(session, event.id)
     session.execute(
         update(ScheduleRun)
         .where(ScheduleRun.event_id == event.id, ScheduleRun.published.is_(True))
@@ -337,24 +338,47 @@ def publish(session: Session, p: Principal, run_id: int) -> ScheduleRun:
     repository.add_log(session, event.id, p.user_id, "publish", f"第 {run.version} 版")
     session.flush()
     session.expire_all()
-    _tell_participants(session, p, event, run.version)
+    changed = None if before is None else _changed(session, before.id, run.id)
+    _tell_participants(session, p, event, run.version, changed)
     return run
 
 
-def _tell_participants(session: Session, p: Principal, event: Event, version: int) -> None:
+def _agendas(session: Session, run_id: int) -> dict[int, set[tuple[int, int, int]]]:
+    """Each participant's meetings in a run: (the other side, slot, table)."""
+    out: dict[int, set[tuple[int, int, int]]] = defaultdict(set)
+    for m in repository.meetings(session, run_id):
+        out[m.a_id].add((m.b_id, m.slot_id, m.table_no))
+        out[m.b_id].add((m.a_id, m.slot_id, m.table_no))
+    return out
+
+
+def _changed(session: Session, before_id: int, now_id: int) -> set[int]:
+    """Registrations whose own agenda differs between two published versions."""
+    before, now = _agendas(session, before_id), _agendas(session, now_id)
+    return {r for r in before.keys() | now.keys() if before.get(r) != now.get(r)}
+
+
+def _tell_participants(
+    session: Session, p: Principal, event: Event, version: int, changed: set[int] | None
+) -> None:
+    """Everyone registered at the first publication; afterwards only those whose own
+    meetings moved, appeared or went (an unchanged agenda is no news)."""
     users: list[int] = []
     for reg in repository.registrations(
         session, event.id, statuses=(RegistrationStatus.REGISTERED,)
     ):
-        if reg.org_id is not None:
-            users += [u.id for u in accounts_repository.users_of_org(session, reg.org_id)]
+        if changed is not None and reg.id not in changed:
+            continue
+        # An expert's agenda is the expert's own, not that of their organization's users.
         if reg.expert_id is not None:
             users += [u.id for u in accounts_repository.users_of_expert(session, reg.expert_id)]
+        elif reg.org_id is not None:
+            users += [u.id for u in accounts_repository.users_of_org(session, reg.org_id)]
     notify(
         session,
         users,
         NotificationKind.EVENT_PUBLISHED,
-        {"title": event.title, "version": version},
+        {"title": event.title, "version": version, "changed": changed is not None},
         subject=("event", event.id),
         link=f"/events/{event.id}/agenda",
         skip=p.user_id,

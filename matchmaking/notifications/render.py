@@ -113,6 +113,8 @@ def _event_invited(p: Payload) -> str:
 
 @renders(NotificationKind.EVENT_PUBLISHED)
 def _event_published(p: Payload) -> str:
+    if p.get("changed"):
+        return f"“{p['title']}”的洽谈日程有调整（第 {p['version']} 版），您的洽谈安排有变化，请查看"
     return f"“{p['title']}”的洽谈日程已发布（第 {p['version']} 版），请查看您的个人日程"
 
 

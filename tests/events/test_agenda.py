@@ -87,6 +87,62 @@ def test_ics_keeps_uids_raises_sequence_and_cancels_dropped_meetings(
     assert int(three[cancelled[0]]["SEQUENCE"]) == third.version
 
 
+def test_republishing_tells_only_those_whose_meetings_changed(
+    session: Session, factory: sessionmaker[Session], index_manager: IndexManager
+) -> None:
+    w = _world(session)
+    event, p, regs = w["event"], w["p"], w["regs"]
+    events.set_wish(session, p["a"], event.id, regs["u"].id, WishLevel.MUST)
+    staff = who(session, Role.STAFF)
+
+    def told(key: str) -> list[str]:
+        page = notifications.list_page(session, p[key].user_id)
+        return [n.text for n in page.items if "洽谈日程" in n.text]
+
+    _publish(session, factory, index_manager, staff, event.id)
+    assert all(len(told(k)) == 1 for k in p), {k: told(k) for k in p}
+    assert "已发布" in told("a")[0]
+
+    # The same schedule published again is no news to anyone.
+    _publish(session, factory, index_manager, staff, event.id)
+    assert all(len(told(k)) == 1 for k in p), {k: told(k) for k in p}
+
+    # A version that is the published one less company a's meeting with the expert: a
+    # and the expert are told, nobody else.
+    second = scheduling.start_run(session, staff, event.id)
+    session.commit()
+    scheduling.execute(factory, index_manager, second.id, time_limit_s=5)
+    session.expire_all()
+    published = scheduling.repository.published_run(session, event.id)
+    assert published is not None
+    kept = scheduling.repository.meetings(session, published.id)
+    # a's meeting with the expert (the university's own users are not the expert's).
+    dropped = next(m for m in kept if {m.a_id, m.b_id} == {regs["a"].id, regs["x"].id})
+    session.execute(delete(ScheduledMeeting).where(ScheduledMeeting.run_id == second.id))
+    for m in kept:
+        if m.id != dropped.id:
+            session.add(
+                ScheduledMeeting(
+                    run_id=second.id,
+                    event_id=event.id,
+                    a_id=m.a_id,
+                    b_id=m.b_id,
+                    slot_id=m.slot_id,
+                    table_no=m.table_no,
+                    score=m.score,
+                    reason=m.reason,
+                )
+            )
+    session.commit()
+    scheduling.publish(session, staff, second.id)
+    session.commit()
+    moved = {dropped.a_id, dropped.b_id}
+    for key, reg in regs.items():
+        expected = 2 if reg.id in moved else 1
+        assert len(told(key)) == expected, (key, told(key))
+    assert "有调整" in told("a")[0]
+
+
 def test_only_participants_have_an_agenda(session: Session, factory: sessionmaker[Session]) -> None:
     w = _world(session)
     stranger = who(session, Role.ENTERPRISE)
