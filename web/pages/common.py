@@ -8,6 +8,7 @@ they show is computed here or in the route.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -147,6 +148,61 @@ class PageContext:
         return RedirectResponse(url, status_code=303)
 
 
+@dataclass(frozen=True)
+class MenuItem:
+    """A link of the main menu, or a named group of links (a drop-down)."""
+
+    label: str
+    href: str = ""
+    children: tuple[tuple[str, str], ...] = ()
+
+
+# Staff see fifteen pages: grouped by the work they belong to, they fit one line on a
+# desktop and a few on a phone. A page not listed here stays a link of its own.
+MENU_GROUPS = {
+    "/staff/needs": "信息管理",
+    "/staff/achievements": "信息管理",
+    "/staff/organizations": "信息管理",
+    "/transfer": "信息管理",
+    "/staff/board": "对接服务",
+    "/dockings": "对接服务",
+    "/events": "对接服务",
+    "/visits": "对接服务",
+    "/agreements": "成果转化",
+    "/contracts": "成果转化",
+    "/dashboard": "考核通报",
+    "/reports": "考核通报",
+    "/admin/towns": "系统管理",
+    "/admin/audit": "系统管理",
+}
+# The groups in the order of the work: records, matchmaking, outcomes, the bureau's
+# figures, administration.
+GROUP_ORDER = ("信息管理", "对接服务", "成果转化", "考核通报", "系统管理")
+# Menus this short stay flat (companies: 9 entries, universities: 10, experts).
+FLAT_MENU = 10
+
+
+def menu_items(entries: list[tuple[str, str]]) -> list[MenuItem]:
+    """The menu as shown: flat when short, else the ungrouped links, then the groups."""
+    if len(entries) <= FLAT_MENU:
+        return [MenuItem(label, href) for href, label in entries]
+    groups: dict[str, list[tuple[str, str]]] = {}
+    items: list[MenuItem] = []
+    for href, label in entries:
+        group = MENU_GROUPS.get(href)
+        if group is None:
+            items.append(MenuItem(label, href))
+        else:
+            groups.setdefault(group, []).append((href, label))
+    for group in GROUP_ORDER:
+        links = groups.get(group, [])
+        if len(links) == 1:
+            items.append(MenuItem(links[0][1], links[0][0]))
+        elif links:
+            items.append(MenuItem(group, children=tuple(links)))
+    return items
+
+
 def render_page(
     request: Request,
     name: str,
@@ -161,7 +217,7 @@ def render_page(
         unread = ui.unread()
     base = {
         "me": me or Principal(),
-        "menu": permissions.menu(me or Principal()),
+        "menu": menu_items(permissions.menu(me or Principal())),
         "csrf_token": csrf_token(request),
         "unread": unread,
         "flashes": request.session.pop("flash", []),

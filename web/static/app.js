@@ -35,3 +35,10 @@ for (const box of document.querySelectorAll("[data-poll]")) {
   };
   window.setTimeout(tick, 2000);
 }
+
+// The staff menu's groups (<details>): one open at a time, closed by a click elsewhere.
+document.addEventListener("click", (event) => {
+  for (const group of document.querySelectorAll("details.menu-group[open]")) {
+    if (!group.contains(event.target)) group.removeAttribute("open");
+  }
+});
