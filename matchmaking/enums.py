@@ -243,6 +243,7 @@ class NotificationKind(StrEnum):
     VISIT_ASSIGNED = "visit_assigned"
     VISIT_DECLINED = "visit_declined"
     VISIT_DIAGNOSED = "visit_diagnosed"
+    VISIT_CANCELLED = "visit_cancelled"
 
 
 # -- outcomes: cooperation agreements, technology contracts, payments ---------------

@@ -136,6 +136,11 @@ def _visit_declined(p: Payload) -> str:
     return text + (f"，原因：{reason}" if reason else "") + "，请重新安排"
 
 
+@renders(NotificationKind.VISIT_CANCELLED)
+def _visit_cancelled(p: Payload) -> str:
+    return f"“{p['company']}”取消了诊断申请（{p['campaign']}），原定 {p['when']} 的巡诊不再进行"
+
+
 @renders(NotificationKind.VISIT_DIAGNOSED)
 def _visit_diagnosed(p: Payload) -> str:
     return f"专家{p['expert']}已填写“{p['company']}”的诊断记录（{p['campaign']}）"

@@ -41,6 +41,7 @@ from matchmaking.models import (
     Campaign,
     CampaignEvent,
     CampaignExpert,
+    DiagnosisRecord,
     DiagnosisRequest,
     Expert,
     Need,
@@ -479,7 +480,35 @@ def cancel_request(session: Session, p: Principal, request_id: int) -> Diagnosis
     r = ensure_request_visible(session, p, request_id)
     if not (p.org_id == r.org_id or (p.is_staff and p.scope.allows(r.org))):
         raise Forbidden("只有企业本身或负责的科技局工作人员可以取消诊断申请")
+    if r.status is RequestStatus.CANCELLED:
+        raise Conflict("该诊断申请已经取消")
+    c = get_campaign(session, r.campaign_id)
+    if c.status is CampaignStatus.FINISHED:
+        raise Conflict("本次巡诊已结束，不能再取消申请")
+    done = session.scalar(select(DiagnosisRecord.id).where(DiagnosisRecord.request_id == r.id))
+    if done is not None:
+        raise Conflict("专家已填写诊断记录，不能再取消申请")
     r.status = RequestStatus.CANCELLED
+    # The experts already sent there hear that the visit is off.
+    published = published_run(session, c.id)
+    if published is not None:
+        sent = session.scalars(
+            select(VisitAssignment).where(
+                VisitAssignment.run_id == published.id,
+                VisitAssignment.request_id == r.id,
+                VisitAssignment.status != AssignmentStatus.DECLINED,
+            )
+        ).all()
+        for a in sent:
+            notify(
+                session,
+                [u.id for u in accounts_repository.users_of_expert(session, a.expert_id)],
+                NotificationKind.VISIT_CANCELLED,
+                {"campaign": c.title, "company": r.org.name, "when": half_day_label(a.half_day)},
+                subject=("visit", a.id),
+                link="/visits/mine",
+                skip=p.user_id,
+            )
     session.flush()
     return r
 

@@ -75,3 +75,77 @@ def test_the_visit_flow_through_the_pages(visits: World) -> None:
     assert published.headers["location"].startswith("/needs/")
     need = w.pages["ent_a"].get(published.headers["location"])
     assert "双极板涂层附着力与一致性提升" in need.text
+
+
+def test_an_invited_expert_sets_their_free_half_days_on_the_campaign_page(
+    visits: World,
+) -> None:
+    w = visits
+    cid = w.ids["campaign"]
+    page = soup(w.pages["expert_u"].get(f"/visits/{cid}").text)
+    form = page.select_one(f"form[action='/visits/{cid}/availability']")
+    assert form is not None, "the expert in the pool has a form for free half-days"
+    days = [str(box["value"]) for box in form.select("input[name=available]")]
+    assert len(days) >= 2
+
+    saved = w.pages["expert_u"].post(
+        f"/visits/{cid}/availability",
+        data={"available": days[:2], "min_visits": "1", "max_visits": "2",
+              "csrf_token": w.tokens["expert_u"]},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert "已保存：2 个空闲半天，最多 2 次巡诊" in saved.text
+    again = soup(w.pages["expert_u"].get(f"/visits/{cid}").text)
+    checked = [str(b["value"]) for b in again.select("input[name=available][checked]")]
+    assert checked == days[:2]
+    # Staff see the expert's answer in the pool.
+    pool = w.pages["admin"].get(f"/visits/{cid}").text
+    assert "2 个" in pool
+
+    # A made-up half-day and a minimum over the maximum are refused in Chinese, nothing kept.
+    bad = w.pages["expert_u"].post(
+        f"/visits/{cid}/availability",
+        data={"available": ["2031-01-01am"], "min_visits": "3", "max_visits": "1",
+              "csrf_token": w.tokens["expert_u"]},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert "不在活动日期内" in bad.text or "最少巡诊次数不能大于" in bad.text
+    kept = soup(w.pages["expert_u"].get(f"/visits/{cid}").text)
+    assert [str(b["value"]) for b in kept.select("input[name=available][checked]")] == days[:2]
+    # Someone outside the pool has no such form.
+    other = soup(w.pages["ent_a"].get(f"/visits/{cid}").text)
+    assert other.select_one(f"form[action='/visits/{cid}/availability']") is None
+
+
+def test_a_company_cancels_its_request_and_the_assigned_expert_is_told(visits: World) -> None:
+    w = visits
+    cid, rid = w.ids["campaign"], w.ids["req_a"]
+    started = _post(w, "admin", f"/visits/{cid}/run")
+    run_id = int(started.headers["location"].rsplit("/", 1)[1])
+    app: Any = w.pages["admin"].app
+    assert runner.execute(app.state.session_factory, app.state.index_manager, run_id) == "done"
+    assert _post(w, "admin", f"/visits/runs/{run_id}/publish").status_code == 303
+
+    page = soup(w.pages["ent_a"].get(f"/visits/requests/{rid}").text)
+    form = page.select_one(f"form[action='/visits/requests/{rid}/cancel']")
+    assert form is not None
+    assert "确定取消申请吗" in str(form.get("data-confirm"))
+    done = w.pages["ent_a"].post(
+        f"/visits/requests/{rid}/cancel",
+        data={"csrf_token": w.tokens["ent_a"]},
+        follow_redirects=True,
+    )
+    assert "诊断申请已取消" in done.text
+    assert "企业已取消这份诊断申请" in done.text
+    assert soup(done.text).select_one(f"form[action='/visits/requests/{rid}/cancel']") is None
+
+    told = w.pages["expert_u"].get("/notifications").text
+    assert "甲氢能科技有限公司" in told
+    assert "取消了诊断申请" in told
+
+    twice = w.pages["ent_a"].post(
+        f"/visits/requests/{rid}/cancel",
+        data={"csrf_token": w.tokens["ent_a"]},
+        follow_redirects=True,
+    )
+    assert "该诊断申请已经取消" in twice.text

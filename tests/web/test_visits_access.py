@@ -96,10 +96,12 @@ API_ROWS = [
     Row("GET", "/api/v1/visits/{campaign}/runs", STAFF_ALL),
     # The second start finds the first still queued (409): only the first is checked.
     Row("POST", "/api/v1/visits/{campaign}/runs", STAFF_ALL, ok=202, skip=roles("staff")),
+    # A request is cancelled once (a second cancel is 409): the company's own is checked.
     Row(
         "POST",
         "/api/v1/visits/requests/{req_a}/cancel",
         roles("admin", "staff", "staff_zy", "ent_a"),
+        skip=roles("admin", "staff", "staff_zy"),
     ),
 ]
 
@@ -118,6 +120,14 @@ PAGE_ROWS = [
         ok=303,
         page=True,
         body=lambda r: {"title": f"{r} 页面新建的巡诊", "half_days": "2030-03-04am"},
+    ),
+    Row(
+        "POST",
+        "/visits/requests/{req_a}/cancel",
+        roles("admin", "staff", "staff_zy", "ent_a"),
+        ok=303,
+        page=True,
+        skip=roles("admin", "staff", "staff_zy"),
     ),
 ]
 

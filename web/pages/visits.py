@@ -20,6 +20,7 @@ from matchmaking.visits.schemas import (
     DraftPublish,
     FollowUpIn,
     InviteExperts,
+    PoolExpertSet,
     half_day_label,
 )
 from matchmaking.visits.states import CampaignAction
@@ -110,6 +111,7 @@ def campaign_page(ui: Ui, campaign_id: int) -> HTMLResponse:
         "requests": [],
         "pool": [],
         "runs": [],
+        "mine": None,
     }
     if manage or ui.principal.org_id is not None:
         if ui.principal.is_staff or ui.principal.role is not None and ui.principal.org_id:
@@ -119,6 +121,11 @@ def campaign_page(ui: Ui, campaign_id: int) -> HTMLResponse:
                 ).items
             except MatchmakingError:
                 context["requests"] = []
+    if ui.principal.expert_id is not None:
+        context["mine"] = next(
+            (m for m in service.pool(ui.session, c.id) if m.expert_id == ui.principal.expert_id),
+            None,
+        )
     if manage:
         context["pool"] = service.pool(ui.session, c.id)
         context["runs"] = [
@@ -131,10 +138,12 @@ def campaign_page(ui: Ui, campaign_id: int) -> HTMLResponse:
 async def campaign_action(
     ui: Ui, request: Request, campaign_id: int, action: str
 ) -> HTMLResponse | RedirectResponse:
-    """open / finish / invite / run / rollback / ask."""
+    """open / finish / invite / run / rollback / ask / availability."""
     url = f"/visits/{campaign_id}"
     if action == "ask":
         return await _ask(ui, request, campaign_id)
+    if action == "availability":
+        return await _availability(ui, request, campaign_id)
     form = await request.form()
     try:
         if action in ("open", "finish"):
@@ -162,6 +171,25 @@ async def campaign_action(
     return ui.redirect(url, "未知操作", "error")
 
 
+async def _availability(ui: Ui, request: Request, campaign_id: int) -> RedirectResponse:
+    """An invited expert says which half-days they are free and how many visits they take."""
+    require_login(ui.principal)
+    url = f"/visits/{campaign_id}"
+    expert_id = ui.principal.expert_id
+    if expert_id is None:
+        return ui.redirect(url, "只有专家本人可以填写空闲时间", "error")
+    submitted = await read_form(request, PoolExpertSet, multi=("available",))
+    if not submitted.ok or submitted.data is None:
+        ui.session.rollback()
+        return ui.redirect(url, "；".join(submitted.errors.values()) or "请检查填写的内容", "error")
+    try:
+        service.set_pool_expert(ui.session, ui.principal, campaign_id, expert_id, submitted.data)
+    except (Conflict, InvalidInput) as exc:
+        return _fail(ui, url, exc)
+    days = len(submitted.data.available)
+    return ui.redirect(url, f"已保存：{days} 个空闲半天，最多 {submitted.data.max_visits} 次巡诊")
+
+
 async def _ask(ui: Ui, request: Request, campaign_id: int) -> HTMLResponse | RedirectResponse:
     require_login(ui.principal)
     fixed = {"org_id": ui.principal.org_id} if ui.principal.org_id else {}
@@ -185,6 +213,7 @@ async def _ask(ui: Ui, request: Request, campaign_id: int) -> HTMLResponse | Red
         "requests": [],
         "pool": [],
         "runs": [],
+        "mine": None,
     }
     return ui.render("visits/campaign.html", context, status_code=422)
 
@@ -301,6 +330,17 @@ def _brief(ui: Ui, manager: IndexDep, request_id: int) -> dict[str, Any]:
     b = briefs.brief(ui.session, ui.principal, manager, request_id)
     req = b.pop("request")
     return {**b, "req": req, "errors": {}}
+
+
+@router.post("/requests/{request_id}/cancel", response_model=None)
+def cancel_request(ui: Ui, request_id: int) -> RedirectResponse:
+    """The company (or staff) withdraws its request; experts already sent are told."""
+    url = f"/visits/requests/{request_id}"
+    try:
+        service.cancel_request(ui.session, ui.principal, request_id)
+    except Conflict as exc:
+        return _fail(ui, url, exc)
+    return ui.redirect(url, "诊断申请已取消")
 
 
 @router.post("/requests/{request_id}/needs", response_model=None)
