@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -53,13 +54,12 @@ def expert_fits(
     session: Session,
     manager: IndexManager,
     request: DiagnosisRequest,
-    pool: set[int],
+    pool: Mapping[int, pairs.Side],
     *,
     threshold: float = AFFINITY_THRESHOLD,
 ) -> dict[int, Fit]:
-    """Pool experts the matcher ranks for the request's problem whose fit reaches
-    ``threshold``."""
-    manager.sync()
+    """Pool experts (id -> their side, from ``pairs.item_sides``) the matcher ranks for the
+    request's problem whose fit reaches ``threshold``. The caller syncs the indexes."""
     # The problem is scored as a need is, as a document like the experts it meets
     # (``matching.pairs``): the same pair gets the same fit at an event.
     side = pairs.text_side(manager, request_text(request))
@@ -67,9 +67,8 @@ def expert_fits(
     # conflict of interest, and no diagnosis).
     query = Query(vector=side.vector, tokens=list(side.tokens), exclude_org_id=request.org_id)
     matches = rank(session, manager, Kind.EXPERTS, query, limit=MAX_LIMIT, filters=ItemFilters())
-    candidates = [m.item for m in matches if m.item.id in pool]
+    docs = {m.item.id: pool[m.item.id] for m in matches if m.item.id in pool}
     ki = manager.get(Kind.EXPERTS)
-    docs = pairs.item_sides(session, manager, Kind.EXPERTS, candidates)
     out: dict[int, Fit] = {}
     for expert_id, f in pairs.score_pairs(ki, side, docs).items():
         if f.score >= threshold:

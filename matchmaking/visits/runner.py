@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from matchmaking.enums import ItemStatus, OrgStatus, RunStatus
+from matchmaking.enums import ItemStatus, Kind, OrgStatus, RunStatus
 from matchmaking.exceptions import MatchmakingError
+from matchmaking.matching import pairs
 from matchmaking.matching.indexes import IndexManager
 from matchmaking.models import (
     AssignmentRun,
@@ -84,6 +85,7 @@ def build_instance(
     names: dict[str, str] = {}
     experts: list[solver.Expert] = []
     expert_org: dict[str, int] = {}
+    in_pool: list[Expert] = []
     for m in members:
         e = m.expert
         if e.status is not ItemStatus.ACTIVE or e.org.status is not OrgStatus.ACTIVE:
@@ -95,6 +97,7 @@ def build_instance(
         key = f"e{e.id}"
         names[key] = e.name
         expert_org[key] = e.org_id
+        in_pool.append(e)
         experts.append(
             solver.Expert(
                 id=key,
@@ -105,7 +108,10 @@ def build_instance(
                 available=frozenset(m.available),
             )
         )
-    pool = {int(e.id[1:]) for e in experts}
+    # The pool's experts as pair sides once (vectors, tokens), with the indexes caught up
+    # once: every request is scored against the same pool.
+    manager.sync()
+    pool = pairs.item_sides(session, manager, Kind.EXPERTS, in_pool)
     visits: list[solver.Visit] = []
     affinity: list[solver.Affinity] = []
     terms: dict[tuple[str, str], list[str]] = {}

@@ -317,6 +317,15 @@ def invite(session: Session, p: Principal, campaign_id: int, data: InviteExperts
     return added
 
 
+def pool_member(session: Session, campaign_id: int, expert_id: int) -> CampaignExpert | None:
+    """The expert's row in the campaign's pool (None: not invited)."""
+    return session.scalar(
+        select(CampaignExpert).where(
+            CampaignExpert.campaign_id == campaign_id, CampaignExpert.expert_id == expert_id
+        )
+    )
+
+
 def set_pool_expert(
     session: Session, p: Principal, campaign_id: int, expert_id: int, data: PoolExpertSet
 ) -> CampaignExpert:
@@ -325,11 +334,7 @@ def set_pool_expert(
     c = get_campaign(session, campaign_id)
     if not (may_manage(p, c) or p.expert_id == expert_id):
         raise Forbidden("只有负责的科技局工作人员或专家本人可以设置空闲时间")
-    row = session.scalar(
-        select(CampaignExpert).where(
-            CampaignExpert.campaign_id == c.id, CampaignExpert.expert_id == expert_id
-        )
-    )
+    row = pool_member(session, c.id, expert_id)
     if row is None:
         raise NotFound("该专家不在本次巡诊的专家库中")
     outside = [h for h in data.available if h not in c.half_days]
@@ -499,16 +504,7 @@ def cancel_request(session: Session, p: Principal, request_id: int) -> Diagnosis
                 VisitAssignment.status != AssignmentStatus.DECLINED,
             )
         ).all()
-        for a in sent:
-            notify(
-                session,
-                [u.id for u in accounts_repository.users_of_expert(session, a.expert_id)],
-                NotificationKind.VISIT_CANCELLED,
-                {"campaign": c.title, "company": r.org.name, "when": half_day_label(a.half_day)},
-                subject=("visit", a.id),
-                link="/visits/mine",
-                skip=p.user_id,
-            )
+        _notify_experts(session, p, c, sent, NotificationKind.VISIT_CANCELLED)
     session.flush()
     return r
 
@@ -735,21 +731,26 @@ def publish(session: Session, p: Principal, run_id: int) -> AssignmentRun:
             session, c, CampaignAction.PUBLISH, actor_user_id=p.user_id, record=_recorder(session)
         )
     session.flush()
-    _notify_assigned(session, p, c, fresh)
+    _notify_experts(session, p, c, fresh, NotificationKind.VISIT_ASSIGNED)
     session.refresh(run)
     return run
 
 
-def _notify_assigned(
-    session: Session, p: Principal, c: Campaign, rows: Sequence[VisitAssignment]
+def _notify_experts(
+    session: Session,
+    p: Principal,
+    c: Campaign,
+    rows: Sequence[VisitAssignment],
+    kind: NotificationKind,
 ) -> None:
+    """Tell each assignment's expert about their visit (assigned, called off)."""
     for a in rows:
         r = _request(session, a.request_id)
         users = accounts_repository.users_of_expert(session, a.expert_id)
         notify(
             session,
             [u.id for u in users],
-            NotificationKind.VISIT_ASSIGNED,
+            kind,
             {"campaign": c.title, "company": r.org.name, "when": half_day_label(a.half_day)},
             subject=("visit", a.id),
             link="/visits/mine",

@@ -21,6 +21,29 @@ from matchmaking.notifications import service as notifications
 from tests.events.test_service import _world, who
 
 
+def _wished(session: Session) -> tuple[Any, dict[str, Any], dict[str, Any], Any]:
+    """The event world with company a's 必见 mark on the university; and a staff member."""
+    w = _world(session)
+    event, p, regs = w["event"], w["p"], w["regs"]
+    events.set_wish(session, p["a"], event.id, regs["u"].id, WishLevel.MUST)
+    return event, p, regs, who(session, Role.STAFF)
+
+
+def _computed(
+    session: Session,
+    factory: sessionmaker[Session],
+    manager: IndexManager,
+    staff: Any,
+    event_id: int,
+) -> Any:
+    """A new version of the schedule, computed (not published)."""
+    run = scheduling.start_run(session, staff, event_id)
+    session.commit()
+    scheduling.execute(factory, manager, run.id, time_limit_s=5)
+    session.expire_all()
+    return run
+
+
 def _publish(
     session: Session,
     factory: sessionmaker[Session],
@@ -28,10 +51,7 @@ def _publish(
     staff: Any,
     event_id: int,
 ) -> Any:
-    run = scheduling.start_run(session, staff, event_id)
-    session.commit()
-    scheduling.execute(factory, manager, run.id, time_limit_s=5)
-    session.expire_all()
+    run = _computed(session, factory, manager, staff, event_id)
     scheduling.publish(session, staff, run.id)
     session.commit()
     return run
@@ -47,10 +67,7 @@ def test_ics_keeps_uids_raises_sequence_and_cancels_dropped_meetings(
     factory: sessionmaker[Session],
     index_manager: IndexManager,
 ) -> None:
-    w = _world(session)
-    event, p, regs = w["event"], w["p"], w["regs"]
-    events.set_wish(session, p["a"], event.id, regs["u"].id, WishLevel.MUST)
-    staff = who(session, Role.STAFF)
+    event, p, regs, staff = _wished(session)
     first = _publish(session, factory, index_manager, staff, event.id)
 
     one = _vevents(agenda.ics(session, p["a"], event.id))
@@ -66,9 +83,7 @@ def test_ics_keeps_uids_raises_sequence_and_cancels_dropped_meetings(
     assert all(int(e["SEQUENCE"]) == second.version for e in two.values())
 
     # A meeting dropped from the next published version is sent as CANCELLED.
-    third = scheduling.start_run(session, staff, event.id)
-    session.commit()
-    scheduling.execute(factory, index_manager, third.id, time_limit_s=5)
+    third = _computed(session, factory, index_manager, staff, event.id)
     mine = session.scalars(
         select(ScheduledMeeting).where(
             ScheduledMeeting.run_id == third.id,
@@ -90,10 +105,7 @@ def test_ics_keeps_uids_raises_sequence_and_cancels_dropped_meetings(
 def test_republishing_tells_only_those_whose_meetings_changed(
     session: Session, factory: sessionmaker[Session], index_manager: IndexManager
 ) -> None:
-    w = _world(session)
-    event, p, regs = w["event"], w["p"], w["regs"]
-    events.set_wish(session, p["a"], event.id, regs["u"].id, WishLevel.MUST)
-    staff = who(session, Role.STAFF)
+    event, p, regs, staff = _wished(session)
 
     def told(key: str) -> list[str]:
         page = notifications.list_page(session, p[key].user_id)
@@ -109,10 +121,7 @@ def test_republishing_tells_only_those_whose_meetings_changed(
 
     # A version that is the published one less company a's meeting with the expert: a
     # and the expert are told, nobody else.
-    second = scheduling.start_run(session, staff, event.id)
-    session.commit()
-    scheduling.execute(factory, index_manager, second.id, time_limit_s=5)
-    session.expire_all()
+    second = _computed(session, factory, index_manager, staff, event.id)
     published = scheduling.repository.published_run(session, event.id)
     assert published is not None
     kept = scheduling.repository.meetings(session, published.id)
@@ -155,10 +164,7 @@ def test_check_in_outcomes_and_follow_up_docking(
     factory: sessionmaker[Session],
     index_manager: IndexManager,
 ) -> None:
-    w = _world(session)
-    event, p, regs = w["event"], w["p"], w["regs"]
-    events.set_wish(session, p["a"], event.id, regs["u"].id, WishLevel.MUST)
-    staff = who(session, Role.STAFF)
+    event, p, regs, staff = _wished(session)
     _publish(session, factory, index_manager, staff, event.id)
 
     assert agenda.by_token(session, staff, regs["a"].checkin_token).id == regs["a"].id
@@ -192,10 +198,7 @@ def test_check_in_outcomes_and_follow_up_docking(
 def test_a_cancellation_after_publishing_tells_the_people_they_were_to_meet(
     session: Session, factory: sessionmaker[Session], index_manager: IndexManager
 ) -> None:
-    w = _world(session)
-    event, p, regs = w["event"], w["p"], w["regs"]
-    events.set_wish(session, p["a"], event.id, regs["u"].id, WishLevel.MUST)
-    staff = who(session, Role.STAFF)
+    event, p, regs, staff = _wished(session)
     _publish(session, factory, index_manager, staff, event.id)
     _e, _r, items = agenda.agenda(session, p["u"], event.id)
     partners = {i.other.id for i in items}

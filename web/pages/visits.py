@@ -122,10 +122,7 @@ def campaign_page(ui: Ui, campaign_id: int) -> HTMLResponse:
             except MatchmakingError:
                 context["requests"] = []
     if ui.principal.expert_id is not None:
-        context["mine"] = next(
-            (m for m in service.pool(ui.session, c.id) if m.expert_id == ui.principal.expert_id),
-            None,
-        )
+        context["mine"] = service.pool_member(ui.session, c.id, ui.principal.expert_id)
     if manage:
         context["pool"] = service.pool(ui.session, c.id)
         context["runs"] = [
