@@ -212,6 +212,9 @@ def test_the_two_monthly_review_shows_rank_moves(
     for huge in (2**63, -(2**63) - 1):
         past = browser.get(f"/reports/{march}/review?against={huge}")
         assert past.status_code == 422, past.text[:300]
+        # The message names the field in Chinese (it said "against：…").
+        assert "对比的通报：" in past.text
+        assert "against" not in soup(past.text).get_text()
 
 
 def test_a_monthly_split_through_the_api_sets_the_schedule(
