@@ -85,8 +85,11 @@ def get_engine() -> Engine:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    from matchmaking.kpi import cache  # models import this module
+
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     jobs.install(factory)
+    cache.install(factory)
     return factory
 
 
