@@ -117,6 +117,8 @@ class Settings(BaseSettings):
 
     # How often beat runs the reconcile task (seconds).
     reconcile_interval: float = 60.0
+    # How often beat refreshes the database's planner statistics (ANALYZE; seconds).
+    analyze_interval: float = 6 * 3600.0
     # Embeddings whose task has not finished after this long are re-enqueued.
     pending_grace_seconds: float = 30.0
     # Each worker process records a heartbeat this often (seconds); status calls the

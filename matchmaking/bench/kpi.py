@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from matchmaking import clock
 from matchmaking.accounts.permissions import DISTRICT
-from matchmaking.db import make_engine, make_sessionmaker
+from matchmaking.db import analyze, make_engine, make_sessionmaker
 from matchmaking.enums import (
     AgreementKind,
     ContractFlow,
@@ -285,6 +285,8 @@ def run(
         populate(factory, contracts=contracts, payments=payments, towns=towns, months=months,
                  progress=progress)  # fmt: skip
         populate_s = time.perf_counter() - began
+        # As the worker's beat does every few hours: planner statistics for the new rows.
+        analyze(engine)
         today = clock.local_today()
         view = service.View(year=today.year, month=today.month, scope=DISTRICT)
         with factory() as session:

@@ -81,7 +81,8 @@ def test_bulk_inserts_and_payments_reach_every_figure(stamped: sessionmaker[Sess
     with stamped() as session:
         steps = {s["code"]: s["count"] for s in service.funnel(session, VIEW)}
         unpaid = service.quality_count(session, VIEW, "unpaid")
-    assert steps["received"] == 0 and unpaid == 1
+    assert steps["received"] == 0
+    assert unpaid == 1
     with stamped() as session:
         payment(session, session.get(TechContract, contract_id), date(2026, 4, 2), "30")  # type: ignore[arg-type]
         session.commit()

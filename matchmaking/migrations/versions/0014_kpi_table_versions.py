@@ -1,4 +1,4 @@
-"""kpi_table_versions: a random stamp per table, changed on every committed write
+"""kpi_table_versions (a stamp per table, new on every committed write)
 
 Revision ID: 0014
 Revises: 0013
