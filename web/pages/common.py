@@ -172,6 +172,7 @@ MENU_GROUPS = {
     "/contracts": "成果转化",
     "/dashboard": "考核通报",
     "/reports": "考核通报",
+    "/contest": "考核通报",
     "/admin/towns": "系统管理",
     "/admin/audit": "系统管理",
 }
