@@ -172,13 +172,14 @@ class RulesForm:
 
 
 def parse_rules(weights: dict[str, str], cap: str, bonus_cap: str) -> RulesForm:
-    """Weights (whole points ≥ 0, 1–1000 in all), the cap (100–300 %), the bonus cap."""
+    """Weights (whole points ≥ 0, blank 0, 1–1000 in all), the cap (100–300 %), the bonus cap."""
     form = RulesForm()
     for code in REGISTRY:
         key = f"w-{code}"
         try:
+            # Blank: not scored (as 0).
             form.weights[code] = _whole(
-                weights.get(code, ""), field=key, label="权重", high=MAX_WEIGHT_TOTAL
+                weights.get(code, "").strip() or "0", field=key, label="权重", high=MAX_WEIGHT_TOTAL
             )
         except InvalidInput as exc:
             form.errors[key] = exc.message

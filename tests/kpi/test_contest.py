@@ -414,3 +414,10 @@ def test_bad_quarter_year_and_forged_town_are_refused(session: Session) -> None:
     with pytest.raises(InvalidInput):
         contest.set_rules(session, staff, year=2026, weights=weights, cap_pct=1000, bonus_cap=D(1))
     assert session.scalar(select(AuditLog.id)) is None  # nothing half-written
+
+
+def test_a_blank_weight_means_not_scored() -> None:
+    typed = dict.fromkeys(contest.REGISTRY, "") | {"amount": " 60 ", "received": "40"}
+    form = contest.parse_rules(typed, "120", "10")
+    assert form.errors == {}
+    assert {code: w for code, w in form.weights.items() if w} == {"amount": 60, "received": 40}
