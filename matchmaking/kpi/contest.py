@@ -21,6 +21,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matchmaking import clock
@@ -28,7 +29,7 @@ from matchmaking.accounts.permissions import DISTRICT, Principal, require_staff
 from matchmaking.audit import service as audit
 from matchmaking.common.validation import text_problem
 from matchmaking.enums import AuditAction
-from matchmaking.exceptions import Forbidden, InvalidInput, NotFound
+from matchmaking.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from matchmaking.kpi import service
 from matchmaking.kpi import targets as target_store
 from matchmaking.kpi.indicators import REGISTRY
@@ -235,15 +236,26 @@ def set_rules(
             f"加分上限应在 0–{MAX_BONUS_CAP} 分之间，最多 1 位小数", field="bonus_cap"
         )
     before = rules_for(session, year)
+    values = {
+        "weights": {code: weights.get(code, 0) for code in REGISTRY if weights.get(code, 0)},
+        "completion_cap_pct": cap_pct,
+        "bonus_cap": bonus_cap,
+        "updated_by_user_id": principal.user_id,
+    }
     row = session.scalar(select(ContestRules).where(ContestRules.year == year))
     if row is None:
-        row = ContestRules(year=year)
-        session.add(row)
-    row.weights = {code: weights.get(code, 0) for code in REGISTRY if weights.get(code, 0)}
-    row.completion_cap_pct = cap_pct
-    row.bonus_cap = bonus_cap
-    row.updated_by_user_id = principal.user_id
-    session.flush()
+        try:
+            with session.begin_nested():
+                row = ContestRules(year=year, **values)
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            # Someone set the year's first rules a moment ago: theirs are what this changes.
+            raise Conflict(f"{year} 年的规则刚被他人保存，请刷新页面后再修改") from None
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+        session.flush()
     after = rules_for(session, year)
     old, new = _rules_values(before), _rules_values(after)
     if old != new or not before.stored:

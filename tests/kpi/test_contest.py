@@ -18,6 +18,7 @@ from matchmaking import clock
 from matchmaking.enums import ContractStatus, NeedStatus, OrgKind
 from matchmaking.exceptions import Forbidden, InvalidInput, NotFound
 from matchmaking.kpi import contest, targets
+from matchmaking.kpi.indicators import REGISTRY
 from matchmaking.models import (
     AuditLog,
     ContractPayment,
@@ -351,7 +352,7 @@ def test_rules_and_bonuses_are_the_districts_and_audited(session: Session) -> No
 def test_hostile_rules_are_refused_in_chinese(
     weights: dict[str, str], cap: str, bonus_cap: str, field: str, message: str
 ) -> None:
-    typed = dict.fromkeys(contest.REGISTRY, "0") | weights
+    typed = dict.fromkeys(REGISTRY, "0") | weights
     form = contest.parse_rules(typed, cap, bonus_cap)
     assert field in form.errors, form.errors
     assert message in form.errors[field]
@@ -417,7 +418,33 @@ def test_bad_quarter_year_and_forged_town_are_refused(session: Session) -> None:
 
 
 def test_a_blank_weight_means_not_scored() -> None:
-    typed = dict.fromkeys(contest.REGISTRY, "") | {"amount": " 60 ", "received": "40"}
+    typed = dict.fromkeys(REGISTRY, "") | {"amount": " 60 ", "received": "40"}
     form = contest.parse_rules(typed, "120", "10")
     assert form.errors == {}
     assert {code: w for code, w in form.weights.items() if w} == {"amount": 60, "received": 40}
+
+
+def test_changed_rules_are_audited_with_old_and_new(session: Session) -> None:
+    staff = principal(make_user(session, role="staff"))
+    weights = {"amount": 60, "received": 40}
+    for _twice in range(2):  # the second save changes nothing: no entry
+        contest.set_rules(session, staff, year=2027, weights=weights, cap_pct=120, bonus_cap=D(10))
+    contest.set_rules(
+        session, staff, year=2027, weights={"amount": 100}, cap_pct=130, bonus_cap=D("7.5")
+    )
+    log = session.scalars(
+        select(AuditLog).where(AuditLog.entity_kind == "contest_rules").order_by(AuditLog.id)
+    ).all()
+    assert [a.action.value for a in log] == ["create", "update"]
+    assert log[1].old_values is not None
+    assert log[1].new_values is not None
+    assert log[1].old_values["weights"] == {"amount": 60, "received": 40}
+    assert log[1].new_values == {
+        "year": 2027,
+        "weights": {"amount": 100},
+        "completion_cap_pct": 130,
+        "bonus_cap": "7.5",
+    }
+    # Other years keep the defaults.
+    assert not contest.rules_for(session, 2026).stored
+    assert contest.rules_for(session, 2026).total == 100
