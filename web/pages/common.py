@@ -157,7 +157,7 @@ class MenuItem:
     children: tuple[tuple[str, str], ...] = ()
 
 
-# Staff see fifteen pages: grouped by the work they belong to, they fit one line on a
+# Staff see sixteen pages: grouped by the work they belong to, they fit one line on a
 # desktop and a few on a phone. A page not listed here stays a link of its own.
 MENU_GROUPS = {
     "/staff/needs": "信息管理",
