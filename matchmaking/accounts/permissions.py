@@ -336,6 +336,7 @@ def menu(p: Principal) -> list[tuple[str, str]]:
             ("/staff/board", "对接看板"),
             ("/dashboard", "考核看板"),
             ("/reports", "月度通报"),
+            ("/contest", "季度竞赛"),
         ]
     if p.is_admin:
         entries.append(("/admin/towns", "区镇管理"))

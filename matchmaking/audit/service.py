@@ -32,6 +32,8 @@ ENTITY_LABELS = {
     "payment": "到账记录",
     "kpi_target": "考核目标",
     "monthly_report": "月度通报",
+    "contest_rules": "季度竞赛规则",
+    "contest_bonus": "季度竞赛加分项",
 }
 EXPORT_LIMIT = 50_000
 

@@ -50,6 +50,8 @@ FIELD_LABELS = {
     "against": "对比的通报",
     "year": "年份",
     "month": "月份",
+    "quarter": "季度",
+    "bonus_id": "加分项",
     "version": "版本",
     "period": "统计期间",
     "indicator": "指标",

@@ -5,6 +5,7 @@ from matchmaking.models.agreement import CooperationAgreement
 from matchmaking.models.api_token import ApiToken
 from matchmaking.models.audit import AuditLog
 from matchmaking.models.base import Base
+from matchmaking.models.contest import ContestBonus, ContestRules
 from matchmaking.models.docking import Docking, DockingEvent
 from matchmaking.models.embedding import Embedding, IndexChange
 from matchmaking.models.event import Event, EventLog, EventSession, EventSlot
@@ -57,6 +58,8 @@ __all__ = [
     "ApiToken",
     "AuditLog",
     "Base",
+    "ContestBonus",
+    "ContestRules",
     "ContractPayment",
     "CooperationAgreement",
     "Docking",

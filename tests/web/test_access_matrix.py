@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -19,7 +20,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from matchmaking.models import ApiToken, Town, User
+from matchmaking.kpi.indicators import REGISTRY
+from matchmaking.models import ApiToken, ContestBonus, Town, User
 from tests.conftest import add_achievement, add_expert, add_need, add_org, make_user
 from tests.web.pages_helpers import csrf, login, soup
 
@@ -280,6 +282,7 @@ API_ROWS: list[Row] = [
     Row("GET", "/api/v1/kpi/quality", STAFF_ALL | {"staff_zy"}),
     Row("GET", "/api/v1/kpi/records?indicator=amount", STAFF_ALL | {"staff_zy"}),
     Row("GET", "/api/v1/kpi/targets?year=2026", STAFF_ALL | {"staff_zy"}),
+    Row("GET", "/api/v1/kpi/contest?year=2026&quarter=1", STAFF_ALL | {"staff_zy"}),
     Row(
         "PUT",
         "/api/v1/kpi/targets",
@@ -763,10 +766,56 @@ PAGE_ROWS: list[Row] = [
         page=True,
         body=lambda r: {"year": "2026", "month": "1", "note": f"{r} 更正"},
     ),
+    # 季度竞赛: town staff read the ranking (their own breakdown); rules and bonus items
+    # are the district's.
+    Row("GET", "/contest?year=2026&quarter=1", STAFF_ALL | {"staff_zy"}, page=True),
+    Row("GET", "/contest/download.xlsx?year=2026", STAFF_ALL | {"staff_zy"}, page=True),
+    Row(
+        "POST",
+        "/contest/rules",
+        STAFF_ALL,
+        ok=303,
+        page=True,
+        body=lambda r: (
+            {"year": "2026", "quarter": "1", "cap": "120", "bonus_cap": "10"}
+            | {f"w-{code}": "10" for code in REGISTRY}
+        ),
+    ),
+    Row(
+        "POST",
+        "/contest/bonus",
+        STAFF_ALL,
+        ok=303,
+        page=True,
+        body=lambda r: {
+            "year": "2026",
+            "quarter": "1",
+            "town": "town_hy",
+            "points": "1",
+            "reason": f"{r} 承办对接活动",
+        },
+    ),
+    # The first allowed deletion removes the item; the next would find nothing (404).
+    Row(
+        "POST",
+        "/contest/bonus/{contest_bonus}/delete",
+        STAFF_ALL,
+        ok=303,
+        page=True,
+        skip=roles("staff"),
+    ),
 ]
 
 
-def test_page_access_matrix(world: World) -> None:
+def _contest_bonus(factory: sessionmaker[Session], town: int) -> int:
+    with factory() as session:
+        row = ContestBonus(year=2026, quarter=1, town_id=town, points=Decimal(1), reason="加分")
+        session.add(row)
+        session.commit()
+        return row.id
+
+
+def test_page_access_matrix(world: World, factory: sessionmaker[Session]) -> None:
     docking = world.api["ent_a"].post(
         "/api/v1/dockings",
         json={
@@ -791,6 +840,7 @@ def test_page_access_matrix(world: World) -> None:
         follow_redirects=False,
     )
     world.ids["report_march"] = int(issued.headers["location"].rsplit("/", 1)[1])
+    world.ids["contest_bonus"] = _contest_bonus(factory, world.ids["town_hy"])
     failures = run_rows(world, PAGE_ROWS)
     assert not failures, "\n".join(failures)
     # Only the two allowed docking requests exist (the refused ones made none).

@@ -27,7 +27,7 @@ def test_an_administrators_menu_is_grouped_and_keeps_every_page(
     }
     assert list(groups) == ["信息管理", "对接服务", "成果转化", "考核通报", "系统管理"]
     assert groups["对接服务"] == ["/staff/board", "/dockings", "/events", "/visits"]
-    assert groups["考核通报"] == ["/dashboard", "/reports"]
+    assert groups["考核通报"] == ["/dashboard", "/reports", "/contest"]
     assert groups["系统管理"] == ["/admin/towns", "/admin/audit"]
     # The page being shown marks its group.
     current = nav.select_one("details.menu-group[data-current] summary")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from matchmaking import clock
 from matchmaking.exceptions import InvalidInput
-from matchmaking.kpi import service, targets
+from matchmaking.kpi import contest, service, targets
 from matchmaking.kpi.indicators import REGISTRY
 from matchmaking.models import Town
 from web.deps import PrincipalDep, SessionDep
@@ -144,6 +144,19 @@ def records(
     view = service.view_for(session, principal, year=year, month=month, town=town)
     found = service.records(session, view, indicator, period=period, page=page, size=page_size)
     return {**_head(view, session), **found.as_json()}
+
+
+@router.get("/contest")
+def contest_standing(
+    session: SessionDep,
+    principal: PrincipalDep,
+    year: Year = None,
+    quarter: Annotated[
+        int | None, Query(ge=1, le=4, description="季度 1–4（默认本季度；往年为第 4 季度）")
+    ] = None,
+) -> dict[str, Any]:
+    """季度竞赛: towns by score, best first; the breakdown (parts, bonus) where visible."""
+    return contest.standing(session, principal, year=year, quarter=quarter).as_json()
 
 
 def _check(code: str) -> None:

@@ -11,6 +11,7 @@ from web.deps import csrf_protect
 from web.pages import (
     achievements,
     auth,
+    contest,
     docking,
     events,
     experts,
@@ -42,6 +43,7 @@ for module in (
     transfer,
     kpi,
     reports,
+    contest,
     visits,
 ):
     router.include_router(module.router)

@@ -157,7 +157,7 @@ class MenuItem:
     children: tuple[tuple[str, str], ...] = ()
 
 
-# Staff see fifteen pages: grouped by the work they belong to, they fit one line on a
+# Staff see sixteen pages: grouped by the work they belong to, they fit one line on a
 # desktop and a few on a phone. A page not listed here stays a link of its own.
 MENU_GROUPS = {
     "/staff/needs": "信息管理",
@@ -172,6 +172,7 @@ MENU_GROUPS = {
     "/contracts": "成果转化",
     "/dashboard": "考核通报",
     "/reports": "考核通报",
+    "/contest": "考核通报",
     "/admin/towns": "系统管理",
     "/admin/audit": "系统管理",
 }
