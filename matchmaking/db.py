@@ -85,14 +85,28 @@ def get_engine() -> Engine:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    from matchmaking.kpi import cache  # models import this module
+
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     jobs.install(factory)
+    cache.install(factory)
     return factory
 
 
 @lru_cache
 def get_sessionmaker() -> sessionmaker[Session]:
     return make_sessionmaker(get_engine())
+
+
+def analyze(engine: Engine) -> None:
+    """Refresh the query planner's statistics (``ANALYZE``).
+
+    PostgreSQL's autovacuum does this by itself; SQLite never does, and without
+    statistics it may sort a year of rows for a page of twenty. The worker's beat runs
+    it every ``analyze_interval`` seconds; a bulk load (demo, benchmark) runs it at once.
+    """
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
 
 
 def is_locked(exc: BaseException) -> bool:

@@ -16,7 +16,7 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.cache import VectorCache, cache_file
@@ -25,6 +25,7 @@ from matchmaking.accounts import repository as account_repo
 from matchmaking.accounts import service as accounts
 from matchmaking.accounts.permissions import Principal
 from matchmaking.accounts.schemas import UserCreate
+from matchmaking.db import analyze
 from matchmaking.enums import Kind, Role
 from matchmaking.exceptions import InvalidInput
 from matchmaking.importing.service import ImportReport, import_rows
@@ -301,4 +302,8 @@ def load(
     with session_factory() as session:
         report.reports = load_kpi(session)
         session.commit()
+    # Three years of outcomes in one go: the planner's statistics now, not on beat.
+    bind = session_factory.kw.get("bind")
+    if isinstance(bind, Engine):
+        analyze(bind)
     return report

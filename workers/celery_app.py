@@ -64,6 +64,11 @@ def create_celery(settings: Settings | None = None) -> Celery:
                 "schedule": settings.reconcile_interval,
                 "options": {"expires": settings.reconcile_interval},
             },
+            "analyze-database": {
+                "task": "maintenance.analyze",
+                "schedule": settings.analyze_interval,
+                "options": {"expires": settings.analyze_interval},
+            },
         },
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
         include=[
@@ -71,6 +76,7 @@ def create_celery(settings: Settings | None = None) -> Celery:
             "workers.tasks.imports",
             "workers.tasks.events",
             "workers.tasks.visits",
+            "workers.tasks.maintenance",
             "workers.heartbeat",
         ],
     )

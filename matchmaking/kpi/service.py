@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, case, exists, func, literal, select
+from sqlalchemy import Select, case, exists, func, literal, select
 from sqlalchemy.orm import Session
 
 from matchmaking import clock
@@ -31,6 +31,7 @@ from matchmaking.enums import (
     TechField,
 )
 from matchmaking.exceptions import Forbidden, InvalidInput
+from matchmaking.kpi import cache
 from matchmaking.kpi import targets as target_store
 from matchmaking.kpi.indicators import DOCKING_SOURCE, REGISTRY, Indicator, Source
 from matchmaking.models import (
@@ -46,6 +47,7 @@ from matchmaking.models import (
 ZERO = Decimal(0)
 REGISTERED = tuple(s.value for s in REGISTERED_CONTRACT_STATUSES)
 MIN_YEAR, MAX_YEAR = 2000, 2100
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -129,67 +131,118 @@ def _in_view(source: Source, stmt: Select[Any], view: View) -> Select[Any]:
     return stmt
 
 
-def monthly_by_town(
-    session: Session, source: Source, view: View
-) -> dict[int | None, list[Decimal]]:
-    """Per town: 24 monthly figures, January of the year before to December of ``view.year``."""
-    return monthly_family(session, [source], view)[0]
+def _scoped(by_town: dict[int | None, T], view: View) -> dict[int | None, T]:
+    """The towns of ``by_town`` in the view's scope (rows without a town: district only)."""
+    if view.town_id is None and view.scope.district:
+        return by_town
+    return {town: rows for town, rows in by_town.items() if town is not None and view.covers(town)}
 
 
-def _bucket(source: Source, view: View) -> Any:
-    """The month of a row as 0–23 (January of the year before = 0)."""
-    if source.timestamp:
-        # UTC timestamps: China-time month boundaries as UTC instants.
-        uppers = _month_starts(source, view.year - 1, 24)
-        return case(*((source.when < upper, i) for i, upper in enumerate(uppers)), else_=23)
-    # Dates: their own year and month (an integer expression on every database).
-    year, month = func.extract("year", source.when), func.extract("month", source.when)
-    return (year - (view.year - 1)) * 12 + month - 1
-
-
-def monthly_family(
-    session: Session, sources: list[Source], view: View
-) -> list[dict[int | None, list[Decimal]]]:
-    """``monthly_by_town`` for several sources of one family, in one grouped query."""
-    first = sources[0]
-    start = _year_bounds(first, view.year - 1)[0]
-    end = _year_bounds(first, view.year)[1]
-    bucket = _bucket(first, view)
-    values = []
+def source_tables(*sources: Source) -> set[str]:
+    """The tables a source's rows are read from (the keys of its cached aggregates)."""
+    out: set[str] = set()
     for source in sources:
-        if _is_count(source):
-            one: Any = literal(1)
-            values.append(
-                func.count() if source.only is None else func.sum(case((source.only, one), else_=0))
-            )
-        elif source.only is None:
-            values.append(func.sum(source.value))
-        else:
-            values.append(func.sum(case((source.only, source.value), else_=0)))
-    stmt = select(first.town, bucket, *values).select_from(first.table)
-    for target, onclause in first.joins:
-        stmt = stmt.join(target, onclause)
-    stmt = stmt.where(*first.where, first.when >= start, first.when < end)
-    stmt = _in_view(first, stmt, view).group_by(first.town, bucket)
-    out: list[dict[int | None, list[Decimal]]] = [{} for _ in sources]
-    for row in session.execute(stmt):
-        town_id, index = row[0], int(row[1])
-        for i, amount in enumerate(row[2:]):
-            out[i].setdefault(town_id, [ZERO] * 24)[index] += dec(amount)
+        out.add(cache.table_of(source.table))
+        out.update(cache.table_of(target) for target, _on in source.joins)
     return out
 
 
-def all_monthly(session: Session, view: View) -> dict[str, dict[int | None, list[Decimal]]]:
-    """Every indicator's ``monthly_by_town``, one query per family of sources."""
-    families: dict[str, list[Indicator]] = {}
+def _bucket(source: Source, year: int) -> Any:
+    """The month of a row as 0–23 (January of the year before ``year`` = 0)."""
+    if source.timestamp:
+        # UTC timestamps: China-time month boundaries as UTC instants.
+        uppers = _month_starts(source, year - 1, 24)
+        return case(*((source.when < upper, i) for i, upper in enumerate(uppers)), else_=23)
+    # Dates: their own year and month (an integer expression on every database).
+    y, m = func.extract("year", source.when), func.extract("month", source.when)
+    return (y - (year - 1)) * 12 + m - 1
+
+
+@dataclass
+class Family:
+    """A family's figures for every town: per source, 24 monthly values and row counts."""
+
+    values: list[dict[int | None, list[Decimal]]]
+    counts: list[dict[int | None, list[int]]]
+
+
+def _family_query(session: Session, sources: list[Source], year: int) -> Family:
+    first = sources[0]
+    start = _year_bounds(first, year - 1)[0]
+    end = _year_bounds(first, year)[1]
+    bucket = _bucket(first, year)
+    columns: list[Any] = []
+    one: Any = literal(1)
+    for source in sources:
+        if source.only is None:
+            columns.append(func.count())
+            columns.append(func.count() if _is_count(source) else func.sum(source.value))
+        else:
+            columns.append(func.sum(case((source.only, one), else_=0)))
+            value = one if _is_count(source) else source.value
+            columns.append(func.sum(case((source.only, value), else_=0)))
+    stmt = select(first.town, bucket, *columns).select_from(first.table)
+    for target, onclause in first.joins:
+        stmt = stmt.join(target, onclause)
+    stmt = stmt.where(*first.where, first.when >= start, first.when < end)
+    stmt = stmt.group_by(first.town, bucket)
+    out = Family([{} for _ in sources], [{} for _ in sources])
+    for row in session.execute(stmt):
+        town_id, index = row[0], int(row[1])
+        for i in range(len(sources)):
+            n, amount = row[2 + 2 * i], row[3 + 2 * i]
+            out.counts[i].setdefault(town_id, [0] * 24)[index] += int(n or 0)
+            out.values[i].setdefault(town_id, [ZERO] * 24)[index] += dec(amount)
+    return out
+
+
+def _family(session: Session, key: str, sources: list[Source], year: int) -> Family:
+    """Every town's figures of a family for ``year`` and the year before (cached)."""
+    return cache.cached(
+        session,
+        ("family", key, year),
+        source_tables(*sources),
+        lambda: _family_query(session, sources, year),
+    )
+
+
+def families() -> dict[str, list[Indicator]]:
+    """The registry's indicators by family: the members of one share one query."""
+    out: dict[str, list[Indicator]] = {}
     for indicator in REGISTRY.values():
-        key = indicator.source.family or indicator.code
-        families.setdefault(key, []).append(indicator)
+        out.setdefault(indicator.source.family or indicator.code, []).append(indicator)
+    return out
+
+
+def _indicator_family(code: str) -> tuple[str, list[Indicator], int]:
+    for key, members in families().items():
+        for i, indicator in enumerate(members):
+            if indicator.code == code:
+                return key, members, i
+    raise InvalidInput(f"没有“{code}”这个指标", field="indicator")
+
+
+def indicator_family(
+    session: Session, view: View, code: str
+) -> tuple[dict[int | None, list[Decimal]], dict[int | None, list[int]]]:
+    """One indicator's monthly values and row counts per town in the view's scope."""
+    key, members, i = _indicator_family(code)
+    found = _family(session, key, [m.source for m in members], view.year)
+    return _scoped(found.values[i], view), _scoped(found.counts[i], view)
+
+
+def monthly_by_town(session: Session, code: str, view: View) -> dict[int | None, list[Decimal]]:
+    """Per town: 24 monthly figures, January of the year before to December of ``view.year``."""
+    return indicator_family(session, view, code)[0]
+
+
+def all_monthly(session: Session, view: View) -> dict[str, dict[int | None, list[Decimal]]]:
+    """Every indicator's ``monthly_by_town``, one (cached) query per family of sources."""
     out: dict[str, dict[int | None, list[Decimal]]] = {}
-    for members in families.values():
-        found = monthly_family(session, [i.source for i in members], view)
-        for indicator, by_town in zip(members, found, strict=True):
-            out[indicator.code] = by_town
+    for key, members in families().items():
+        found = _family(session, key, [m.source for m in members], view.year)
+        for indicator, by_town in zip(members, found.values, strict=True):
+            out[indicator.code] = _scoped(by_town, view)
     return out
 
 
@@ -340,7 +393,7 @@ def ranking(
     """Towns by year-to-date against their schedule, best first, with their colour."""
     indicator = REGISTRY[code]
     if monthly is None:
-        by_town = monthly_by_town(session, indicator.source, view)
+        by_town = monthly_by_town(session, code, view)
     else:
         by_town = monthly[code]
     targets = target_store.for_year(session, view.year)
@@ -372,7 +425,7 @@ def cumulative(session: Session, view: View, code: str) -> dict[str, Any]:
     f = figure(
         indicator,
         view,
-        _sum(monthly_by_town(session, indicator.source, view).values()),
+        _sum(monthly_by_town(session, code, view).values()),
         target_store.scope_target(targets, code, view),
     )
     running, prev = ZERO, ZERO
@@ -393,38 +446,64 @@ def cumulative(session: Session, view: View, code: str) -> dict[str, Any]:
     }
 
 
-def _contract_scope(view: View) -> Any:
-    c = TechContract
-    start, end = date(view.year, 1, 1), _month_end(view.year, view.month)
-    rules = [c.status.in_(REGISTERED), c.registered_on >= start, c.registered_on < end]
-    if view.town_id is not None:
-        rules.append(c.town_id == view.town_id)
-    elif not view.scope.district:
-        rules.append(c.town_id == view.scope.town_id)
-    return and_(*rules)
-
-
 def _month_end(year: int, month: int) -> date:
     return date(year + month // 12, month % 12 + 1, 1)
 
 
+Grouped = list[tuple[int | None, int, str, int, Decimal]]
+
+
+def _grouped_year(session: Session, source: Source, column: Any, value: Any, year: int) -> Grouped:
+    """Rows of ``source`` in ``year`` by town, month (1–12) and ``column``: count, sum."""
+    month = func.extract("month", source.when)
+    stmt = (
+        source.base(source.town, month, column, func.count(), func.sum(value))
+        .where(source.when >= date(year, 1, 1), source.when < date(year + 1, 1, 1))
+        .group_by(source.town, month, column)
+    )
+    return [
+        (town, int(m), str(getattr(k, "value", k)), int(n), dec(v))
+        for town, m, k, n, v in session.execute(stmt)
+    ]
+
+
+def _year_to_date(rows: Grouped, view: View) -> dict[str, tuple[int, Decimal]]:
+    """Sum the grouped rows of the view's towns up to its month, by the grouping code."""
+    out: dict[str, tuple[int, Decimal]] = {}
+    for town, month, code, n, amount in rows:
+        if month > view.month or not (view.covers(town) if town is not None else _all(view)):
+            continue
+        had_n, had_amount = out.get(code, (0, ZERO))
+        out[code] = (had_n + n, had_amount + amount)
+    return out
+
+
+def _all(view: View) -> bool:
+    """Whether rows without a town are in the view (the district's own total)."""
+    return view.town_id is None and view.scope.district
+
+
+BREAKDOWNS = {
+    "type": (TechContract.contract_type, ContractType),
+    "field": (TechContract.tech_field, TechField),
+    "flow": (TechContract.flow, ContractFlow),
+    "origin": (TechContract.origin, Origin),
+}
+
+
 def breakdown(session: Session, view: View, by: str) -> list[dict[str, Any]]:
     """Registered contracts of the year to date by type, field or flow: count and 成交额."""
-    columns = {
-        "type": (TechContract.contract_type, ContractType),
-        "field": (TechContract.tech_field, TechField),
-        "flow": (TechContract.flow, ContractFlow),
-        "origin": (TechContract.origin, Origin),
-    }
-    if by not in columns:
+    if by not in BREAKDOWNS:
         raise InvalidInput("分类应为 type、field、flow 或 origin", field="by")
-    column, enum = columns[by]
-    stmt = (
-        select(column, func.count(), func.sum(TechContract.amount_wan))
-        .where(_contract_scope(view))
-        .group_by(column)
+    column, enum = BREAKDOWNS[by]
+    source = REGISTRY["contracts"].source
+    rows = cache.cached(
+        session,
+        ("breakdown", by, view.year),
+        source_tables(source),
+        lambda: _grouped_year(session, source, column, TechContract.amount_wan, view.year),
     )
-    found = {str(getattr(k, "value", k)): (n, dec(v)) for k, n, v in session.execute(stmt)}
+    found = _year_to_date(rows, view)
     out = []
     for member in enum:
         n, amount = found.get(member.value, (0, ZERO))
@@ -435,18 +514,31 @@ def breakdown(session: Session, view: View, by: str) -> list[dict[str, Any]]:
 def origin_value(session: Session, view: View) -> list[dict[str, Any]]:
     """What each origin produced: agreements, registered contracts and their 成交额."""
     contracts = {row["code"]: row for row in breakdown(session, view, "origin")}
+    source = REGISTRY["agreements"].source
     a = CooperationAgreement
-    start, end = date(view.year, 1, 1), _month_end(view.year, view.month)
-    stmt: Any = select(a.origin, func.count()).where(a.signed_on >= start, a.signed_on < end)
-    stmt = _in_view(REGISTRY["agreements"].source, stmt, view).group_by(a.origin)
-    agreements: dict[str, int] = {
-        str(getattr(k, "value", k)): int(n) for k, n in session.execute(stmt)
-    }
+    # Every agreement by its origin (not only the indicator's enterprise–academic ones).
+    every = Source(
+        kind=source.kind,
+        table=a,
+        id=a.id,
+        name=a.title,
+        when=a.signed_on,
+        town=a.town_id,
+        value=literal(1),
+        timestamp=False,
+    )
+    rows = cache.cached(
+        session,
+        ("origin", view.year),
+        source_tables(every),
+        lambda: _grouped_year(session, every, a.origin, literal(1), view.year),
+    )
+    agreements = _year_to_date(rows, view)
     return [
         {
             "code": o.value,
             "label": o.label,
-            "agreements": agreements.get(o.value, 0),
+            "agreements": agreements.get(o.value, (0, ZERO))[0],
             "contracts": contracts[o.value]["count"],
             "amount": contracts[o.value]["amount"],
         }
@@ -454,37 +546,50 @@ def origin_value(session: Session, view: View) -> list[dict[str, Any]]:
     ]
 
 
+def _paid_query(session: Session, year: int) -> Grouped:
+    """Contracts with money received in ``year``, by town and the month of the first payment."""
+    p = ContractPayment
+    first = (
+        select(p.contract_id, func.min(p.received_on).label("first"))
+        .where(p.received_on >= date(year, 1, 1), p.received_on < date(year + 1, 1, 1))
+        .group_by(p.contract_id)
+        .subquery()
+    )
+    month = func.extract("month", first.c.first)
+    stmt = (
+        select(TechContract.town_id, month, func.count())
+        .select_from(first)
+        .join(TechContract, TechContract.id == first.c.contract_id)
+        .group_by(TechContract.town_id, month)
+    )
+    return [(town, int(m), "paid", int(n), ZERO) for town, m, n in session.execute(stmt)]
+
+
 def funnel(session: Session, view: View) -> list[dict[str, Any]]:
     """The year to date: needs posted → dockings → agreements → registered → money received."""
     steps: list[dict[str, Any]] = []
-    for label, source, code in (
-        ("发布需求", REGISTRY["needs_posted"].source, "needs_posted"),
-        ("发起对接", DOCKING_SOURCE, "dockings"),
-        ("签订合作协议", REGISTRY["agreements"].source, "agreements"),
-        ("登记技术合同", REGISTRY["contracts"].source, "contracts"),
+    for label, code in (
+        ("发布需求", "needs_posted"),
+        ("发起对接", "dockings"),
+        ("签订合作协议", "agreements"),
+        ("登记技术合同", "contracts"),
     ):
-        steps.append({"code": code, "label": label, "count": _count_ytd(session, source, view)})
-    p = ContractPayment
-    paid = (
-        select(func.count(func.distinct(p.contract_id)))
-        .join(TechContract, TechContract.id == p.contract_id)
-        .where(p.received_on >= date(view.year, 1, 1))
-        .where(p.received_on < _month_end(view.year, view.month))
+        if code == "dockings":
+            found = _family(session, "dockings", [DOCKING_SOURCE], view.year)
+            counts = _scoped(found.counts[0], view)
+        else:
+            counts = indicator_family(session, view, code)[1]
+        total = sum(sum(months[12 : 12 + view.month]) for months in counts.values())
+        steps.append({"code": code, "label": label, "count": total})
+    rows = cache.cached(
+        session,
+        ("paid", view.year),
+        {cache.table_of(ContractPayment), cache.table_of(TechContract)},
+        lambda: _paid_query(session, view.year),
     )
-    paid = _in_view(REGISTRY["contracts"].source, paid, view)
-    steps.append({"code": "received", "label": "合同到账", "count": session.scalar(paid) or 0})
+    paid = _year_to_date(rows, view).get("paid", (0, ZERO))[0]
+    steps.append({"code": "received", "label": "合同到账", "count": paid})
     return steps
-
-
-def _count_ytd(session: Session, source: Source, view: View) -> int:
-    start = _year_bounds(source, view.year)[0]
-    end = (
-        clock.month_bounds(view.year, view.month)[1]
-        if source.timestamp
-        else _month_end(view.year, view.month)
-    )
-    stmt = source.base(func.count()).where(source.when >= start, source.when < end)
-    return int(session.scalar(_in_view(source, stmt, view)) or 0)
 
 
 # ---- data quality ---------------------------------------------------------------------
@@ -494,9 +599,19 @@ QUALITY = {
     "unpaid": "已登记但尚无到账记录的技术合同",
     "stale_needs": "90 天无任何进展的征集中需求",
 }
+QUALITY_TABLES = {
+    "unregistered": {"tech_contracts"},
+    "unpaid": {"tech_contracts", "contract_payments"},
+    "stale_needs": {"needs", "dockings", "organizations"},
+}
 
 
-def _quality_stmt(check: str, view: View) -> tuple[Source, Select[Any]]:
+def _quality_stmt(check: str, view: View | None) -> tuple[Source, Select[Any]]:
+    """The rows a check finds, in the view's scope (``None``: every town).
+
+    The cut-off days are whole China-time days (a need untouched since before the start
+    of the day 90 days ago), so a count read in the morning holds all day.
+    """
     today = clock.local_today()
     c = TechContract
     stmt: Any
@@ -514,13 +629,15 @@ def _quality_stmt(check: str, view: View) -> tuple[Source, Select[Any]]:
         )
     elif check == "stale_needs":
         source = REGISTRY["needs_posted"].source
-        cutoff: datetime = clock.now() - timedelta(days=90)
+        cutoff = clock.day_bounds(today - timedelta(days=90))[0]
         touched = exists().where(Docking.need_id == Need.id, Docking.updated_at >= cutoff)
         stmt = (
             select(Need.id, Need.title, Need.updated_at, Organization.town_id, Need.budget_wan)
             .join(Organization, Organization.id == Need.org_id)
             .where(Need.status == NeedStatus.OPEN.value, Need.updated_at < cutoff, ~touched)
         )
+        if view is None:
+            return source, stmt
         if view.town_id is not None:
             return source, stmt.where(Organization.town_id == view.town_id)
         if not view.scope.district:
@@ -528,16 +645,30 @@ def _quality_stmt(check: str, view: View) -> tuple[Source, Select[Any]]:
         return source, stmt
     else:
         raise InvalidInput("没有这项数据质量检查", field="check")
-    return source, _in_view(source, stmt, view)
+    return source, stmt if view is None else _in_view(source, stmt, view)
+
+
+def _quality_by_town(session: Session, check: str) -> dict[int | None, int]:
+    def compute() -> dict[int | None, int]:
+        rows = _quality_stmt(check, None)[1].subquery()
+        town = rows.c[list(rows.c.keys())[3]]
+        stmt = select(town, func.count()).select_from(rows).group_by(town)
+        return {t: int(n) for t, n in session.execute(stmt)}
+
+    return cache.cached(
+        session, ("quality", check, clock.local_today()), QUALITY_TABLES[check], compute
+    )
+
+
+def quality_count(session: Session, view: View, check: str) -> int:
+    return sum(_scoped(_quality_by_town(session, check), view).values())
 
 
 def quality(session: Session, view: View) -> list[dict[str, Any]]:
-    out = []
-    for check, label in QUALITY.items():
-        _source, stmt = _quality_stmt(check, view)
-        total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        out.append({"check": check, "label": label, "count": int(total)})
-    return out
+    return [
+        {"check": check, "label": label, "count": quality_count(session, view, check)}
+        for check, label in QUALITY.items()
+    ]
 
 
 # ---- drill-down ------------------------------------------------------------------------
@@ -615,7 +746,7 @@ def records(
         when = "本月" if period == "month" else f"1–{view.month}月"
         title = f"{view.year}年{when} · {indicator.label}"
         extra_labels = [label for label, _ in source.extra]
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    total = _records_total(session, view, code, period)
     found = session.execute(
         stmt.order_by(stmt.selected_columns[2].desc(), stmt.selected_columns[0].desc())
         .offset((page - 1) * size)
@@ -638,6 +769,15 @@ def records(
         rows.append(item)
     kind = "needs" if code == "stale_needs" else source.kind
     return Records(title, kind, extra_labels, rows, int(total), page, size)
+
+
+def _records_total(session: Session, view: View, code: str, period: str) -> int:
+    """How many rows ``records`` pages through: the figure's own (cached) row count."""
+    if code in QUALITY:
+        return quality_count(session, view, code)
+    counts = indicator_family(session, view, code)[1]
+    first = 12 + (0 if period == "ytd" else view.month - 1)
+    return sum(sum(months[first : 12 + view.month]) for months in counts.values())
 
 
 def data_as_of() -> str:

@@ -13,7 +13,7 @@ from matchmaking.models.expert import Expert
 from matchmaking.models.feedback import Feedback
 from matchmaking.models.idempotency_key import IdempotencyKey
 from matchmaking.models.import_job import ImportJob
-from matchmaking.models.kpi import KpiTarget, MonthlyReport
+from matchmaking.models.kpi import KpiTarget, MonthlyReport, TableVersion
 from matchmaking.models.login_attempt import LoginAttempt
 from matchmaking.models.need import Need
 from matchmaking.models.notification import Notification
@@ -70,6 +70,7 @@ __all__ = [
     "KpiTarget",
     "LoginAttempt",
     "MonthlyReport",
+    "TableVersion",
     "Need",
     "Notification",
     "Organization",

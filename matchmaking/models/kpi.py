@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     ForeignKey,
     Index,
@@ -84,3 +85,19 @@ Index(
     ContractPayment.received_on,
     ContractPayment.contract_id,
 )
+
+
+class TableVersion(Base):
+    """A random stamp per table, replaced after every committed write to it.
+
+    The dashboard's figures are cached per process under the stamps of the tables they
+    read (``matchmaking.kpi.cache``): a write anywhere changes the stamp, and every
+    process sees the change on its next read. Stamps are random, not counters, so a
+    database restored from a backup or recreated for a test never meets an old entry.
+    """
+
+    __tablename__ = "kpi_table_versions"
+
+    table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

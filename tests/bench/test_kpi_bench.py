@@ -19,7 +19,10 @@ def test_kpi_bench_at_a_small_size(tmp_path: Path) -> None:
     assert {"summary", "ranking", "funnel", "quality"} <= set(result["endpoints"])
     for times in result["endpoints"].values():
         assert 0 < times["p50_ms"] <= times["p95_ms"]
+        assert times["cold_ms"] > 0
+    assert result["summary_after_write_ms"] > 0
     assert result["report_docx_s"] > 0
+    assert result["report_docx_cold_s"] > 0
     assert result["report_docx_bytes"] > 10_000
 
 
