@@ -199,8 +199,8 @@ def load_kpi(session: Session) -> int:
             by_town = two_years.get(code, {})
             before = [sum(by_town.get(t, []), Decimal(0)) for t in towns_in_order]
             last = sum((sum(v[12:], Decimal(0)) for v in by_town.values()), Decimal(0))
-            months = sum(1 for m in range(12, 24) if any(v[m] > 0 for v in by_town.values()))
-            district = _round_target(last * Decimal("1.1")) if months >= 6 else fixed
+            active = sum(1 for m in range(12, 24) if any(v[m] > 0 for v in by_town.values()))
+            district = _round_target(last * Decimal("1.1")) if active >= 6 else fixed
             floor = max(sum(before, Decimal(0)), Decimal(1)) * Decimal("0.02")
             weights = [b + floor for b in before]
             total = sum(weights, Decimal(0))
