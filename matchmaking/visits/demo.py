@@ -216,7 +216,13 @@ def _history(
                 # The company posts its problem as a need five days after the visit.
                 formed.add(need.id)
                 need.created_at = at + timedelta(days=5)
-                draft = {"title": need.title, "industry_field": need.industry_field}
+                draft = {
+                    "title": need.title,
+                    "description": need.description,
+                    "indicators": need.indicators,
+                    "industry_field": need.industry_field,
+                    "cooperation_mode": need.cooperation_mode,
+                }
                 session.add(
                     DiagnosisNeed(
                         record_id=record.id,

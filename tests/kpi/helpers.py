@@ -233,7 +233,14 @@ def need_from(
     """A need drafted from a diagnosis; published with ``need``, else drafted or discarded."""
     row = DiagnosisNeed(
         record_id=record.id,
-        draft={"title": "巡诊诊断：工艺参数在线检测"},
+        # As ``diagnosis.prefill`` drafts it.
+        draft={
+            "title": "巡诊诊断：工艺参数在线检测",
+            "description": f"【诊断发现】\n{record.problems}",
+            "indicators": "",
+            "industry_field": "hydrogen_storage",
+            "cooperation_mode": "commissioned_development",
+        },
         need_id=need.id if need is not None else None,
         status=status,
     )

@@ -309,6 +309,12 @@ def test_pages_show_the_new_cards_records_and_targets(
     ]
     links = {a["href"] for a in html.select("table.records tbody a")}
     assert links == {f"/events/{ids['e1']}", f"/events/{ids['e3']}"}
+    # The links open: a held event's page, and a diagnosis's visit brief.
+    assert browser.get(f"/events/{ids['e1']}").status_code == 200
+    visits = browser.get("/dashboard/records?indicator=visits_made&period=ytd&year=2026&month=12")
+    brief = soup(visits.text).select_one("table.records tbody a")
+    assert brief is not None
+    assert browser.get(str(brief["href"])).status_code == 200
     # An unknown indicator code is refused in Chinese.
     bad = browser.get("/dashboard/records?indicator=events_held%00&year=2026")
     assert bad.status_code == 422
