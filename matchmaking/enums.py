@@ -151,12 +151,15 @@ class EmbeddingStatus(LabelledEnum):
 _labels(EmbeddingStatus, PENDING="待向量化", READY="已向量化", FAILED="向量化失败")
 
 
-class Kind(StrEnum):
+class Kind(LabelledEnum):
     """The three kinds of matchable items; also their URL segment and index name."""
 
     NEEDS = "needs"
     ACHIEVEMENTS = "achievements"
     EXPERTS = "experts"
+
+
+_labels(Kind, NEEDS="技术需求", ACHIEVEMENTS="科技成果", EXPERTS="专家")
 
 
 # A need is recommendable while companies are still looking for a solution.
@@ -206,6 +209,29 @@ _labels(
     SIGNED="已签约",
     DECLINED="已婉拒",
 )
+
+
+class DockingBox(LabelledEnum):
+    """Which dockings of mine: asked of my side, asked by my side, or both."""
+
+    INCOMING = "incoming"
+    OUTGOING = "outgoing"
+    ALL = "all"
+
+
+_labels(DockingBox, INCOMING="收到的", OUTGOING="发出的", ALL="全部")
+
+
+class DockingAction(LabelledEnum):
+    """What a side (or staff in scope) may do to a docking."""
+
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    NEGOTIATE = "negotiate"
+    SIGN = "sign"
+
+
+_labels(DockingAction, ACCEPT="接受", DECLINE="婉拒", NEGOTIATE="进入洽谈", SIGN="签约")
 
 
 class FeedbackReason(LabelledEnum):

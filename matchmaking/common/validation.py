@@ -156,6 +156,21 @@ ENUM_FIELDS: dict[str, type[LabelledEnum]] = {
 }
 
 
+def _labelled_enums(base: type[LabelledEnum] = LabelledEnum) -> Iterable[type[LabelledEnum]]:
+    for sub in base.__subclasses__():
+        yield sub
+        yield from _labelled_enums(sub)
+
+
+def enum_of(expected: str) -> type[LabelledEnum] | None:
+    """The labelled enum whose codes are pydantic's ``expected`` ("'a', 'b' or 'c'")."""
+    codes = set(re.findall(r"'([^']*)'", expected))
+    for enum in _labelled_enums():
+        if codes and {m.value for m in enum} == codes:
+            return enum
+    return None
+
+
 def _rule(err: dict[str, Any], field: str) -> str:
     kind, ctx = err.get("type", ""), err.get("ctx") or {}
     if kind == "missing":
@@ -173,7 +188,7 @@ def _rule(err: dict[str, Any], field: str) -> str:
     if kind == "less_than_equal":
         return f"不能大于 {ctx.get('le')}"
     if kind == "enum":
-        enum = ENUM_FIELDS.get(field)
+        enum = ENUM_FIELDS.get(field) or enum_of(str(ctx.get("expected", "")))
         if enum is not None:
             return "取值无效，可选：" + "、".join(f"{m.label}({m.value})" for m in enum)
         return f"取值无效，可选：{ctx.get('expected')}"

@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from matchmaking.common.numbers import DbId
 from matchmaking.common.schemas import UtcDateTime
+from matchmaking.enums import DockingAction as Action
+from matchmaking.enums import DockingBox as Box
 from matchmaking.enums import DockingStatus, Origin
 from matchmaking.outcomes.schemas import SignedAgreement
 
 TargetKind = Literal["achievements", "experts"]
-
-
-class Box(StrEnum):
-    """Which dockings of mine: asked of my side, asked by my side, or both."""
-
-    INCOMING = "incoming"
-    OUTGOING = "outgoing"
-    ALL = "all"
-
-
-class Action(StrEnum):
-    """What a side (or staff in scope) may do to a docking."""
-
-    ACCEPT = "accept"
-    DECLINE = "decline"
-    NEGOTIATE = "negotiate"
-    SIGN = "sign"
+# Box and Action live in matchmaking.enums, labelled (收到的 / 发出的 / 全部 …) for messages.
+__all__ = ["Action", "Box"]
 
 
 class DockingRequest(BaseModel):
