@@ -153,6 +153,11 @@ DEMO_TARGETS = {
     "received": Decimal(240000),
     "needs_posted": Decimal(400),
     "needs_solved": Decimal(120),
+    # The reports' ≥2 events a month; the visits' history is a campaign a quarter.
+    "events_held": Decimal(24),
+    "event_participants": Decimal(240),
+    "visits_made": Decimal(30),
+    "visit_needs": Decimal(10),
 }
 DEMO_REPORT_PLAN = (
     "1. 组织高校院所专家走进重点区镇开展“企业技术需求巡诊”；\n"
@@ -183,8 +188,10 @@ def load_kpi(session: Session) -> int:
     )
     if towns_in_order and session.scalar(select(KpiTarget.id).limit(1)) is None:
         # As a bureau sets them: the district's target is last year's figure plus 10 %
-        # (the fixed figure where there is no history), shared among the towns by what
-        # each did in the two years before, plus a floor so that no town gets nothing.
+        # (the fixed figure where there is no history: figures in fewer than six months
+        # of last year, e.g. the few needs posted after last year's visits), shared among
+        # the towns by what each did in the two years before, plus a floor so that no
+        # town gets nothing.
         two_years = kpi_service.all_monthly(
             session, kpi_service.View(year=2025, month=12, scope=principal.scope)
         )
@@ -192,7 +199,8 @@ def load_kpi(session: Session) -> int:
             by_town = two_years.get(code, {})
             before = [sum(by_town.get(t, []), Decimal(0)) for t in towns_in_order]
             last = sum((sum(v[12:], Decimal(0)) for v in by_town.values()), Decimal(0))
-            district = _round_target(last * Decimal("1.1")) if last > 0 else fixed
+            active = sum(1 for m in range(12, 24) if any(v[m] > 0 for v in by_town.values()))
+            district = _round_target(last * Decimal("1.1")) if active >= 6 else fixed
             floor = max(sum(before, Decimal(0)), Decimal(1)) * Decimal("0.02")
             weights = [b + floor for b in before]
             total = sum(weights, Decimal(0))

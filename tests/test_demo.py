@@ -126,3 +126,38 @@ def test_demo_has_three_years_of_outcomes_like_a_real_district(demo_client) -> N
     assert all(any(a.docking_id == d.id for a in agreements) for d in signed)
     # The pages show them.
     assert client.get("/api/v1/contracts?registered=true").status_code in (401, 200)
+
+
+def test_demo_gives_the_event_and_visit_indicators_a_history(demo_client) -> None:  # noqa: ANN001
+    import random
+
+    from matchmaking import clock
+    from matchmaking.accounts.permissions import DISTRICT
+    from matchmaking.events import demo as events_demo
+    from matchmaking.kpi import service
+    from matchmaking.models import KpiTarget, User
+
+    _, _, factory = demo_client
+    last_year = clock.local_today().year - 1
+    with factory() as session:
+        view = service.View(year=last_year, month=12, scope=DISTRICT)
+        monthly = service.all_monthly(session, view)
+        # Loading the history again adds nothing.
+        staff = session.scalars(select(User).where(User.username == "staff")).one()
+        again = events_demo._history(session, staff, clock.local_today(), random.Random(1))
+        assert again == 0
+        targets = set(session.scalars(select(KpiTarget.indicator)))
+    for code, months, towns in (
+        ("events_held", 12, 4),
+        ("event_participants", 12, 4),
+        ("visits_made", 4, 3),
+        ("visit_needs", 2, 2),
+    ):
+        by_town = monthly[code]
+        active = [m for m in range(12, 24) if any(v[m] > 0 for v in by_town.values())]
+        in_towns = [t for t, v in by_town.items() if t is not None and sum(v[12:]) > 0]
+        assert len(active) >= months, (code, active)
+        assert len(in_towns) >= towns, (code, in_towns)
+        assert code in targets
+    # A few events had no host town: the district total counts them.
+    assert None in monthly["events_held"]

@@ -1,6 +1,9 @@
 """Demo events: two past events (registrations, a published schedule, check-ins, outcomes,
 some follow-ups that became dockings) and one open for registration, with enough
-participants and wishes that running the scheduler shows a real schedule.
+participants and wishes that running the scheduler shows a real schedule; and the
+history the KPI dashboard counts (开展对接活动, 参会单位): one to three held events a month
+since January of last year, in the towns, with their registered organizations (rows
+only: no schedule, a few hundred inserts).
 
 Loaded by ``matchmaking.demo.load`` after the vectors (the candidates come from them);
 idempotent: events whose title exists are left alone.
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from datetime import time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +26,7 @@ from matchmaking.enums import (
     OPEN_NEED_STATUSES,
     EventAction,
     EventKind,
+    EventStatus,
     IndustryField,
     ItemStatus,
     MeetingOutcome,
@@ -45,6 +49,7 @@ from matchmaking.models import (
     Organization,
     Registration,
     ScheduledMeeting,
+    Town,
     User,
     Wish,
 )
@@ -199,6 +204,104 @@ def load(factory: sessionmaker[Session], manager: IndexManager) -> int:
                     reg.checked_in_at = clock.now() + timedelta(days=days)
             _outcomes(session, manager, staff, event, run.id, rng)
             session.commit()
+        made += _history(session, staff_user, today, rng)
+        session.commit()
+    return made
+
+
+HISTORY_MARK = "（往期）"
+# (kind, title pattern): {town} the host town or 全区, {field} an industry, {org} a university.
+HISTORY_KINDS = (
+    (EventKind.BY_INDUSTRY, "{town}{field}产业产学研对接会"),
+    (EventKind.BY_UNIVERSITY, "{org}科技成果{town}专场对接会"),
+    (EventKind.ROADSHOW, "{field}科技成果路演"),
+    (EventKind.LAUNCH, "{town}科技成果发布会"),
+)
+
+
+def _history(session: Session, staff: User, today: date, rng: random.Random) -> int:
+    """Held events of the months before this one (once: nothing when there are some)."""
+    if session.scalar(select(Event.id).where(Event.title.endswith(HISTORY_MARK)).limit(1)):
+        return 0
+    towns = list(session.scalars(select(Town).where(Town.is_active.is_(True)).order_by(Town.id)))
+    companies: dict[int | None, list[Organization]] = {}
+    for org in session.scalars(
+        select(Organization).where(Organization.kind == "enterprise").order_by(Organization.id)
+    ):
+        companies.setdefault(org.town_id, []).append(org)
+    schools = list(
+        session.scalars(
+            select(Organization)
+            .where(Organization.kind.in_(("university", "institute")))
+            .order_by(Organization.id)
+        )
+    )
+    everyone = [o for orgs in companies.values() for o in orgs]
+    if not towns or not schools or not everyone:
+        return 0
+    fields = list(IndustryField)
+    made = 0
+    year, month = today.year - 1, 1
+    while (year, month) < (today.year, today.month):
+        for _ in range(rng.choice((1, 2, 2, 2, 3))):
+            # About one in six is a district event without a host town.
+            town = None if rng.random() < 0.16 else rng.choice(towns)
+            kind, pattern = rng.choice(HISTORY_KINDS)
+            guest = rng.choice(schools)
+            field = rng.choice(fields)
+            title = pattern.format(
+                town=town.name if town else "海门区", field=field.label, org=guest.name
+            )
+            held_on = date(year, month, rng.randint(3, 27))
+            event = Event(
+                title=f"{year}年{month}月{title}{HISTORY_MARK}",
+                kind=kind,
+                industry_field=field.value,
+                theme=f"{field.label}领域企业技术需求与高校院所科技成果对接",
+                guest_org_id=guest.id if kind is EventKind.BY_UNIVERSITY else None,
+                held_on=held_on,
+                venue=f"{town.name}便民服务中心会议室" if town else "海门区科创中心一楼报告厅",
+                town_id=town.id if town else None,
+                organiser="海门区科学技术局" if town is None else f"{town.name}科技办",
+                registration_opens=held_on - timedelta(days=25),
+                registration_closes=held_on - timedelta(days=3),
+                capacity=60,
+                # Held; those of last year archived since.
+                status=EventStatus.ARCHIVED if year < today.year else EventStatus.HELD,
+                created_by=staff.id,
+            )
+            session.add(event)
+            session.flush()
+            local = companies.get(town.id if town else None) or everyone
+            chosen = rng.sample(local, min(len(local), rng.randint(4, 9)))
+            chosen += rng.sample(schools, min(len(schools), rng.randint(2, 4)))
+            if guest not in chosen:
+                chosen.append(guest)
+            # Checked in at 09:30 China time (stored in UTC).
+            checked_in = datetime.combine(held_on, time(9, 30), clock.zone()).astimezone(UTC)
+            for org in chosen:
+                cancelled = rng.random() < 0.08
+                session.add(
+                    Registration(
+                        event_id=event.id,
+                        participant=f"org:{org.id}",
+                        org_id=org.id,
+                        side=str(org.kind),
+                        name=org.name,
+                        status=RegistrationStatus.CANCELLED
+                        if cancelled
+                        else RegistrationStatus.REGISTERED,
+                        invited=org.kind == "enterprise",
+                        checkin_token=secrets.token_urlsafe(32),
+                        checked_in_at=None if cancelled or rng.random() < 0.1 else checked_in,
+                        need_ids=[],
+                        achievement_ids=[],
+                        unavailable_slot_ids=[],
+                    )
+                )
+            made += 1
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    session.flush()
     return made
 
 

@@ -12,24 +12,45 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, literal, select
+from sqlalchemy import ColumnElement, Select, case, func, literal, select
 from sqlalchemy.orm import aliased
 
-from matchmaking.enums import REGISTERED_CONTRACT_STATUSES, ContractFlow, NeedStatus, OrgKind
+from matchmaking.enums import (
+    REGISTERED_CONTRACT_STATUSES,
+    ContractFlow,
+    EventStatus,
+    NeedStatus,
+    OrgKind,
+    RegistrationStatus,
+)
 from matchmaking.exceptions import InvalidInput
 from matchmaking.models import (
+    Campaign,
     ContractPayment,
     CooperationAgreement,
+    DiagnosisNeed,
+    DiagnosisRecord,
+    DiagnosisRequest,
     Docking,
+    Event,
+    Expert,
     Need,
     Organization,
+    Registration,
     TechContract,
 )
+from matchmaking.visits.states import DraftStatus
 
 Partner = aliased(Organization, name="partner_org")
 Company = aliased(Organization, name="company_org")
 NeedOrg = aliased(Organization, name="need_org")
 PaidContract = aliased(TechContract, name="paid_contract")
+VisitedOrg = aliased(Organization, name="visited_org")
+
+# An event counts once it took place: marked 已举办, or archived after that (an event
+# can only be archived from 已举办). There is no cancelled state: an event that was never
+# marked held (draft, open, closed) does not count, even once its date has passed.
+HELD = (EventStatus.HELD.value, EventStatus.ARCHIVED.value)
 
 REGISTERED = tuple(s.value for s in REGISTERED_CONTRACT_STATUSES)
 ACADEMIC = (OrgKind.UNIVERSITY.value, OrgKind.INSTITUTE.value)
@@ -39,7 +60,8 @@ ACADEMIC = (OrgKind.UNIVERSITY.value, OrgKind.INSTITUTE.value)
 class Source:
     """Where an indicator's rows come from (see the module docstring)."""
 
-    # What one row of the drill-down is: needs | dockings | agreements | contracts | payments.
+    # What one row of the drill-down is: needs | dockings | agreements | contracts | payments
+    # | events | visits.
     kind: str
     # The table the rows are (the FROM of every query).
     table: Any
@@ -58,6 +80,14 @@ class Source:
     only: ColumnElement[bool] | None = None
     # Extra columns shown in the drill-down: (label, expression).
     extra: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
+    # The page of a drill-down row: a format string for the link id ("/needs/{}"), and the
+    # column that id comes from (None: the row's ``id``).
+    url: str = ""
+    url_id: Any = None
+
+    @property
+    def link(self) -> Any:
+        return self.id if self.url_id is None else self.url_id
 
     def base(self, *columns: Any) -> Select[Any]:
         stmt = select(*columns).select_from(self.table)
@@ -147,6 +177,124 @@ def _needs(*, solved: bool) -> Source:
         joins=((NeedOrg, NeedOrg.id == n.org_id),),
         where=(n.status == NeedStatus.SOLVED.value,) if solved else (),
         extra=(("企业", NeedOrg.name),),
+        url="/needs/{}",
+    )
+
+
+# 参会单位: a registration that is 已报名 (not merely invited, not cancelled) and speaks
+# for an organization (participant "org:<id>"); an expert registered in person is not a
+# 单位. One registration per participant and event (a unique key), so each organization
+# counts once per event.
+_PARTICIPANT_RULES = (
+    Registration.status == RegistrationStatus.REGISTERED.value,
+    Registration.expert_id.is_(None),
+    Registration.org_id.is_not(None),
+)
+
+# The side of a registration in Chinese (the drill-down shows no English codes).
+_SIDE = case(
+    *((Registration.side == k.value, k.label) for k in OrgKind),
+    else_="其他",
+)
+
+
+def _registered_orgs(event_id: Any) -> Any:
+    """How many organizations take part in an event (the ``event_participants`` rule)."""
+    r = Registration
+    return (
+        select(func.count())
+        .where(r.event_id == event_id, *_PARTICIPANT_RULES)
+        .correlate_except(r)
+        .scalar_subquery()
+    )
+
+
+def _events() -> Source:
+    e = Event
+    return Source(
+        kind="events",
+        table=e,
+        id=e.id,
+        name=e.title,
+        when=e.held_on,
+        town=e.town_id,
+        value=literal(1),
+        timestamp=False,
+        where=(e.status.in_(HELD),),
+        extra=(("地点", e.venue), ("主办单位", e.organiser), ("参会单位", _registered_orgs(e.id))),
+        url="/events/{}",
+    )
+
+
+def _participants() -> Source:
+    r = Registration
+    return Source(
+        kind="events",
+        table=r,
+        id=r.id,
+        name=r.name,
+        when=Event.held_on,
+        town=Event.town_id,
+        value=literal(1),
+        timestamp=False,
+        joins=((Event, Event.id == r.event_id),),
+        where=(Event.status.in_(HELD), *_PARTICIPANT_RULES),
+        extra=(
+            ("单位类型", _SIDE),
+            ("活动", Event.title),
+            ("签到", case((r.checked_in_at.is_not(None), "已签到"), else_="未签到")),
+        ),
+        url="/events/{}",
+        url_id=r.event_id,
+    )
+
+
+def _expert_name(expert_id: Any) -> Any:
+    return select(Expert.name).where(Expert.id == expert_id).scalar_subquery()
+
+
+def _visits() -> Source:
+    d = DiagnosisRecord
+    return Source(
+        kind="visits",
+        table=d,
+        id=d.id,
+        name=VisitedOrg.name,
+        when=d.created_at,
+        town=VisitedOrg.town_id,
+        value=literal(1),
+        timestamp=True,
+        joins=(
+            (DiagnosisRequest, DiagnosisRequest.id == d.request_id),
+            (VisitedOrg, VisitedOrg.id == DiagnosisRequest.org_id),
+            (Campaign, Campaign.id == DiagnosisRequest.campaign_id),
+        ),
+        extra=(("巡诊活动", Campaign.title), ("诊断专家", _expert_name(d.expert_id))),
+        url="/visits/requests/{}",
+        url_id=d.request_id,
+    )
+
+
+def _visit_needs() -> Source:
+    n = Need
+    return Source(
+        kind="visits",
+        table=DiagnosisNeed,
+        id=n.id,
+        name=n.title,
+        when=n.created_at,
+        town=VisitedOrg.town_id,
+        value=literal(1),
+        timestamp=True,
+        joins=(
+            (n, n.id == DiagnosisNeed.need_id),
+            (DiagnosisRecord, DiagnosisRecord.id == DiagnosisNeed.record_id),
+            (DiagnosisRequest, DiagnosisRequest.id == DiagnosisRecord.request_id),
+            (VisitedOrg, VisitedOrg.id == DiagnosisRequest.org_id),
+        ),
+        where=(DiagnosisNeed.status == DraftStatus.PUBLISHED.value,),
+        extra=(("企业", VisitedOrg.name), ("诊断专家", _expert_name(DiagnosisRecord.expert_id))),
+        url="/needs/{}",
     )
 
 
@@ -223,6 +371,40 @@ REGISTRY: dict[str, Indicator] = {
             "条",
             "状态为“已解决”的技术需求条数，按最后更新时间（北京时间）计入月份。",
             _needs(solved=True),
+        ),
+        Indicator(
+            "events_held",
+            "开展对接活动",
+            "场",
+            "已举办的产学研对接活动场数（状态为“已举办”或举办后“已归档”），按活动日期计入月份，"
+            "归入活动所属区镇；未标记为已举办的活动（草稿、报名中、报名截止）即使日期已过也不计；"
+            "未指定区镇的全区活动只计入全区合计。",
+            _events(),
+        ),
+        Indicator(
+            "event_participants",
+            "对接活动参会单位",
+            "家",
+            "已举办活动中状态为“已报名”的企业、高校、科研院所，每场活动每家单位计一次"
+            "（仅邀请未报名、已取消报名的不计；专家以个人身份报名的不计），"
+            "按活动日期计入月份，归入活动所属区镇。",
+            _participants(),
+        ),
+        Indicator(
+            "visits_made",
+            "专家巡诊",
+            "次",
+            "专家上门诊断后填写的诊断记录次数（每家企业每次巡诊一份），"
+            "按记录填写时间（北京时间）计入月份，归入被诊断企业所属区镇。",
+            _visits(),
+        ),
+        Indicator(
+            "visit_needs",
+            "巡诊形成需求",
+            "条",
+            "由诊断记录转为技术需求、并经企业确认发布的需求条数（待企业确认、已放弃的草稿不计），"
+            "按需求发布时间（北京时间）计入月份，归入企业所属区镇。",
+            _visit_needs(),
         ),
     )
 }

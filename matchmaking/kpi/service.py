@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from matchmaking import clock
 from matchmaking.accounts.permissions import Principal, Scope, require_staff
+from matchmaking.common.validation import text_problem
 from matchmaking.config import get_settings
 from matchmaking.enums import (
     REGISTERED_CONTRACT_STATUSES,
@@ -92,6 +93,9 @@ def view_for(
             raise Forbidden("您的账号没有负责的区镇")
         town_id = scope.town_id
     elif name:
+        # A NUL would reach PostgreSQL as a DataError (a 500 instead of a message).
+        if problem := text_problem(name, multiline=False):
+            raise InvalidInput(f"区镇{problem}", field="town")
         town_id = session.scalar(select(Town.id).where(Town.name == name))
         if town_id is None:
             raise InvalidInput(f"“{name}”不在本区的区镇列表中", field="town")
@@ -736,6 +740,7 @@ def records(
         columns = [source.id, source.name, source.when, source.town]
         columns.append(value if value is not None else source.id)
         columns += [expr for _label, expr in source.extra]
+        columns.append(source.link)
         stmt = source.base(*columns).where(source.when >= first, source.when < end)
         stmt = _in_view(source, stmt, view)
         when = "本月" if period == "month" else f"1–{view.month}月"
@@ -750,14 +755,16 @@ def records(
     rows = []
     money = source.kind in ("contracts", "payments") and (code in QUALITY or not _is_count(source))
     for row in found:
+        # The link id follows the extra columns (the quality checks have none: their id).
+        link = row[5 + len(extra_labels)] if len(row) > 5 + len(extra_labels) else row[0]
         item = {
             "id": row[0],
             "name": row[1],
             "date": _show_date(row[2]),
             "town": names.get(row[3], "") if row[3] is not None else "",
             "amount": num(dec(row[4])) if money or code in ("unregistered", "unpaid") else None,
-            "extra": [str(v or "") for v in row[5:]],
-            "url": f"/needs/{row[0]}" if source.kind == "needs" else None,
+            "extra": [str(v if v is not None else "") for v in row[5 : 5 + len(extra_labels)]],
+            "url": source.url.format(link) if source.url else None,
         }
         rows.append(item)
     kind = "needs" if code == "stale_needs" else source.kind

@@ -1,14 +1,19 @@
 """Demo clinic visits: one finished campaign (diagnoses, follow-ups, needs drafted from
 them, one of which is docked) and one being planned, with enough requests and experts
-that "运行排班" shows a real result. Idempotent: campaigns already there are kept."""
+that "运行排班" shows a real result; and a campaign a quarter since 2025, finished, for
+the KPI dashboard's history (专家巡诊, 巡诊形成需求): each diagnosis at its visit's time,
+and some companies' needs posted a few days after the visit, from its diagnosis.
+Idempotent: campaigns already there are kept."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import random
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaking import clock
 from matchmaking.enums import DockingStatus, Origin, Role, RunStatus
 from matchmaking.models import (
     AssignmentRun,
@@ -37,6 +42,17 @@ from matchmaking.visits.states import (
 
 FINISHED = "2026年秋季正余镇技术专家巡诊"
 PLANNED = "2027年春季全区技术专家巡诊"
+# Past campaigns (finished): title, first of their two days.
+HISTORY = (
+    ("2025年春季全区技术专家巡诊", date(2025, 3, 18)),
+    ("2025年夏季全区技术专家巡诊", date(2025, 6, 17)),
+    ("2025年秋季全区技术专家巡诊", date(2025, 9, 16)),
+    ("2025年冬季全区技术专家巡诊", date(2025, 12, 9)),
+    ("2026年春季全区技术专家巡诊", date(2026, 3, 17)),
+    ("2026年夏季全区技术专家巡诊", date(2026, 6, 16)),
+    ("2026年初秋全区技术专家巡诊", date(2026, 9, 8)),
+)
+HISTORY_VISITS = 6
 # The demo enterprise account's company and the demo expert account's expert.
 DEMO_COMPANY, DEMO_EXPERT = "海门氢能动力科技有限公司", "曾新华"
 
@@ -77,7 +93,144 @@ def load(session: Session) -> None:
         return
     _finished(session, staff, companies, experts)
     _planned(session, staff, companies, experts)
+    _history(session, staff, companies, experts)
     session.flush()
+
+
+def _at(day: str) -> datetime:
+    """A half-day id ("2026-03-18am") as the moment its diagnosis is written (UTC)."""
+    hour = time(11, 30) if day.endswith("am") else time(16, 30)
+    return datetime.combine(date.fromisoformat(day[:10]), hour, clock.zone()).astimezone(UTC)
+
+
+def _history(
+    session: Session, staff: User, companies: list[Organization], experts: dict[str, list[Expert]]
+) -> None:
+    """The past campaigns: six companies each, across the towns; about two in five post a
+    need from their diagnosis (the company's own need, posted five days after the visit)."""
+    rng = random.Random(2025)
+    today = clock.local_today()
+    # Companies with a need no visit has formed yet: the need is what their visit yields.
+    formed = set(session.scalars(select(DiagnosisNeed.need_id)))
+    needs: dict[int, Need] = {}
+    for need in session.scalars(select(Need).order_by(Need.id)):
+        if need.id not in formed:
+            needs.setdefault(need.org_id, need)
+    pool = [o for o in companies if o.id in needs]
+    rng.shuffle(pool)
+    for n, (title, first) in enumerate(HISTORY):
+        if first >= today:
+            continue
+        days = _days(first, 2)
+        c = Campaign(
+            title=title,
+            theme="企业点单、专家上门：重点产业链企业现场技术诊断。",
+            towns="",
+            half_days=days,
+            experts_per_visit=1,
+            status=CampaignStatus.FINISHED,
+            created_by=staff.id,
+            created_at=_at(days[0]) - timedelta(days=30),
+        )
+        session.add(c)
+        session.flush()
+        run = AssignmentRun(
+            campaign_id=c.id,
+            version=1,
+            status=RunStatus.DONE,
+            progress=1.0,
+            message="排班完成",
+            published=True,
+            published_at=_at(days[0]) - timedelta(days=7),
+            finished_at=_at(days[0]) - timedelta(days=7),
+            result={"alternates": {}, "unstaffed": [], "problems": [], "metrics": {}},
+            created_by=staff.id,
+        )
+        session.add(run)
+        session.flush()
+        # A different six each time while there are enough (the pool is ~40 companies).
+        chosen = [pool[(n * HISTORY_VISITS + i) % len(pool)] for i in range(HISTORY_VISITS)]
+        pooled: set[int] = set()
+        for i, org in enumerate(dict.fromkeys(chosen)):
+            need = needs[org.id]
+            half_day = days[i % len(days)]
+            r = DiagnosisRequest(
+                campaign_id=c.id,
+                org_id=org.id,
+                org=org,
+                problem=need.description,
+                industry_field=need.industry_field,
+                preferred=list(days),
+                tried="已与设备厂家沟通过，效果有限。",
+                contact_name=org.contact_name or "生产部 张经理",
+                contact_phone=org.contact_phone or f"0513-8{org.id:07d}",
+                address=f"海门区{org.town}工业园区{org.id}号",
+                created_by=staff.id,
+                created_at=_at(days[0]) - timedelta(days=20),
+            )
+            session.add(r)
+            session.flush()
+            expert = (experts.get(r.industry_field) or next(iter(experts.values())))[0]
+            if expert.id not in pooled:
+                pooled.add(expert.id)
+                session.add(
+                    CampaignExpert(
+                        campaign_id=c.id,
+                        expert_id=expert.id,
+                        available=days,
+                        max_visits=HISTORY_VISITS,
+                        status=InviteStatus.ACCEPTED,
+                    )
+                )
+            session.add(
+                VisitAssignment(
+                    run_id=run.id,
+                    request_id=r.id,
+                    expert_id=expert.id,
+                    half_day=half_day,
+                    score=0.8,
+                    status=AssignmentStatus.ACCEPTED,
+                )
+            )
+            at = _at(half_day)
+            record = DiagnosisRecord(
+                request_id=r.id,
+                expert_id=expert.id,
+                problems=f"{r.problem[:80]}\n关键工艺参数缺少记录，需结合小试验证改进方案。",
+                suggestions="建立工艺参数记录；与高校联合开展小试验证。",
+                created_at=at,
+                updated_at=at,
+            )
+            session.add(record)
+            session.flush()
+            session.add(
+                FollowUp(
+                    record_id=record.id,
+                    action="整理工艺参数与不良品记录，发给专家",
+                    owner="企业技术部",
+                    due=first + timedelta(days=14),
+                    done=True,
+                )
+            )
+            if need.id not in formed and rng.random() < 0.4:
+                # The company posts its problem as a need five days after the visit.
+                formed.add(need.id)
+                need.created_at = at + timedelta(days=5)
+                draft = {
+                    "title": need.title,
+                    "description": need.description,
+                    "indicators": need.indicators,
+                    "industry_field": need.industry_field,
+                    "cooperation_mode": need.cooperation_mode,
+                }
+                session.add(
+                    DiagnosisNeed(
+                        record_id=record.id,
+                        draft=draft,
+                        need_id=need.id,
+                        status=DraftStatus.PUBLISHED,
+                    )
+                )
 
 
 def _request(
@@ -171,11 +324,15 @@ def _finished(
                 status=AssignmentStatus.ACCEPTED,
             )
         )
+        # Written on the day of the visit (the KPI dashboard counts it in that month).
+        at = _at(days[i % len(days)])
         record = DiagnosisRecord(
             request_id=r.id,
             expert_id=expert.id,
             problems=f"{r.problem[:80]}\n现场检测手段不足，工艺参数没有记录，问题难以复现。",
             suggestions="建立关键工艺参数记录；与高校联合开展小试验证；引入在线检测。",
+            created_at=at,
+            updated_at=at,
         )
         session.add(record)
         session.flush()
@@ -218,6 +375,8 @@ def _need_from(
         "cooperation_mode": "commissioned_development",
     }
     need = needs.create(session, NeedCreate(org_id=org.id, **draft), past_deadline_ok=True)  # type: ignore[arg-type]
+    # Confirmed by the company three days after the visit.
+    need.created_at = record.created_at + timedelta(days=3)
     session.add(
         DiagnosisNeed(
             record_id=record.id, draft=draft, need_id=need.id, status=DraftStatus.PUBLISHED
