@@ -30,6 +30,7 @@ ENTITY_LABELS = {
     "agreement": "合作协议",
     "contract": "技术合同",
     "payment": "到账记录",
+    "attachment": "附件",
     "kpi_target": "考核目标",
     "monthly_report": "月度通报",
 }
