@@ -284,6 +284,11 @@ def test_another_company_can_neither_download_nor_upload(world: World) -> None:
     assert world.api["staff"].get(other).status_code == 404
     agreement = f"/api/v1/agreements/{world.agreement}/attachments/{made['id']}"
     assert world.api["staff"].get(agreement).status_code == 404
+    # A record that does not exist takes no file.
+    missing = _upload(world.api["staff"], "/api/v1/agreements/987654/attachments", PDF)
+    assert missing.status_code == 404
+    assert "合作协议 987654 不存在" in missing.json()["message"]
+    assert len(_stored_files(world.root)) == 1
 
 
 def test_town_staff_work_only_on_their_town_s_records(world: World) -> None:
