@@ -85,7 +85,7 @@ def record(
 
 class AuditFilters(BaseModel):
     entity_kind: str | None = Field(
-        default=None, max_length=32, description="agreement | contract | payment"
+        default=None, max_length=32, description="agreement | contract | payment | attachment"
     )
     entity_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
     actor_user_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
