@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     # and uploads (an import file of up to 20 MB plus its multipart framing).
     max_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 21 * 1024 * 1024
+    # Files uploaded to agreements, contracts and payments (scans, 登记证明, 到账凭证):
+    # one file may be up to this many MB; a larger one is refused as it streams in.
+    attachment_max_mb: int = Field(default=20, ge=1, le=1024)
 
     # How often beat runs the reconcile task (seconds).
     reconcile_interval: float = 60.0
@@ -223,6 +226,14 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @property
+    def attachment_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+    @property
+    def attachment_max_bytes(self) -> int:
+        return self.attachment_max_mb * 1024 * 1024
 
 
 def _data_dir_secret(path: Path) -> str:

@@ -607,6 +607,35 @@ _labels(
 )
 
 
+class AttachmentOwner(LabelledEnum):
+    """What an uploaded file belongs to."""
+
+    AGREEMENT = "agreement"
+    CONTRACT = "contract"
+    PAYMENT = "payment"
+
+
+_labels(AttachmentOwner, AGREEMENT="合作协议", CONTRACT="技术合同", PAYMENT="到账记录")
+
+
+class AttachmentKind(LabelledEnum):
+    """What an uploaded file is (合同文本/扫描件, 登记证明, 到账凭证, 其他)."""
+
+    CONTRACT_TEXT = "contract_text"
+    CERTIFICATE = "certificate"
+    PAYMENT_PROOF = "payment_proof"
+    OTHER = "other"
+
+
+_labels(
+    AttachmentKind,
+    CONTRACT_TEXT="合同文本/扫描件",
+    CERTIFICATE="登记证明",
+    PAYMENT_PROOF="到账凭证",
+    OTHER="其他",
+)
+
+
 # -- matchmaking events (产学研对接会) ------------------------------------------------
 class EventKind(LabelledEnum):
     BY_INDUSTRY = "by_industry"

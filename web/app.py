@@ -25,7 +25,7 @@ from matchmaking.matching.indexes import IndexManager
 from matchmaking.matching.runtime import get_encoder, get_tokenizer
 from web import errors, pages
 from web.api import router as api_router
-from web.middleware import BodyLimit, SecurityHeaders
+from web.middleware import ATTACHMENT_UPLOADS, BodyLimit, SecurityHeaders
 from web.params import bounded_numbers
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,12 @@ def create_app(
         max_age=14 * 24 * 3600,
     )
     app.add_middleware(
-        BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes
+        BodyLimit,
+        limit=settings.max_body_bytes,
+        upload_limit=settings.max_upload_bytes,
+        # An attachment of up to the cap plus its multipart framing; the upload itself
+        # stops reading at the cap (matchmaking/attachments/storage.py).
+        path_limits=((ATTACHMENT_UPLOADS, settings.attachment_max_bytes + 64 * 1024),),
     )
     app.add_middleware(SecurityHeaders)
     errors.install(app)

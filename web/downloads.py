@@ -1,12 +1,13 @@
-"""Files the platform hands out (Excel, Word, calendars): their media types and a
+"""Files the platform hands out (Excel, Word, calendars, attachments): their media types and a
 Content-Disposition that keeps a Chinese file name (RFC 5987) with an ASCII fallback
 for old clients. The API and the pages both answer downloads through here."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import quote
 
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -27,3 +28,17 @@ def download(data: bytes, media_type: str, filename: str, fallback: str) -> Resp
 
 def xlsx(data: bytes, filename: str, fallback: str) -> Response:
     return download(data, XLSX, filename, fallback)
+
+
+def stored_file(path: Path, media_type: str, filename: str, fallback: str) -> FileResponse:
+    """A stored upload (an attachment), streamed from disk as a file to save: never shown
+    inline, and the browser is told not to guess another type than the one sniffed."""
+    return FileResponse(
+        path,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": attachment(filename, fallback),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -4,6 +4,7 @@ no route) produced it."""
 from __future__ import annotations
 
 import json
+import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,6 +22,8 @@ DOCS_POLICY = (
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs",)
+# Where files are uploaded to agreements and contracts (pages and API): their own limit.
+ATTACHMENT_UPLOADS = re.compile(r"(/api/v1)?/(agreements|contracts)/[^/]+/attachments/?")
 
 _COMMON = [
     (b"x-frame-options", b"DENY"),
@@ -59,7 +62,8 @@ class BodyLimit:
     declared Content-Length (413 without reading a byte) and, for a body sent without
     one, by counting the bytes as they arrive (cut off at the limit). Uploads (paths
     under ``upload_prefixes``) get ``upload_limit``; everything else, forms and JSON,
-    ``limit``. An anonymous 300 MB JSON used to be read whole before its 401."""
+    ``limit``; paths matching one of ``path_limits`` the limit given with it (attachment
+    uploads: their own cap). An anonymous 300 MB JSON used to be read whole before its 401."""
 
     def __init__(
         self,
@@ -68,16 +72,26 @@ class BodyLimit:
         limit: int,
         upload_limit: int,
         upload_prefixes: tuple[str, ...] = ("/transfer/upload/",),
+        path_limits: tuple[tuple[re.Pattern[str], int], ...] = (),
     ) -> None:
         self.app = app
         self.limit, self.upload_limit, self.upload_prefixes = limit, upload_limit, upload_prefixes
+        self.path_limits = path_limits
+
+    def _limit(self, path: str) -> int:
+        if path.startswith(self.upload_prefixes):
+            return self.upload_limit
+        for pattern, limit in self.path_limits:
+            if pattern.fullmatch(path):
+                return limit
+        return self.limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        limit = self.upload_limit if path.startswith(self.upload_prefixes) else self.limit
+        limit = self._limit(path)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _too_large(scope, send, limit)

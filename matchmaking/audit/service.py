@@ -30,6 +30,7 @@ ENTITY_LABELS = {
     "agreement": "合作协议",
     "contract": "技术合同",
     "payment": "到账记录",
+    "attachment": "附件",
     "kpi_target": "考核目标",
     "monthly_report": "月度通报",
     "contest_rules": "季度竞赛规则",
@@ -86,7 +87,7 @@ def record(
 
 class AuditFilters(BaseModel):
     entity_kind: str | None = Field(
-        default=None, max_length=32, description="agreement | contract | payment"
+        default=None, max_length=32, description="agreement | contract | payment | attachment"
     )
     entity_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
     actor_user_id: int | None = Field(default=None, ge=1, le=2**63 - 1)

@@ -117,6 +117,8 @@ FIELD_LABELS = {
     "received_on": "到账日期",
     "evidence": "凭证",
     "file": "文件",
+    "payment_id": "到账记录",
+    "attachment_id": "附件",
     "held_on": "举办日期",
     "venue": "地点",
     "organiser": "主办单位",

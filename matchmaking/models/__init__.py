@@ -3,6 +3,7 @@
 from matchmaking.models.achievement import Achievement
 from matchmaking.models.agreement import CooperationAgreement
 from matchmaking.models.api_token import ApiToken
+from matchmaking.models.attachment import Attachment
 from matchmaking.models.audit import AuditLog
 from matchmaking.models.base import Base
 from matchmaking.models.contest import ContestBonus, ContestRules
@@ -56,6 +57,7 @@ __all__ = [
     "VisitAssignment",
     "Achievement",
     "ApiToken",
+    "Attachment",
     "AuditLog",
     "Base",
     "ContestBonus",

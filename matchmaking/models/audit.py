@@ -24,7 +24,7 @@ class AuditLog(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    # agreement | contract | payment (targets and reports later)
+    # agreement | contract | payment | attachment | kpi_target | monthly_report
     entity_kind: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[int] = mapped_column(Integer)
     action: Mapped[AuditAction] = mapped_column(str_enum(AuditAction, 16))

@@ -48,6 +48,8 @@ class Row:
     denied_status: int = 403
     # Roles whose answer is not checked (e.g. a second allowed request that now conflicts).
     skip: frozenset[str] = frozenset()
+    # Multipart uploads: role -> {field: (file name, bytes, type)}, sent with the body.
+    files: Callable[[str], dict[str, Any]] | None = None
 
     def expected(self, role: str) -> int:
         if role in self.allowed:
@@ -322,6 +324,7 @@ def run_rows(world: World, rows: list[Row]) -> list[str]:
                     row.method,
                     path,
                     data=data if row.method != "GET" else None,
+                    files=row.files(role) if row.files else None,
                     follow_redirects=False,
                 )
             else:
@@ -329,7 +332,10 @@ def run_rows(world: World, rows: list[Row]) -> list[str]:
                 body = row.body(role) if row.body else None
                 if body is not None:
                     body = {k: _fill(v, world.ids) for k, v in body.items()}
-                response = c.request(row.method, path, json=body)
+                if row.files:
+                    response = c.request(row.method, path, data=body, files=row.files(role))
+                else:
+                    response = c.request(row.method, path, json=body)
                 if (
                     row.method == "POST"
                     and path == "/api/v1/dockings"
@@ -882,7 +888,15 @@ def test_every_route_is_in_the_matrix(world: World) -> None:
     # The clinic visit routes have their rows in test_visits_access.py (its own world).
     from tests.web.test_visits_access import ALL_ROWS as VISIT_ROWS
 
-    every = API_ROWS + PAGE_ROWS + OUTCOME_ROWS + EVENT_API_ROWS + EVENT_PAGE_ROWS + VISIT_ROWS
+    every = (
+        API_ROWS
+        + PAGE_ROWS
+        + OUTCOME_ROWS
+        + ATTACHMENT_ROWS
+        + EVENT_API_ROWS
+        + EVENT_PAGE_ROWS
+        + VISIT_ROWS
+    )
     covered = {(r.method, r.path.split("?")[0]) for r in every}
     # FastAPI keeps included routers as groups; each lists its routes with the full path.
     routes = [
@@ -964,6 +978,87 @@ def agreement_body(role: str) -> dict[str, Any]:
         "partner_org_id": "uni_u",
         "signed_on": "2026-03-01",
     }
+
+
+def scan(role: str) -> dict[str, Any]:
+    """A one-page PDF, as a scan uploaded by ``role``."""
+    return {"file": (f"{role} 上传的扫描件.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")}
+
+
+ATTACHMENT_ROWS: list[Row] = [
+    Row("GET", "/api/v1/agreements/{agreement_a}/attachments", PARTIES_A),
+    Row("GET", "/api/v1/contracts/{contract_a}/attachments", PARTIES_A),
+    Row("GET", "/api/v1/agreements/{agreement_a}/attachments/{att_agreement}", PARTIES_A),
+    Row("GET", "/api/v1/contracts/{contract_a}/attachments/{att_contract}", PARTIES_A),
+    Row("GET", "/agreements/{agreement_a}/attachments/{att_agreement}", PARTIES_A, page=True),
+    Row("GET", "/contracts/{contract_a}/attachments/{att_contract}", PARTIES_A, page=True),
+    # Uploading and deleting is editing: staff in scope of the record's town only.
+    Row(
+        "POST",
+        "/api/v1/agreements/{agreement_a}/attachments",
+        STAFF_ZY,
+        ok=201,
+        body=lambda r: {"kind": "contract_text"},
+        files=scan,
+    ),
+    Row(
+        "POST",
+        "/api/v1/contracts/{contract_a}/attachments",
+        STAFF_ZY,
+        ok=201,
+        body=lambda r: {"kind": "certificate"},
+        files=scan,
+    ),
+    Row(
+        "POST",
+        "/agreements/{agreement_a}/attachments",
+        STAFF_ZY,
+        ok=303,
+        page=True,
+        body=lambda r: {"kind": "other"},
+        files=scan,
+    ),
+    Row(
+        "POST",
+        "/contracts/{contract_a}/attachments",
+        STAFF_ZY,
+        ok=303,
+        page=True,
+        body=lambda r: {"kind": "contract_text"},
+        files=scan,
+    ),
+    # The first allowed role deletes; for the others it is gone already (404).
+    Row(
+        "DELETE",
+        "/api/v1/agreements/{agreement_a}/attachments/{att_agreement_api}",
+        roles("admin"),
+        ok=204,
+        skip=roles("staff", "staff_zy"),
+    ),
+    Row(
+        "DELETE",
+        "/api/v1/contracts/{contract_a}/attachments/{att_contract_api}",
+        roles("admin"),
+        ok=204,
+        skip=roles("staff", "staff_zy"),
+    ),
+    Row(
+        "POST",
+        "/agreements/{agreement_a}/attachments/{att_agreement_page}/delete",
+        roles("admin"),
+        ok=303,
+        page=True,
+        skip=roles("staff", "staff_zy"),
+    ),
+    Row(
+        "POST",
+        "/contracts/{contract_a}/attachments/{att_contract_page}/delete",
+        roles("admin"),
+        ok=303,
+        page=True,
+        skip=roles("staff", "staff_zy"),
+    ),
+]
 
 
 OUTCOME_ROWS: list[Row] = [
@@ -1081,7 +1176,17 @@ def test_outcomes_access_matrix(world: World) -> None:
         made = admin.post("/api/v1/contracts", json=body)
         assert made.status_code == 201, made.text
         world.ids[name] = made.json()["id"]
-    failures = run_rows(world, OUTCOME_ROWS)
+    for record, base in (
+        ("agreement", "agreements/{agreement_a}"),
+        ("contract", "contracts/{contract_a}"),
+    ):
+        for suffix in ("", "_api", "_page"):
+            made = admin.post(
+                f"/api/v1/{base.format(**world.ids)}/attachments", files=scan("admin")
+            )
+            assert made.status_code == 201, made.text
+            world.ids[f"att_{record}{suffix}"] = made.json()["id"]
+    failures = run_rows(world, OUTCOME_ROWS + ATTACHMENT_ROWS)
     assert not failures, "\n".join(failures)
     # An enterprise's list holds only its own contracts.
     mine = world.api["ent_b"].get("/api/v1/contracts").json()

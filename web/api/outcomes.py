@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, UploadFile
-from fastapi.responses import Response
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel
 
 from matchmaking.accounts.permissions import require_staff
+from matchmaking.attachments import service as attachments
+from matchmaking.attachments.schemas import AttachmentRead
 from matchmaking.audit import service as audit
 from matchmaking.audit.service import AuditFilters, AuditRead
 from matchmaking.common.schemas import Page, make_page
-from matchmaking.enums import ContractAction
+from matchmaking.config import Settings
+from matchmaking.enums import AttachmentOwner, ContractAction
 from matchmaking.exceptions import InvalidInput
 from matchmaking.importing import tables
 from matchmaking.outcomes import agreements, contracts, transfer
@@ -39,7 +42,7 @@ from matchmaking.outcomes.schemas import (
 from web.api.idempotency import IdempotencyDep
 from web.deps import Page as PageQ
 from web.deps import PageSize, PrincipalDep, ReadFirst, SessionDep
-from web.downloads import XLSX, xlsx
+from web.downloads import XLSX, stored_file, xlsx
 from web.params import Id
 
 agreements_router = APIRouter(prefix="/agreements", tags=["agreements 合作协议"])
@@ -50,6 +53,61 @@ audit_router = APIRouter(prefix="/audit", tags=["audit 操作日志"])
 XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"description": "Excel 工作簿（.xlsx）", "content": {XLSX: {}}}
 }
+FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "附件文件（PDF、JPG、PNG、DOCX 或 XLSX），以下载方式返回",
+        "content": {"application/octet-stream": {}},
+    }
+}
+# Multipart fields of an upload: the file, its kind (合同文本/扫描件, 登记证明, 到账凭证,
+# 其他: code or label) and, for a contract, the payment it is the 凭证 of.
+UploadDep = Annotated[UploadFile | None, File(description="PDF、JPG、PNG、DOCX 或 XLSX")]
+KindForm = Annotated[
+    str, Form(max_length=32, description="contract_text | certificate | payment_proof | other")
+]
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _upload(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    owner: AttachmentOwner,
+    record_id: int,
+    file: UploadFile | None,
+    kind: str,
+    payment_id: str = "",
+) -> AttachmentRead:
+    settings = _settings(request)
+    return attachments.upload(
+        session,
+        principal,
+        root=settings.attachment_dir,
+        max_bytes=settings.attachment_max_bytes,
+        record_kind=owner,
+        record_id=record_id,
+        source=file.file if file is not None else None,
+        filename=file.filename if file is not None else None,
+        kind=kind,
+        payment_id=payment_id,
+    )
+
+
+def _download(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    owner: AttachmentOwner,
+    record_id: int,
+    attachment_id: int,
+) -> FileResponse:
+    root = _settings(request).attachment_dir
+    found = attachments.download(session, principal, root, owner, record_id, attachment_id)
+    return stored_file(found.path, found.content_type, found.filename, found.fallback)
 
 
 # -- agreements ------------------------------------------------------------------
@@ -90,6 +148,71 @@ def update_agreement(
     """Change an agreement (staff in scope); the change is written to the audit log."""
     row = agreements.update(session, principal, agreement_id, data)
     return agreements.reads(session, [row])[0]
+
+
+@agreements_router.get("/{agreement_id}/attachments", response_model=list[AttachmentRead])
+def list_agreement_attachments(
+    session: SessionDep, principal: PrincipalDep, agreement_id: Id
+) -> list[AttachmentRead]:
+    """The agreement's files (anyone who may see the agreement), oldest first."""
+    return attachments.list_for(session, principal, AttachmentOwner.AGREEMENT, agreement_id)
+
+
+@agreements_router.post(
+    "/{agreement_id}/attachments",
+    response_model=AttachmentRead,
+    status_code=201,
+    dependencies=[ReadFirst],
+)
+def upload_agreement_attachment(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    agreement_id: Id,
+    file: UploadDep = None,
+    kind: KindForm = "",
+) -> AttachmentRead:
+    """Upload a file to an agreement (staff in scope): PDF, JPG, PNG, DOCX or XLSX, by
+    content; larger than MATCHMAKING_ATTACHMENT_MAX_MB is refused."""
+    return _upload(request, session, principal, AttachmentOwner.AGREEMENT, agreement_id, file, kind)
+
+
+@agreements_router.get(
+    "/{agreement_id}/attachments/{attachment_id}",
+    response_class=FileResponse,
+    responses=FILE_RESPONSE,
+)
+def download_agreement_attachment(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    agreement_id: Id,
+    attachment_id: Id,
+) -> FileResponse:
+    """One of the agreement's files, as a download."""
+    return _download(
+        request, session, principal, AttachmentOwner.AGREEMENT, agreement_id, attachment_id
+    )
+
+
+@agreements_router.delete("/{agreement_id}/attachments/{attachment_id}", status_code=204)
+def delete_agreement_attachment(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    agreement_id: Id,
+    attachment_id: Id,
+) -> Response:
+    """Remove one of the agreement's files (staff in scope); written to the audit log."""
+    attachments.delete(
+        session,
+        principal,
+        root=_settings(request).attachment_dir,
+        record_kind=AttachmentOwner.AGREEMENT,
+        record_id=agreement_id,
+        attachment_id=attachment_id,
+    )
+    return Response(status_code=204)
 
 
 # -- contracts -------------------------------------------------------------------
@@ -210,6 +333,81 @@ def add_payment(
         lambda: contracts.add_payment(session, principal, contract_id, data),
         status_code=201,
     )
+
+
+@contracts_router.get("/{contract_id}/attachments", response_model=list[AttachmentRead])
+def list_contract_attachments(
+    session: SessionDep, principal: PrincipalDep, contract_id: Id
+) -> list[AttachmentRead]:
+    """The contract's files and its payments' (anyone who may see the contract)."""
+    return attachments.list_for(session, principal, AttachmentOwner.CONTRACT, contract_id)
+
+
+@contracts_router.post(
+    "/{contract_id}/attachments",
+    response_model=AttachmentRead,
+    status_code=201,
+    dependencies=[ReadFirst],
+)
+def upload_contract_attachment(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    contract_id: Id,
+    file: UploadDep = None,
+    kind: KindForm = "",
+    payment_id: Annotated[str, Form(max_length=20, description="到账记录编号（可选）")] = "",
+) -> AttachmentRead:
+    """Upload a file to a contract, or with ``payment_id`` to one of its payments (the
+    到账凭证); staff in scope. PDF, JPG, PNG, DOCX or XLSX, by content."""
+    return _upload(
+        request,
+        session,
+        principal,
+        AttachmentOwner.CONTRACT,
+        contract_id,
+        file,
+        kind,
+        payment_id,
+    )
+
+
+@contracts_router.get(
+    "/{contract_id}/attachments/{attachment_id}",
+    response_class=FileResponse,
+    responses=FILE_RESPONSE,
+)
+def download_contract_attachment(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    contract_id: Id,
+    attachment_id: Id,
+) -> FileResponse:
+    """One of the contract's (or its payments') files, as a download."""
+    return _download(
+        request, session, principal, AttachmentOwner.CONTRACT, contract_id, attachment_id
+    )
+
+
+@contracts_router.delete("/{contract_id}/attachments/{attachment_id}", status_code=204)
+def delete_contract_attachment(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    contract_id: Id,
+    attachment_id: Id,
+) -> Response:
+    """Remove one of the contract's files (staff in scope); written to the audit log."""
+    attachments.delete(
+        session,
+        principal,
+        root=_settings(request).attachment_dir,
+        record_kind=AttachmentOwner.CONTRACT,
+        record_id=contract_id,
+        attachment_id=attachment_id,
+    )
+    return Response(status_code=204)
 
 
 # -- audit -----------------------------------------------------------------------

@@ -13,11 +13,16 @@ from sqlalchemy import select
 
 from matchmaking import clock
 from matchmaking.accounts.permissions import require_admin, require_login, require_staff
+from matchmaking.attachments import service as attachments
+from matchmaking.attachments.service import ALLOWED_KINDS
+from matchmaking.attachments.storage import ALLOWED_TEXT
 from matchmaking.audit import service as audit
 from matchmaking.audit.service import AuditFilters
+from matchmaking.config import Settings
 from matchmaking.enums import (
     AgreementKind,
     AgreementStatus,
+    AttachmentOwner,
     AuditAction,
     ContractAction,
     ContractFlow,
@@ -45,12 +50,14 @@ from matchmaking.outcomes.schemas import (
     ContractStep,
     ContractUpdate,
     PaymentCreate,
+    wan_text,
 )
 from matchmaking.towns import service as towns
 from web.deps import ReadFirst
-from web.downloads import xlsx
+from web.downloads import stored_file, xlsx
 from web.pages.common import Ui
 from web.pages.forms import ListFilters, listing, parse_values, read_form
+from web.params import Id
 
 router = APIRouter()
 PAGE_SIZE = 20
@@ -222,11 +229,165 @@ async def agreement_create(ui: Ui) -> HTMLResponse | RedirectResponse:
     )
 
 
-@router.get("/agreements/{agreement_id}", response_class=HTMLResponse)
-def agreement_page(ui: Ui, agreement_id: int) -> HTMLResponse:
+def _files(
+    ui: Ui,
+    owner: AttachmentOwner,
+    record_id: int,
+    town_id: int | None,
+    errors: dict[str, str],
+    *,
+    legacy: list[tuple[str, str]],
+    payments: list[tuple[int, str]] | None = None,
+) -> dict[str, Any]:
+    """The context of the attachments card (``outcomes/_attachments.html``). ``legacy``:
+    the file keys the old text columns hold (label, value), shown as notes when set."""
+    settings: Settings = ui.request.app.state.settings
+    return {
+        "legacy": [(label, value) for label, value in legacy if value],
+        "payment_choices": payments or [],
+        "files": attachments.list_for(ui.session, ui.principal, owner, record_id),
+        "can_upload": attachments.can_edit(ui.principal, town_id),
+        "file_kinds": ALLOWED_KINDS[owner],
+        "allowed_types": ALLOWED_TEXT,
+        "max_mb": settings.attachment_max_mb,
+        "file_errors": errors,
+    }
+
+
+def _agreement_page(
+    ui: Ui, agreement_id: int, *, errors: dict[str, str] | None = None, status_code: int = 200
+) -> HTMLResponse:
     a = agreements.get(ui.session, ui.principal, agreement_id)
     editable = ui.principal.is_staff and ui.principal.scope.covers(a.town_id)
-    return ui.render("outcomes/agreement.html", {"a": a, "editable": editable})
+    files = _files(
+        ui,
+        AttachmentOwner.AGREEMENT,
+        a.id,
+        a.town_id,
+        errors or {},
+        legacy=[("协议扫描件", a.attachment)],
+    )
+    context = {"a": a, "editable": editable, "base": f"/agreements/{a.id}", **files}
+    return ui.render("outcomes/agreement.html", context, status_code=status_code)
+
+
+@router.get("/agreements/{agreement_id}", response_class=HTMLResponse)
+def agreement_page(ui: Ui, agreement_id: int) -> HTMLResponse:
+    """One agreement with its files."""
+    return _agreement_page(ui, agreement_id)
+
+
+# -- attachments (agreements and contracts) ----------------------------------------------
+def _record_page(
+    ui: Ui, owner: AttachmentOwner, record_id: int, errors: dict[str, str], status_code: int
+) -> HTMLResponse:
+    if owner is AttachmentOwner.AGREEMENT:
+        return _agreement_page(ui, record_id, errors=errors, status_code=status_code)
+    return _contract_page(ui, record_id, errors=errors, status_code=status_code)
+
+
+def _upload_page(
+    ui: Ui,
+    owner: AttachmentOwner,
+    record_id: int,
+    file: UploadFile | None,
+    kind: str,
+    payment_id: str = "",
+) -> HTMLResponse | RedirectResponse:
+    settings: Settings = ui.request.app.state.settings
+    try:
+        made = attachments.upload(
+            ui.session,
+            ui.principal,
+            root=settings.attachment_dir,
+            max_bytes=settings.attachment_max_bytes,
+            record_kind=owner,
+            record_id=record_id,
+            source=file.file if file is not None else None,
+            filename=file.filename if file is not None else None,
+            kind=kind,
+            payment_id=payment_id,
+        )
+    except InvalidInput as exc:
+        ui.session.rollback()
+        errors = {f"file_{exc.field or 'form'}": exc.message}
+        return _record_page(ui, owner, record_id, errors, 422)
+    base = "/agreements" if owner is AttachmentOwner.AGREEMENT else "/contracts"
+    return ui.redirect(f"{base}/{record_id}#attachments", f"已上传附件“{made.filename}”")
+
+
+def _download_page(ui: Ui, owner: AttachmentOwner, record_id: int, attachment_id: int) -> Response:
+    settings: Settings = ui.request.app.state.settings
+    found = attachments.download(
+        ui.session, ui.principal, settings.attachment_dir, owner, record_id, attachment_id
+    )
+    return stored_file(found.path, found.content_type, found.filename, found.fallback)
+
+
+def _delete_page(
+    ui: Ui, owner: AttachmentOwner, record_id: int, attachment_id: int
+) -> RedirectResponse:
+    settings: Settings = ui.request.app.state.settings
+    name = attachments.delete(
+        ui.session,
+        ui.principal,
+        root=settings.attachment_dir,
+        record_kind=owner,
+        record_id=record_id,
+        attachment_id=attachment_id,
+    )
+    base = "/agreements" if owner is AttachmentOwner.AGREEMENT else "/contracts"
+    return ui.redirect(f"{base}/{record_id}#attachments", f"已删除附件“{name}”")
+
+
+FileField = Annotated[UploadFile | None, File()]
+KindField = Annotated[str, Form(max_length=32)]
+
+
+@router.post(
+    "/agreements/{agreement_id}/attachments", response_model=None, dependencies=[ReadFirst]
+)
+def agreement_attachment_upload(
+    ui: Ui, agreement_id: Id, file: FileField = None, kind: KindField = ""
+) -> HTMLResponse | RedirectResponse:
+    """Upload a file to an agreement (staff in scope); a refused one is named on the page."""
+    return _upload_page(ui, AttachmentOwner.AGREEMENT, agreement_id, file, kind)
+
+
+@router.get("/agreements/{agreement_id}/attachments/{attachment_id}")
+def agreement_attachment_download(ui: Ui, agreement_id: Id, attachment_id: Id) -> Response:
+    """One of the agreement's files, as a download."""
+    return _download_page(ui, AttachmentOwner.AGREEMENT, agreement_id, attachment_id)
+
+
+@router.post("/agreements/{agreement_id}/attachments/{attachment_id}/delete")
+def agreement_attachment_delete(ui: Ui, agreement_id: Id, attachment_id: Id) -> RedirectResponse:
+    """Remove one of the agreement's files (staff in scope)."""
+    return _delete_page(ui, AttachmentOwner.AGREEMENT, agreement_id, attachment_id)
+
+
+@router.post("/contracts/{contract_id}/attachments", response_model=None, dependencies=[ReadFirst])
+def contract_attachment_upload(
+    ui: Ui,
+    contract_id: Id,
+    file: FileField = None,
+    kind: KindField = "",
+    payment_id: Annotated[str, Form(max_length=20)] = "",
+) -> HTMLResponse | RedirectResponse:
+    """Upload a file to a contract or one of its payments (staff in scope)."""
+    return _upload_page(ui, AttachmentOwner.CONTRACT, contract_id, file, kind, payment_id)
+
+
+@router.get("/contracts/{contract_id}/attachments/{attachment_id}")
+def contract_attachment_download(ui: Ui, contract_id: Id, attachment_id: Id) -> Response:
+    """One of the contract's (or its payments') files, as a download."""
+    return _download_page(ui, AttachmentOwner.CONTRACT, contract_id, attachment_id)
+
+
+@router.post("/contracts/{contract_id}/attachments/{attachment_id}/delete")
+def contract_attachment_delete(ui: Ui, contract_id: Id, attachment_id: Id) -> RedirectResponse:
+    """Remove one of the contract's files (staff in scope)."""
+    return _delete_page(ui, AttachmentOwner.CONTRACT, contract_id, attachment_id)
 
 
 @router.get("/agreements/{agreement_id}/edit", response_class=HTMLResponse)
@@ -367,11 +528,28 @@ def _contract_page(
     ui: Ui, contract_id: int, *, errors: dict[str, str] | None = None, status_code: int = 200
 ) -> HTMLResponse:
     c = contracts.get(ui.session, ui.principal, contract_id)
+    errors = errors or {}
     context = {
         "c": c,
-        "errors": errors or {},
+        "errors": errors,
         "reasons": list(NotRegisteredReason),
         "today": clock.local_today().isoformat(),
+        "base": f"/contracts/{c.id}",
+        **_files(
+            ui,
+            AttachmentOwner.CONTRACT,
+            c.id,
+            c.town_id,
+            errors,
+            legacy=[
+                ("合同扫描件", c.contract_scan),
+                ("登记证明", c.certificate),
+                *((f"到账凭证（{x.received_on}）", x.attachment) for x in c.payments),
+            ],
+            payments=[
+                (x.id, f"{x.received_on} · {wan_text(x.amount_wan)} 万元") for x in c.payments
+            ],
+        ),
     }
     return ui.render("outcomes/contract.html", context, status_code=status_code)
 
