@@ -45,7 +45,7 @@ def feed_path(reg: Registration) -> str:
 def registration_of(session: Session, event_id: int, token: str) -> Registration:
     """The registration a feed token stands for; 404 unless the token is exactly right."""
     raw_id, _, mac = token.partition("-")
-    if not raw_id.isascii() or not raw_id.isdigit() or len(raw_id) > 18 or not mac:
+    if not raw_id.isascii() or not raw_id.isdigit() or len(raw_id) > 18 or len(mac) != 32:
         raise NotFound(NOT_FOUND)
     reg_id = int(raw_id)
     if not hmac.compare_digest(mac.encode(), _mac(reg_id).encode()):

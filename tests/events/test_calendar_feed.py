@@ -87,6 +87,7 @@ def test_a_wrong_token_is_not_found(
         "１２３-" + mac,  # full-width digits
         f"{reg_id}-{mac}{mac}",
         "9" * 19 + "-" + mac,
+        f"{reg_id}-" + "a" * 400,
     ]
     for token in wrong:
         response = anon_client.get(f"/events/{event.id}/agenda/feed/{token}.ics")

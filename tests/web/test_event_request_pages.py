@@ -15,7 +15,7 @@ from matchmaking.enums import Role
 from matchmaking.events import service as events
 from matchmaking.events.schemas import RegistrationInput
 from matchmaking.models import MeetingRequest
-from tests.factories import make_event, make_user
+from tests.factories import make_event, make_token, make_user
 from tests.web.pages_helpers import csrf, login, soup
 
 
@@ -98,3 +98,48 @@ def test_requests_through_the_pages(
     }
     assert rows[ent_name] == "1 / 0"
     assert rows[uni_name] == "0 / 1"
+
+
+def test_requests_through_the_api(
+    factory: sessionmaker[Session], make_client: Callable[..., TestClient]
+) -> None:
+    with factory() as session:
+        event = make_event(session)
+        ent, uni = (
+            make_user(session, role=Role.ENTERPRISE),
+            make_user(session, role=Role.UNIVERSITY),
+        )
+        reg_u = events.register(session, principal_for(uni), event.id, RegistrationInput())
+        reg_e = events.register(session, principal_for(ent), event.id, RegistrationInput())
+        company, university = (
+            make_client(make_token(session, ent)),
+            make_client(make_token(session, uni)),
+        )
+        event_id, reg_u_id, ent_name = event.id, reg_u.id, reg_e.name
+        session.commit()
+    url = f"/api/v1/events/{event_id}/requests"
+
+    too_long = company.post(url, json={"to_id": reg_u_id, "message": "长" * 201})
+    assert too_long.status_code == 422
+    assert "留言" in str(too_long.json())
+    forged = company.post(url, json={"to_id": 99_999_999})
+    assert forged.status_code == 404
+    assert "该参会方不存在" in str(forged.json())
+
+    made = company.post(url, json={"to_id": reg_u_id, "message": "想了解储氢材料"})
+    assert made.status_code == 201, made.text
+    assert (made.json()["status"], made.json()["status_label"]) == ("pending", "待答复")
+    listed = university.get(url).json()
+    assert [(r["from_name"], r["message"]) for r in listed["received"]] == [
+        (ent_name, "想了解储氢材料")
+    ]
+    answer = f"{url}/{made.json()['id']}/answer"
+    missing = university.post(answer, json={})
+    assert missing.status_code == 422
+    assert "是否接受约见" in str(missing.json())
+    assert university.post(answer, json={"accept": True}).json()["status_label"] == "已接受"
+    second = university.post(answer, json={"accept": False})
+    assert second.status_code == 409
+    assert "该约见请求当前状态为“已接受”，不能婉拒" in str(second.json())
+    # The sender cannot answer its own request; it is not even found for them.
+    assert company.post(answer, json={"accept": True}).status_code == 404

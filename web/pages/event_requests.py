@@ -72,7 +72,7 @@ def withdraw_request(ui: Ui, event_id: int, request_id: int) -> RedirectResponse
 
 @router.get("/{event_id}/agenda/feed/{token}.ics")
 def agenda_feed(
-    session: SessionDep, event_id: int, token: Annotated[str, Path(max_length=80)]
+    session: SessionDep, event_id: int, token: Annotated[str, Path(max_length=500)]
 ) -> Response:
     """My agenda as a subscribed calendar: no login, the token in the URL is the key."""
     data = feed.calendar(session, event_id, token)
