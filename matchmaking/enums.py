@@ -266,6 +266,9 @@ class NotificationKind(StrEnum):
     EVENT_INVITED = "event_invited"
     EVENT_PUBLISHED = "event_published"
     EVENT_CANCELLED_MEETING = "event_cancelled_meeting"
+    MEETING_REQUESTED = "meeting_requested"
+    MEETING_REQUEST_ANSWERED = "meeting_request_answered"
+    MEETING_REQUEST_WITHDRAWN = "meeting_request_withdrawn"
     VISIT_ASSIGNED = "visit_assigned"
     VISIT_DECLINED = "visit_declined"
     VISIT_DIAGNOSED = "visit_diagnosed"
@@ -690,6 +693,25 @@ class WishLevel(LabelledEnum):
 
 
 _labels(WishLevel, MUST="必见", WANT="想见", NO="不见")
+
+
+class MeetingRequestStatus(LabelledEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+_labels(
+    MeetingRequestStatus, PENDING="待答复", ACCEPTED="已接受", DECLINED="已婉拒", WITHDRAWN="已撤回"
+)
+
+
+class MeetingRequestAction(StrEnum):
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    WITHDRAW = "withdraw"
+    RESEND = "resend"
 
 
 class RunStatus(LabelledEnum):

@@ -139,6 +139,7 @@ FIELD_LABELS = {
     "max_meetings": "最多洽谈场数",
     "to_id": "参会方",
     "level": "洽谈意愿",
+    "accept": "是否接受约见",
     "outcome": "洽谈结果",
     "org_ids": "邀请的单位",
 }

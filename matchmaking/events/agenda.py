@@ -98,6 +98,15 @@ def ics(session: Session, p: Principal, event_id: int) -> bytes:
     """My meetings as iCalendar: a stable UID per meeting, SEQUENCE = the published version,
     and meetings announced before but dropped since as STATUS:CANCELLED."""
     event, reg = _own(session, p, event_id)
+    return calendar_of(session, event, reg)
+
+
+def calendar_of(session: Session, event: Event, reg: Registration) -> bytes:
+    """A participant's meetings as iCalendar (the download and the subscribed feed).
+
+    A cancelled registration's meetings are all sent as CANCELLED, one SEQUENCE above the
+    published version, so a subscribed calendar drops them instead of keeping old times.
+    """
     run = repository.published_run(session, event.id)
     cal = Calendar()
     cal.add("prodid", "-//区科技局//产学研对接平台//ZH")
@@ -107,7 +116,11 @@ def ics(session: Session, p: Principal, event_id: int) -> bytes:
     if run is None:
         return bytes(cal.to_ical())
     slots: dict[int, EventSlot] = {s.id: s for s in repository.slots(session, event.id)}
-    current = {frozenset((m.a_id, m.b_id)): m for m in repository.meetings(session, run.id, reg.id)}
+    cancelled = reg.status is not RegistrationStatus.REGISTERED
+    current = {
+        frozenset((m.a_id, m.b_id)): m
+        for m in ([] if cancelled else repository.meetings(session, run.id, reg.id))
+    }
     announced: dict[frozenset[int], ScheduledMeeting] = {}
     for m in repository.announced_meetings(session, event.id, reg.id):
         announced.setdefault(frozenset((m.a_id, m.b_id)), m)  # newest version first
@@ -120,7 +133,7 @@ def ics(session: Session, p: Principal, event_id: int) -> bytes:
         start = clock.to_local(slot.starts_at)
         item = IcsEvent()
         item.add("uid", _uid(event.id, m.a_id, m.b_id))
-        item.add("sequence", run.version)
+        item.add("sequence", run.version + 1 if cancelled else run.version)
         item.add("dtstamp", utcnow())
         item.add("dtstart", start)
         item.add("dtend", start + timedelta(minutes=slot.minutes))

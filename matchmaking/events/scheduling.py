@@ -28,7 +28,7 @@ from matchmaking.enums import (
     RunStatus,
     WishLevel,
 )
-from matchmaking.events import repository, scheduler
+from matchmaking.events import repository, requests, scheduler
 from matchmaking.events.scoring import Fit, fits
 from matchmaking.events.service import _staff_event
 from matchmaking.exceptions import Conflict, NotFound
@@ -60,8 +60,10 @@ class Built:
 def build_instance(session: Session, manager: IndexManager, event_id: int) -> Built:
     """The scheduler's instance for an event's registered participants.
 
-    Candidates: 必见/想见 marks (必见 = requested; both sides marked = mutual) and each
-    participant's best-fitting others by matching; minus 不见 and pairs of one organization.
+    Candidates: accepted meeting requests (requested and mutual), 必见/想见 marks (必见 =
+    requested; both sides marked = mutual), pending requests (one-sided) and each
+    participant's best-fitting others by matching; minus 不见, declined requests and pairs
+    of one organization.
     Locked meetings of the newest run are kept; the published run's meetings are given
     so that a re-run moves as few as possible.
     """
@@ -98,6 +100,13 @@ def build_instance(session: Session, manager: IndexManager, event_id: int) -> Bu
             continue
         requested = WishLevel.MUST in marks.values()
         chosen[pair] = (requested, len(marks) == 2)
+    asked = requests.candidates(session, event_id, reg_by_id)
+    for pair in asked.declined:
+        forbidden.add(frozenset(str(i) for i in pair))
+    for pair in asked.accepted:
+        chosen[pair] = (True, True)
+    for pair in asked.pending:
+        chosen.setdefault(pair, (False, False))
     # Each participant's best fits by matching.
     per_person: dict[int, list[tuple[float, frozenset[int]]]] = defaultdict(list)
     for pair, each in scored.items():
@@ -129,6 +138,8 @@ def build_instance(session: Session, manager: IndexManager, event_id: int) -> Bu
         why = []
         for person, level in marks.items():
             why.append(f"{reg_by_id[person].name}标记“{level.label}”")
+        if pair in asked.reasons:
+            why.append(asked.reasons[pair])
         if fit is not None and fit.reason:
             why.append(fit.reason)
         built.reasons[key] = "；".join(why) or "平台推荐"

@@ -500,6 +500,9 @@ def cancel_registration(session: Session, p: Principal, event_id: int) -> Regist
         raise NotFound("您没有报名本活动")
     reg.status = RegistrationStatus.CANCELLED
     session.flush()
+    from matchmaking.events import requests  # imports this module
+
+    requests.close_for(session, reg)
     _tell_partners(session, p, event, reg)
     return reg
 

@@ -17,6 +17,7 @@ from matchmaking.models.idempotency_key import IdempotencyKey
 from matchmaking.models.import_job import ImportJob
 from matchmaking.models.kpi import KpiTarget, MonthlyReport, TableVersion
 from matchmaking.models.login_attempt import LoginAttempt
+from matchmaking.models.meeting_request import MeetingRequest
 from matchmaking.models.need import Need
 from matchmaking.models.notification import Notification
 from matchmaking.models.organization import Organization
@@ -74,6 +75,7 @@ __all__ = [
     "IndexChange",
     "KpiTarget",
     "LoginAttempt",
+    "MeetingRequest",
     "MonthlyReport",
     "TableVersion",
     "Need",

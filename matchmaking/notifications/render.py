@@ -123,6 +123,27 @@ def _event_cancelled_meeting(p: Payload) -> str:
     return f"“{p['name']}”已取消参加“{p['title']}”，原定 {p['time']} 第 {p['table']} 桌的洽谈取消"
 
 
+@renders(NotificationKind.MEETING_REQUESTED)
+def _meeting_requested(p: Payload) -> str:
+    message = p.get("message") or ""
+    text = f"“{p['name']}”希望在“{p['title']}”上与您约见洽谈"
+    return text + (f"，留言：{message}" if message else "") + "，请在活动页面答复"
+
+
+@renders(NotificationKind.MEETING_REQUEST_ANSWERED)
+def _meeting_request_answered(p: Payload) -> str:
+    if p["accepted"]:
+        return f"“{p['name']}”接受了您在“{p['title']}”的约见请求，排程时将优先安排"
+    reason = p.get("reason") or ""
+    text = f"“{p['name']}”婉拒了您在“{p['title']}”的约见请求"
+    return text + (f"，原因：{reason}" if reason else "")
+
+
+@renders(NotificationKind.MEETING_REQUEST_WITHDRAWN)
+def _meeting_request_withdrawn(p: Payload) -> str:
+    return f"“{p['name']}”撤回了在“{p['title']}”向您发起的约见请求"
+
+
 @renders(NotificationKind.VISIT_ASSIGNED)
 def _visit_assigned(p: Payload) -> str:
     when = p.get("when") or "时间待定"

@@ -886,6 +886,7 @@ def test_every_route_is_in_the_matrix(world: World) -> None:
     """A new route must say who may use it: add it to the matrix (or to PUBLIC_ROUTES)."""
     app = world.api["anon"].app
     # The clinic visit routes have their rows in test_visits_access.py (its own world).
+    from tests.web.test_event_requests_access import ALL_ROWS as REQUEST_ROWS
     from tests.web.test_visits_access import ALL_ROWS as VISIT_ROWS
 
     every = (
@@ -897,6 +898,7 @@ def test_every_route_is_in_the_matrix(world: World) -> None:
         + EVENT_PAGE_ROWS
         + VISIT_ROWS
     )
+    every += REQUEST_ROWS  # meeting requests and the agenda feed (their own file)
     covered = {(r.method, r.path.split("?")[0]) for r in every}
     # FastAPI keeps included routers as groups; each lists its routes with the full path.
     routes = [

@@ -1,6 +1,17 @@
 from fastapi import APIRouter, Depends
 
-from web.api import dockings, events, items, kpi, organizations, outcomes, search, system, visits
+from web.api import (
+    dockings,
+    event_requests,
+    events,
+    items,
+    kpi,
+    organizations,
+    outcomes,
+    search,
+    system,
+    visits,
+)
 from web.api.schemas import ERROR_RESPONSES
 from web.deps import login_for_changes
 
@@ -15,6 +26,7 @@ router.include_router(outcomes.agreements_router)
 router.include_router(outcomes.contracts_router)
 router.include_router(outcomes.audit_router)
 router.include_router(events.router)
+router.include_router(event_requests.router)
 router.include_router(visits.router)
 router.include_router(search.router)
 router.include_router(system.router)

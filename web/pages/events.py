@@ -23,7 +23,8 @@ from matchmaking.enums import (
     MeetingOutcome,
     WishLevel,
 )
-from matchmaking.events import agenda, scheduling
+from matchmaking.events import agenda, feed, scheduling
+from matchmaking.events import requests as meeting_requests
 from matchmaking.events import service as events
 from matchmaking.events.schemas import EventCreate, RegistrationInput, SessionCreate
 from matchmaking.exceptions import Conflict, InvalidInput
@@ -135,7 +136,8 @@ async def update_event(request: Request, ui: Ui, event_id: int) -> HTMLResponse 
 def event_page(ui: Ui, event_id: int) -> HTMLResponse:
     """One event: its details and slots; staff manage it, participants register."""
     d = events.detail(ui.session, ui.principal, event_id)
-    context = {**vars(d), "errors": {}}
+    asks = meeting_requests.counts(ui.session, d.event.id) if d.manage else {}
+    context = {**vars(d), "errors": {}, "request_counts": asks}
     return ui.render("events/detail.html", context)
 
 
@@ -244,8 +246,10 @@ def participants(ui: Ui, manager: IndexDep, event_id: int) -> HTMLResponse:
     """The other participants with suggested meetings; mark 必见 / 想见 / 不见."""
     event = events.get_visible(ui.session, ui.principal, event_id)
     found = events.suggestions(ui.session, manager, ui.principal, event.id)
+    asks = meeting_requests.mine(ui.session, ui.principal, event.id)
     return ui.render(
-        "events/participants.html", {"event": event, "rows": found, "levels": list(WishLevel)}
+        "events/participants.html",
+        {"event": event, "rows": found, "levels": list(WishLevel), "asks": asks},
     )
 
 
@@ -338,9 +342,10 @@ def table_sheets(ui: Ui, event_id: int) -> HTMLResponse:
 
 # -- agenda, check-in, outcomes -------------------------------------------------------------
 @router.get("/{event_id}/agenda", response_class=HTMLResponse)
-def agenda_page(ui: Ui, event_id: int) -> HTMLResponse:
+def agenda_page(request: Request, ui: Ui, event_id: int) -> HTMLResponse:
     """My agenda: time, table, who, what they bring, why; printable."""
     event, reg, items = agenda.agenda(ui.session, ui.principal, event_id)
+    feed_url = str(request.base_url).rstrip("/") + feed.feed_path(reg)
     return ui.render(
         "events/agenda.html",
         {
@@ -349,6 +354,7 @@ def agenda_page(ui: Ui, event_id: int) -> HTMLResponse:
             "items": items,
             "outcomes": list(MeetingOutcome),
             "held": clock.local_today() >= event.held_on,
+            "feed_url": feed_url,
         },
     )
 

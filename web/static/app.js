@@ -42,3 +42,18 @@ document.addEventListener("click", (event) => {
     if (!group.contains(event.target)) group.removeAttribute("open");
   }
 });
+
+// <button data-copy="#feed-url">: copy that input's text (the agenda's calendar link).
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest && event.target.closest("button[data-copy]");
+  if (!button) return;
+  const field = document.querySelector(button.getAttribute("data-copy"));
+  if (!field) return;
+  field.select();
+  try {
+    await navigator.clipboard.writeText(field.value);
+  } catch {
+    document.execCommand("copy");
+  }
+  button.textContent = "已复制";
+});
