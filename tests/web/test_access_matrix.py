@@ -1089,6 +1089,9 @@ EVENT_PAGE_ROWS: list[Row] = [
     Row("GET", "/events/{event}/checkin", EVENT_STAFF, page=True),
     Row("GET", "/events/checkin/{token_a}", EVENT_STAFF, page=True),
     Row("GET", "/events/runs/{run1}/progress", EVENT_STAFF, page=True),
+    # The event report: staff of the district or the event's town, never participants.
+    Row("GET", "/events/{event}/report", EVENT_STAFF, page=True),
+    Row("GET", "/events/{event}/report.xlsx", EVENT_STAFF, page=True),
     Row(
         "POST",
         "/events/new",

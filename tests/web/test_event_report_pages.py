@@ -1,0 +1,75 @@
+"""The event report, booklet and refill pages through HTTP: what staff and participants
+see, the Excel download, and what others are refused."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy.orm import Session, sessionmaker
+
+from matchmaking.enums import MeetingOutcome
+from matchmaking.models.base import utcnow
+from tests.conftest import make_user
+from tests.events.test_report import held_event, meet
+from tests.web.pages_helpers import login, soup
+
+
+def _held(factory: sessionmaker[Session]) -> dict[str, Any]:
+    with factory() as session:
+        h = held_event(session, town="三厂街道")
+        h.regs["e1"].checked_in_at = utcnow()
+        meet(session, h, "e1", "u1", 0, 1, outcome_a=MeetingOutcome.INTENT)
+        meet(session, h, "e2", "u2", 0, 2, outcome_b=MeetingOutcome.NO_SHOW)
+        out = {"event": h.event.id, "e1_org": h.regs["e1"].org_id, "title": h.event.title}
+        session.commit()
+    return out
+
+
+def test_report_page_and_workbook_for_staff_only(
+    make_client: Callable[..., TestClient], factory: sessionmaker[Session]
+) -> None:
+    w = _held(factory)
+    make_user(factory, "keji", "staff")
+    make_user(factory, "zhengyu", "staff", town="正余镇")
+    make_user(factory, "qiye", "enterprise", org_id=w["e1_org"])
+    staff, zy, qiye = make_client(), make_client(), make_client()
+    for c, name in ((staff, "keji"), (zy, "zhengyu"), (qiye, "qiye")):
+        login(c, name)
+    url = f"/events/{w['event']}/report"
+
+    page = staff.get(url)
+    assert page.status_code == 200
+    html = soup(page.text)
+    stats = {}
+    for stat in html.select(".report-figures .stat"):
+        value = stat.find("b")
+        assert value is not None
+        stats[stat.get_text().removeprefix(value.get_text()).strip()] = value.get_text()
+    assert stats["报名参会"] == "5"
+    assert stats["签到"] == "1"
+    assert stats["安排洽谈"] == "2"
+    assert stats["已洽谈"] == "1"
+    assert stats["未到"] == "1"
+    assert stats["达成合作意向"] == "1"
+    assert "甲氢能科技有限公司 × 江海理工大学" in page.text
+    assert "held" not in page.text
+    assert "no_show" not in page.text
+
+    xlsx = staff.get(f"{url}.xlsx")
+    assert xlsx.status_code == 200
+    assert "filename*=UTF-8''" in xlsx.headers["content-disposition"]
+    book = load_workbook(io.BytesIO(xlsx.content))
+    assert book.sheetnames == ["概况", "参会单位", "洽谈", "后续成果"]
+
+    # Town staff of another town and a participant are refused, with a Chinese reason.
+    refused = zy.get(url)
+    assert refused.status_code == 403
+    assert "不在您负责的区镇" in refused.text
+    assert qiye.get(url).status_code == 403
+    assert qiye.get(f"{url}.xlsx").status_code == 403
+    assert staff.get("/events/999999999/report").status_code == 404
+    assert staff.get("/events/abc/report").status_code in (404, 422)
