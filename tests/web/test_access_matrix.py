@@ -1188,6 +1188,9 @@ EVENT_PAGE_ROWS: list[Row] = [
         page=True,
         body=lambda r: {"action": "close"},
     ),
+    # The booklet: staff in scope and the participants still registered (ent_a, uni_u;
+    # the others cancelled above).
+    Row("GET", "/events/{event}/booklet", EVENT_STAFF | roles("ent_a", "uni_u"), page=True),
 ]
 
 

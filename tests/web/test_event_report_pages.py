@@ -12,15 +12,27 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
 from matchmaking.enums import MeetingOutcome
+from matchmaking.models import Organization
 from matchmaking.models.base import utcnow
 from tests.conftest import make_user
 from tests.events.test_report import held_event, meet
+from tests.factories import make_achievement, make_need, make_org
 from tests.web.pages_helpers import login, soup
 
 
 def _held(factory: sessionmaker[Session]) -> dict[str, Any]:
     with factory() as session:
         h = held_event(session, town="三厂街道")
+        make_need(
+            session,
+            org_id=h.regs["e1"].org_id,
+            title="高压储氢瓶内胆阻氢材料",
+            description="需要阻氢新材料，请联系 13900001111 或 hr@jia-h2.cn。",
+        )
+        make_achievement(session, org_id=h.regs["u1"].org_id, title="石墨烯改性阻氢涂层")
+        org = session.get(Organization, h.regs["e1"].org_id)
+        assert org is not None
+        org.contact_phone, org.contact_email = "0513-82229999", "boss@jia-h2.cn"
         h.regs["e1"].checked_in_at = utcnow()
         meet(session, h, "e1", "u1", 0, 1, outcome_a=MeetingOutcome.INTENT)
         meet(session, h, "e2", "u2", 0, 2, outcome_b=MeetingOutcome.NO_SHOW)
@@ -73,3 +85,37 @@ def test_report_page_and_workbook_for_staff_only(
     assert qiye.get(f"{url}.xlsx").status_code == 403
     assert staff.get("/events/999999999/report").status_code == 404
     assert staff.get("/events/abc/report").status_code in (404, 422)
+
+
+def test_booklet_shows_what_participants_bring_and_no_contact_data(
+    make_client: Callable[..., TestClient], factory: sessionmaker[Session]
+) -> None:
+    w = _held(factory)
+    make_user(factory, "keji", "staff")
+    make_user(factory, "zhengyu", "staff", town="正余镇")
+    make_user(factory, "qiye", "enterprise", org_id=w["e1_org"])
+    with factory() as session:
+        outsider = make_org(session).id
+        session.commit()
+    make_user(factory, "waiqi", "enterprise", org_id=outsider)
+    staff, zy, qiye, waiqi = make_client(), make_client(), make_client(), make_client()
+    for c, name in ((staff, "keji"), (zy, "zhengyu"), (qiye, "qiye"), (waiqi, "waiqi")):
+        login(c, name)
+    url = f"/events/{w['event']}/booklet"
+
+    for reader in (staff, qiye):  # staff in scope and a registered participant
+        page = reader.get(url)
+        assert page.status_code == 200
+        html = soup(page.text)
+        assert w["title"] in html.select_one(".booklet-cover").get_text()  # type: ignore[union-attr]
+        assert "高压储氢瓶内胆阻氢材料" in page.text
+        assert "石墨烯改性阻氢涂层" in page.text
+        assert "第 1 桌" in page.text  # the published meetings, table by table
+        for contact in ("13900001111", "jia-h2.cn", "0513-8222", "0513-8000"):
+            assert contact not in page.text
+    assert "break-before: page" in staff.get("/static/app.css").text
+
+    refused = waiqi.get(url)
+    assert refused.status_code == 403
+    assert "已报名的参会方" in refused.text
+    assert zy.get(url).status_code == 403

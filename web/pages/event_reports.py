@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from matchmaking.events import report
+from matchmaking.events import booklet, report
 from web.downloads import xlsx
 from web.pages.common import Ui
 
@@ -26,3 +26,10 @@ def report_xlsx(ui: Ui, event_id: int) -> Response:
     found = report.build(ui.session, ui.principal, event_id)
     data = report.xlsx(found)
     return xlsx(data, f"{found.event.title}活动报告.xlsx", f"event-report-{event_id}.xlsx")
+
+
+@router.get("/{event_id}/booklet", response_class=HTMLResponse)
+def booklet_page(ui: Ui, event_id: int) -> HTMLResponse:
+    """The printable booklet (会刊): staff in scope and registered participants."""
+    found = booklet.build(ui.session, ui.principal, event_id)
+    return ui.render("events/booklet.html", {"b": found, "event": found.event})
