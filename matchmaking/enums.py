@@ -240,6 +240,8 @@ class NotificationKind(StrEnum):
     EVENT_INVITED = "event_invited"
     EVENT_PUBLISHED = "event_published"
     EVENT_CANCELLED_MEETING = "event_cancelled_meeting"
+    # A meeting added on the day in a slot freed by a no-show (``events.refill``).
+    EVENT_REFILLED = "event_refilled"
     VISIT_ASSIGNED = "visit_assigned"
     VISIT_DECLINED = "visit_declined"
     VISIT_DIAGNOSED = "visit_diagnosed"

@@ -137,6 +137,9 @@ FIELD_LABELS = {
     "level": "洽谈意愿",
     "outcome": "洽谈结果",
     "org_ids": "邀请的单位",
+    "a_id": "洽谈一方",
+    "b_id": "洽谈另一方",
+    "slot_id": "洽谈时段",
 }
 
 

@@ -119,3 +119,48 @@ def test_booklet_shows_what_participants_bring_and_no_contact_data(
     assert refused.status_code == 403
     assert "已报名的参会方" in refused.text
     assert zy.get(url).status_code == 403
+
+
+def test_refill_page_proposes_and_confirms_through_the_form(
+    make_client: Callable[..., TestClient], factory: sessionmaker[Session]
+) -> None:
+    from matchmaking.enums import WishLevel
+    from matchmaking.events import service as events
+
+    with factory() as session:
+        h = held_event(session, town="三厂街道")
+        for k in ("e1", "e2", "u1", "u2"):
+            h.regs[k].checked_in_at = utcnow()
+        meet(session, h, "e1", "u1", 0, 1)
+        meet(session, h, "e3", "u2", 0, 2)  # e3 did not come
+        events.set_wish(session, h.p["e2"], h.event.id, h.regs["u2"].id, WishLevel.MUST)
+        ids = {k: r.id for k, r in h.regs.items()}
+        names = {k: r.name for k, r in h.regs.items()}
+        event_id = h.event.id
+        session.commit()
+    make_user(factory, "keji", "staff")
+    make_user(factory, "zhengyu", "staff", town="正余镇")
+    staff, zy = make_client(), make_client()
+    login(staff, "keji")
+    login(zy, "zhengyu")
+    url = f"/events/{event_id}/refill"
+
+    page = staff.get(url)
+    assert page.status_code == 200
+    first = soup(page.text).select("section.card")[0]
+    assert f"{names['e2']} × {names['u2']}" in first.get_text()
+    form = first.select_one("form")
+    assert form is not None
+    data = {str(i["name"]): str(i["value"]) for i in form.select("input") if i.get("name")}
+    assert data["a_id"] == str(ids["e2"]) or data["b_id"] == str(ids["e2"])
+
+    done = staff.post(url, data=data, follow_redirects=True)
+    assert done.status_code == 200
+    assert "已安排第 3 桌的补位洽谈" in done.text
+    again = staff.post(url, data=data, follow_redirects=True)
+    assert "已有洽谈" in again.text  # refused with the reason, nothing added
+    busy = {**data, "a_id": str(ids["e1"]), "b_id": str(ids["e2"])}
+    assert "已有洽谈" in staff.post(url, data=busy, follow_redirects=True).text
+    forged = {**data, "slot_id": "abc"}
+    assert staff.post(url, data=forged).status_code == 422
+    assert zy.get(url).status_code == 403
