@@ -35,6 +35,7 @@ from matchmaking.accounts.permissions import Principal
 from matchmaking.enums import REGISTERED_CONTRACT_STATUSES, MeetingOutcome, RegistrationStatus
 from matchmaking.events import repository
 from matchmaking.events.service import _staff_event
+from matchmaking.importing.template import append_row
 from matchmaking.models import (
     CooperationAgreement,
     Docking,
@@ -241,30 +242,31 @@ def xlsx(report: Report) -> bytes:
     assert first is not None
     first.title = "概况"
     e = report.event
-    first.append(["活动", e.title])
-    first.append(["举办日期", e.held_on.isoformat()])
-    first.append(["地点", e.venue])
-    first.append(["主办", e.organiser])
+    append_row(first, ["活动", e.title])
+    append_row(first, ["举办日期", e.held_on.isoformat()])
+    append_row(first, ["地点", e.venue])
+    append_row(first, ["主办", e.organiser])
     version = f"第 {report.published_version} 版" if report.published_version else "未发布"
-    first.append(["发布的日程", version])
-    first.append([])
-    first.append(["指标", "数值"])  # row 7: bold below, like each sheet's heading row
+    append_row(first, ["发布的日程", version])
+    append_row(first, [])
+    append_row(first, ["指标", "数值"])  # row 7: bold below, like each sheet's heading row
     for label, value in report.figures:
-        first.append([label, value])
+        append_row(first, [label, value])
 
     people = book.create_sheet("参会单位")
-    people.append(["参会方", "类型", "签到时间", "安排洽谈", "已洽谈"])
+    append_row(people, ["参会方", "类型", "签到时间", "安排洽谈", "已洽谈"])
     for x in report.participants:
         at = x.checked_in.strftime("%H:%M") if x.checked_in else "未签到"
-        people.append([x.reg.name, x.side, at, x.meetings, x.held])
+        append_row(people, [x.reg.name, x.side, at, x.meetings, x.held])
 
     talks = book.create_sheet("洽谈")
-    talks.append(
-        ["时间", "桌号", "参会方甲", "参会方乙", "甲方结果", "乙方结果", "状态", "对接编号"]
+    append_row(
+        talks, ["时间", "桌号", "参会方甲", "参会方乙", "甲方结果", "乙方结果", "状态", "对接编号"]
     )
     for r in report.meetings:
         m = r.meeting
-        talks.append(
+        append_row(
+            talks,
             [
                 r.start.strftime("%H:%M"),
                 m.table_no,
@@ -274,11 +276,12 @@ def xlsx(report: Report) -> bytes:
                 m.outcome_b.label if m.outcome_b else "未填写",
                 r.state,
                 m.docking_id or "",
-            ]
+            ],
         )
 
     later = book.create_sheet("后续成果")
-    later.append(
+    append_row(
+        later,
         [
             "对接编号",
             "洽谈双方",
@@ -289,16 +292,16 @@ def xlsx(report: Report) -> bytes:
             "合同状态",
             "合同成交额（万元）",
             "计入成交额",
-        ]
+        ],
     )
     for o in report.outcomes:
         agreements = "；".join(f"{a.title}（{a.status.label}）" for a in o.agreements)
         base = [o.docking.id, o.pair, o.need_title, o.docking.status.label, agreements]
         if not o.contracts:
-            later.append([*base, "", "", "", ""])
+            append_row(later, [*base, "", "", "", ""])
         for c in o.contracts:
             counted = "是" if c.status in REGISTERED_CONTRACT_STATUSES else "否（未登记）"
-            later.append([*base, c.name, c.status.label, float(c.amount_wan), counted])
+            append_row(later, [*base, c.name, c.status.label, float(c.amount_wan), counted])
     for sheet in book.worksheets:
         for cell in sheet[1 if sheet is not first else 7]:
             cell.font = bold

@@ -21,7 +21,8 @@ from matchmaking.models import Notification, ScheduledMeeting
 from matchmaking.models.base import utcnow
 from matchmaking.notifications.render import render
 from tests.events.test_report import Held, held_event, meet
-from tests.events.test_service import who
+from tests.events.test_service import register, who
+from tests.factories import make_event, make_org
 
 P = refill.Pair
 
@@ -109,6 +110,20 @@ def test_confirm_adds_the_meeting_notifies_both_and_refuses_conflicts(
     with pytest.raises(NotFound, match="时段"):
         refill.confirm(
             session, index_manager, staff, h.event.id, a_id=ids["e2"], b_id=ids["u2"], slot_id=10**9
+        )
+    # A participant of another event (a forged id) is not found here.
+    elsewhere = make_event(session)
+    stranger = who(session, Role.UNIVERSITY, org_id=make_org(session, kind="university").id)
+    forged = register(session, stranger, elsewhere.id)
+    with pytest.raises(NotFound, match="未报名本活动"):
+        refill.confirm(
+            session,
+            index_manager,
+            staff,
+            h.event.id,
+            a_id=ids["e2"],
+            b_id=forged.id,
+            slot_id=slots[0].id,
         )
     with pytest.raises(Forbidden):
         confirm("e2", "u2", 0, by=who(session, Role.STAFF, town="正余镇"))

@@ -231,3 +231,15 @@ def test_only_staff_in_scope_see_the_report(session: Session) -> None:
     with pytest.raises(NotFound):
         report.build(session, who(session, Role.STAFF), 10**9)
     assert report.build(session, who(session, Role.STAFF, town="三厂街道"), h.event.id)
+
+
+def test_a_name_typed_as_a_formula_stays_text_in_the_workbook(session: Session) -> None:
+    event = make_event(session)
+    org = make_org(session, kind="enterprise", name='=HYPERLINK("http://evil.example","点我")')
+    p = who(session, Role.ENTERPRISE, org_id=org.id)
+    register(session, p, event.id)
+    r = report.build(session, who(session, Role.STAFF), event.id)
+    sheet = load_workbook(io.BytesIO(report.xlsx(r)))["参会单位"]
+    cell = sheet.cell(row=2, column=1)
+    assert cell.value == org.name
+    assert cell.data_type == "s"  # text, not a formula Excel would run
