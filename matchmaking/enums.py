@@ -269,6 +269,8 @@ class NotificationKind(StrEnum):
     MEETING_REQUESTED = "meeting_requested"
     MEETING_REQUEST_ANSWERED = "meeting_request_answered"
     MEETING_REQUEST_WITHDRAWN = "meeting_request_withdrawn"
+    # A meeting added on the day in a slot freed by a no-show (``events.refill``).
+    EVENT_REFILLED = "event_refilled"
     VISIT_ASSIGNED = "visit_assigned"
     VISIT_DECLINED = "visit_declined"
     VISIT_DIAGNOSED = "visit_diagnosed"

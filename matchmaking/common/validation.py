@@ -142,6 +142,9 @@ FIELD_LABELS = {
     "accept": "是否接受约见",
     "outcome": "洽谈结果",
     "org_ids": "邀请的单位",
+    "a_id": "洽谈一方",
+    "b_id": "洽谈另一方",
+    "slot_id": "洽谈时段",
 }
 
 

@@ -144,6 +144,14 @@ def _meeting_request_withdrawn(p: Payload) -> str:
     return f"“{p['name']}”撤回了在“{p['title']}”向您发起的约见请求"
 
 
+@renders(NotificationKind.EVENT_REFILLED)
+def _event_refilled(p: Payload) -> str:
+    return (
+        f"“{p['title']}”现场为您新增一场洽谈：{p['time']} 第 {p['table']} 桌，"
+        f"与“{p['other']}”，请准时到场"
+    )
+
+
 @renders(NotificationKind.VISIT_ASSIGNED)
 def _visit_assigned(p: Payload) -> str:
     when = p.get("when") or "时间待定"

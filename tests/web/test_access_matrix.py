@@ -1246,6 +1246,20 @@ EVENT_PAGE_ROWS: list[Row] = [
     Row("GET", "/events/{event}/checkin", EVENT_STAFF, page=True),
     Row("GET", "/events/checkin/{token_a}", EVENT_STAFF, page=True),
     Row("GET", "/events/runs/{run1}/progress", EVENT_STAFF, page=True),
+    # The event report: staff of the district or the event's town, never participants.
+    Row("GET", "/events/{event}/report", EVENT_STAFF, page=True),
+    Row("GET", "/events/{event}/report.xlsx", EVENT_STAFF, page=True),
+    # Refilling freed slots on the day: staff in scope. The pair already meets (or one
+    # is not checked in), so staff get the refusal as a flash message after a redirect.
+    Row("GET", "/events/{event}/refill", EVENT_STAFF, page=True),
+    Row(
+        "POST",
+        "/events/{event}/refill",
+        EVENT_STAFF,
+        ok=303,
+        page=True,
+        body=lambda r: {"a_id": "reg_a", "b_id": "reg_u", "slot_id": "slot"},
+    ),
     Row(
         "POST",
         "/events/new",
@@ -1342,6 +1356,9 @@ EVENT_PAGE_ROWS: list[Row] = [
         page=True,
         body=lambda r: {"action": "close"},
     ),
+    # The booklet: staff in scope and the participants still registered (ent_a, uni_u;
+    # the others cancelled above).
+    Row("GET", "/events/{event}/booklet", EVENT_STAFF | roles("ent_a", "uni_u"), page=True),
 ]
 
 
@@ -1349,7 +1366,7 @@ def _event_world(world: World, factory: sessionmaker[Session]) -> None:
     """An open event in 三厂街道 with a published schedule (run 1) and a second version."""
     from matchmaking.accounts.service import principal_for
     from matchmaking.enums import EventAction, WishLevel
-    from matchmaking.events import scheduling
+    from matchmaking.events import repository, scheduling
     from matchmaking.events import service as events
     from matchmaking.events.schemas import EventCreate, RegistrationInput, SessionCreate
     from matchmaking.models import ScheduledMeeting
@@ -1369,7 +1386,8 @@ def _event_world(world: World, factory: sessionmaker[Session]) -> None:
         reg_a = events.register(session, p("ent_a"), event.id, RegistrationInput())
         reg_u = events.register(session, p("uni_u"), event.id, RegistrationInput())
         events.set_wish(session, p("ent_a"), event.id, reg_u.id, WishLevel.MUST)
-        ids.update(event=event.id, reg_a=reg_a.id)
+        first_slot = repository.slots(session, event.id)[0]
+        ids.update(event=event.id, reg_a=reg_a.id, reg_u=reg_u.id, slot=first_slot.id)
         world.ids["token_a"] = reg_a.checkin_token  # type: ignore[assignment]
         run1 = scheduling.start_run(session, p("staff"), event.id)
         session.commit()

@@ -17,6 +17,12 @@ document.addEventListener("click", (event) => {
   }
 });
 
+// <button data-print>: the browser's print dialog (reports and booklets print on A4).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest && event.target.closest("[data-print]");
+  if (button) window.print();
+});
+
 // <div data-poll="/events/runs/3/progress">: a scheduler run's progress, polled every two
 // seconds; the page reloads when the run has finished.
 for (const box of document.querySelectorAll("[data-poll]")) {
