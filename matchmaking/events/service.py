@@ -329,6 +329,151 @@ def propose(
     return sorted(best.values(), key=lambda x: -x.score)[:limit]
 
 
+@dataclass
+class SupplyProposal:
+    """A university, institute or expert proposed for the invited companies' needs."""
+
+    key: str  # org:<id> | expert:<id>, as a registration's ``participant``
+    name: str
+    side_label: str
+    item_title: str  # the achievement, or the expert's own line (title, field)
+    item_url: str
+    need_title: str  # the invited company's need it fits best
+    company: str
+    score: float  # calibrated fit (``matching.pairs``), 0–1
+    terms: list[str]
+    invited: bool = False
+
+
+SIDE_LABELS = {"university": "高校", "institute": "科研院所", "expert": "专家"}
+
+
+def propose_supply(
+    session: Session, manager: IndexManager, p: Principal, event_id: int, *, limit: int = 30
+) -> list[SupplyProposal]:
+    """Achievements' owners and experts that fit the open needs of the companies invited
+    or registered so far, best fit first: whom to invite on the other side of the table."""
+    event = _staff_event(session, p, event_id)
+    regs = repository.registrations(session, event.id)
+    companies = {
+        r.org_id: r.name
+        for r in regs
+        if r.side == "enterprise"
+        and r.org_id is not None
+        and r.status in (RegistrationStatus.INVITED, RegistrationStatus.REGISTERED)
+    }
+    taken = {r.participant for r in regs}
+    if not companies:
+        return []
+    needs = session.scalars(
+        select(Need)
+        .where(Need.org_id.in_(companies), Need.status.in_(OPEN_NEED_STATUSES))
+        .order_by(Need.id.desc())
+        .limit(limit)
+    ).all()
+    best: dict[str, SupplyProposal] = {}
+    for need in needs:
+        for target in (Kind.ACHIEVEMENTS, Kind.EXPERTS):
+            found = matching.recommend(
+                session,
+                manager,
+                source_kind=Kind.NEEDS,
+                source_id=need.id,
+                target_kind=target,
+                limit=5,
+            )
+            for m in found:
+                proposal = _supply(m, target, need, companies.get(need.org_id, ""))
+                if proposal is None:
+                    continue
+                if proposal.key in best and best[proposal.key].score >= proposal.score:
+                    continue
+                proposal.invited = proposal.key in taken
+                best[proposal.key] = proposal
+    return sorted(best.values(), key=lambda x: -x.score)[:limit]
+
+
+def _supply(m: matching.Match, target: Kind, need: Need, company: str) -> SupplyProposal | None:
+    fit = pairs.fit_of(m)
+    terms = list(m.shared_terms[:6])
+    if target is Kind.EXPERTS:
+        expert: Expert = m.item
+        focus = expert.expertise.strip().splitlines()[0][:40] if expert.expertise.strip() else ""
+        line = "，".join(x for x in (expert.title, focus) if x)
+        return SupplyProposal(
+            key=f"expert:{expert.id}",
+            name=expert.name,
+            side_label=SIDE_LABELS["expert"],
+            item_title=line or expert.name,
+            item_url=f"/experts/{expert.id}",
+            need_title=need.title,
+            company=company,
+            score=fit,
+            terms=terms,
+        )
+    achievement: Achievement = m.item
+    org = achievement.org
+    side = SIDE_OF_KIND.get(org.kind) if org is not None else None
+    if org is None or side not in ("university", "institute"):
+        return None
+    return SupplyProposal(
+        key=f"org:{org.id}",
+        name=org.name,
+        side_label=SIDE_LABELS[side],
+        item_title=achievement.title,
+        item_url=f"/achievements/{achievement.id}",
+        need_title=need.title,
+        company=company,
+        score=fit,
+        terms=terms,
+    )
+
+
+def invite_experts(
+    session: Session, p: Principal, event_id: int, expert_ids: list[int]
+) -> list[Registration]:
+    """Invite these experts in person (side 专家): an invited registration and a notification."""
+    event = _staff_event(session, p, event_id)
+    if event.status not in (E.DRAFT, E.OPEN):
+        raise Conflict(f"该活动当前状态为“{event.status.label}”，不能再发出邀请")
+    made: list[Registration] = []
+    for expert_id in dict.fromkeys(expert_ids):
+        expert = session.get(Expert, expert_id)
+        if expert is None or expert.status is not ItemStatus.ACTIVE:
+            raise NotFound(f"专家 {expert_id} 不存在或已停用")
+        key = f"expert:{expert.id}"
+        if repository.registration(session, event.id, key) is not None:
+            continue
+        reg = Registration(
+            event_id=event.id,
+            participant=key,
+            org_id=expert.org_id,
+            expert_id=expert.id,
+            side="expert",
+            name=expert.name,
+            status=RegistrationStatus.INVITED,
+            invited=True,
+            checkin_token=secrets.token_urlsafe(32),
+            need_ids=[],
+            achievement_ids=[],
+            unavailable_slot_ids=[],
+        )
+        session.add(reg)
+        session.flush()
+        made.append(reg)
+        users = accounts_repository.users_of_expert(session, expert.id)
+        notify(
+            session,
+            [u.id for u in users],
+            NotificationKind.EVENT_INVITED,
+            {"title": event.title, "held_on": event.held_on.isoformat(), "venue": event.venue},
+            subject=("event", event.id),
+            link=f"/events/{event.id}",
+            skip=p.user_id,
+        )
+    return made
+
+
 def invite(
     session: Session,
     p: Principal,

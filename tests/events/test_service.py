@@ -297,3 +297,53 @@ def test_proposed_invitations_carry_the_calibrated_fit(
     scores = {x.need_id: x.score for x in proposed}
     assert scores[fitting.id] >= pairs.FIT_THRESHOLD > scores[unrelated.id]
     assert [x.score for x in proposed] == sorted(scores.values(), reverse=True)
+
+
+def test_the_other_side_is_proposed_for_the_invited_companies(
+    session: Session, index_manager: IndexManager
+) -> None:
+    from matchmaking.notifications import service as notifications
+
+    # Given an invited company with a bipolar-plate coating need, a university with a
+    # fitting achievement, a fitting expert, and a textile university nobody needs.
+    event = make_event(session)
+    staff = who(session, Role.STAFF)
+    need = make_need(session)
+    coating = make_achievement(session)
+    expert = make_expert(session)
+    expert_user = make_user(session, role=Role.EXPERT, expert_id=expert.id)
+    textiles = make_achievement(
+        session,
+        title="涤纶面料低温染色工艺",
+        abstract="低温分散染料染色工艺，降低能耗，色牢度达到四级。",
+        industry_field="textiles",
+    )
+    assert events.propose_supply(session, index_manager, staff, event.id) == []
+    events.invite(session, staff, event.id, [need.org_id])
+    session.commit()
+    # When staff look for whom to invite on the other side of the table
+    proposed = events.propose_supply(session, index_manager, staff, event.id)
+    # Then the fitting university and expert come first, each with the need it serves.
+    by_key = {x.key: x for x in proposed}
+    assert by_key[f"org:{coating.org_id}"].need_title == need.title
+    assert by_key[f"expert:{expert.id}"].score >= pairs.FIT_THRESHOLD
+    textile_key = f"org:{textiles.org_id}"
+    if textile_key in by_key:
+        assert by_key[textile_key].score < by_key[f"org:{coating.org_id}"].score
+    assert [x.score for x in proposed] == sorted((x.score for x in proposed), reverse=True)
+    # And inviting the expert registers them in person (side 专家) and tells them.
+    made = events.invite_experts(session, staff, event.id, [expert.id, expert.id])
+    assert [(r.side, r.expert_id, r.status) for r in made] == [
+        ("expert", expert.id, RegistrationStatus.INVITED)
+    ]
+    assert (
+        f"邀请您参加“{event.title}”"
+        in notifications.list_page(session, expert_user.id).items[0].text
+    )
+    again = {x.key: x for x in events.propose_supply(session, index_manager, staff, event.id)}
+    assert again[f"expert:{expert.id}"].invited
+    # A forged expert id is refused; companies cannot ask for proposals.
+    with pytest.raises(NotFound):
+        events.invite_experts(session, staff, event.id, [10**9])
+    with pytest.raises(Forbidden):
+        events.propose_supply(session, index_manager, who(session, Role.ENTERPRISE), event.id)

@@ -90,6 +90,14 @@ def test_event_flow_through_the_pages(
         assert "报名成功" in done.text, done.text[:800]
     with factory() as session:
         uni_reg = session.scalars(select(Registration).where(Registration.org_id == uni_id)).one()
+    # With the company in, the invite page proposes the other side for its need.
+    supply = soup(staff.get(f"{url}/invite").text)
+    other_side = supply.find("h2", string="为受邀企业推荐的高校院所与专家")
+    assert other_side is not None
+    table = other_side.find_next("table")
+    assert table is not None
+    assert "燃料电池金属双极板碳基复合涂层" in table.get_text()
+    assert "已邀请" in table.get_text()  # 同济大学 registered already
     listed = qiye.get(f"{url}/participants")
     assert "同济大学" in listed.text
     wished = post_form(qiye, f"{url}/wishes", {"to_id": str(uni_reg.id), "level": "must"})

@@ -178,7 +178,12 @@ async def invite_page(ui: Ui, event_id: int, manager: IndexDep) -> HTMLResponse:
     """Companies whose open needs fit the theme, to tick and invite."""
     event = events._staff_event(ui.session, ui.principal, event_id)
     proposals = await run_in_threadpool(events.propose, ui.session, manager, ui.principal, event.id)
-    return ui.render("events/invite.html", {"event": event, "proposals": proposals})
+    supply = await run_in_threadpool(
+        events.propose_supply, ui.session, manager, ui.principal, event.id
+    )
+    return ui.render(
+        "events/invite.html", {"event": event, "proposals": proposals, "supply": supply}
+    )
 
 
 @router.post("/{event_id}/invite")
@@ -186,14 +191,19 @@ async def send_invitations(request: Request, ui: Ui, event_id: int) -> RedirectR
     """Invite the ticked companies (a notification each)."""
     events._staff_event(ui.session, ui.principal, event_id)
     form = await request.form()
-    ids = []
-    for raw in form.getlist("org_id"):
-        if str(raw).isdigit() and len(str(raw)) < 19:
-            ids.append(int(str(raw)))
-    if not ids:
-        return ui.redirect(f"/events/{event_id}/invite", "请先勾选要邀请的单位", "error")
-    made = events.invite(ui.session, ui.principal, event_id, ids)
-    return ui.redirect(f"/events/{event_id}", f"已向 {len(made)} 家单位发出邀请")
+
+    def ids_of(name: str) -> list[int]:
+        raw = [str(x) for x in form.getlist(name)]
+        return [int(x) for x in raw if x.isdigit() and len(x) < 19]
+
+    org_ids, expert_ids = ids_of("org_id"), ids_of("expert_id")
+    if not org_ids and not expert_ids:
+        return ui.redirect(f"/events/{event_id}/invite", "请先勾选要邀请的单位或专家", "error")
+    made = events.invite(ui.session, ui.principal, event_id, org_ids)
+    experts = events.invite_experts(ui.session, ui.principal, event_id, expert_ids)
+    said = [f"{len(made)} 家单位"] if org_ids else []
+    said += [f"{len(experts)} 位专家"] if expert_ids else []
+    return ui.redirect(f"/events/{event_id}", f"已向 {'、'.join(said)}发出邀请")
 
 
 @router.get("/{event_id}/invitations.xlsx")
