@@ -209,19 +209,20 @@ def load(factory: sessionmaker[Session], manager: IndexManager) -> int:
     return made
 
 
-HISTORY_MARK = "（往期）"
+# The history's theme line (and only its): how a second load knows it is there.
+HISTORY_THEME = "领域企业技术需求与高校院所科技成果对接"
 # (kind, title pattern): {town} the host town or 全区, {field} an industry, {org} a university.
 HISTORY_KINDS = (
     (EventKind.BY_INDUSTRY, "{town}{field}产业产学研对接会"),
     (EventKind.BY_UNIVERSITY, "{org}科技成果{town}专场对接会"),
     (EventKind.ROADSHOW, "{field}科技成果路演"),
-    (EventKind.LAUNCH, "{town}科技成果发布会"),
+    (EventKind.LAUNCH, "{town}{field}科技成果发布会"),
 )
 
 
 def _history(session: Session, staff: User, today: date, rng: random.Random) -> int:
     """Held events of the months before this one (once: nothing when there are some)."""
-    if session.scalar(select(Event.id).where(Event.title.endswith(HISTORY_MARK)).limit(1)):
+    if session.scalar(select(Event.id).where(Event.theme.endswith(HISTORY_THEME)).limit(1)):
         return 0
     towns = list(session.scalars(select(Town).where(Town.is_active.is_(True)).order_by(Town.id)))
     companies: dict[int | None, list[Organization]] = {}
@@ -254,10 +255,10 @@ def _history(session: Session, staff: User, today: date, rng: random.Random) -> 
             )
             held_on = date(year, month, rng.randint(3, 27))
             event = Event(
-                title=f"{year}年{month}月{title}{HISTORY_MARK}",
+                title=f"{year}年{month}月{title}",
                 kind=kind,
                 industry_field=field.value,
-                theme=f"{field.label}领域企业技术需求与高校院所科技成果对接",
+                theme=f"{field.label}{HISTORY_THEME}",
                 guest_org_id=guest.id if kind is EventKind.BY_UNIVERSITY else None,
                 held_on=held_on,
                 venue=f"{town.name}便民服务中心会议室" if town else "海门区科创中心一楼报告厅",
