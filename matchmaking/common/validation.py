@@ -137,6 +137,9 @@ FIELD_LABELS = {
     "level": "洽谈意愿",
     "outcome": "洽谈结果",
     "org_ids": "邀请的单位",
+    "half_day": "巡诊时间",
+    "request_id": "诊断申请",
+    "need_id": "技术需求",
 }
 
 
