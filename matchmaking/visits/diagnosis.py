@@ -29,10 +29,10 @@ from matchmaking.enums import OPEN_NEED_STATUSES, CooperationMode, Kind, Notific
 from matchmaking.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from matchmaking.models import (
     Campaign,
-    Docking,
     DiagnosisNeed,
     DiagnosisRecord,
     DiagnosisRequest,
+    Docking,
     Expert,
     FollowUp,
     Need,

@@ -201,7 +201,7 @@ def replace_expert(
         raise InvalidInput("不能这样修改：" + "；".join(problems), field="expert_id")
     old_id, old_score = a.expert_id, a.score
     alternates = _alternates(run, r.id)
-    known = {e: s for e, s in alternates}
+    known = dict(alternates)
     fit = _fit(session, manager, r, expert)
     a.expert_id = expert.id
     a.score, a.shared_terms = fit if fit is not None else (known.get(expert.id, 0.0), [])

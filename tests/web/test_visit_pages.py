@@ -181,7 +181,8 @@ def test_staff_edit_a_draft_on_its_page_and_hostile_edits_are_refused(visits: Wo
     page = soup(w.pages["admin"].get(f"/visits/runs/{run_id}").text)
     replace = page.select_one("form.edit-expert")
     move = page.select_one("form.edit-half-day")
-    assert replace is not None and move is not None
+    assert replace is not None
+    assert move is not None
     options = [o.get_text() for o in replace.select("select[name=expert_id] option")]
     assert any("厂内李工" in o for o in options), options
     # The conflicting expert is refused, saying why; nothing changes.
@@ -198,7 +199,8 @@ def test_staff_edit_a_draft_on_its_page_and_hostile_edits_are_refused(visits: Wo
         data={"expert_id": "王教授", "csrf_token": w.tokens["admin"]},
         follow_redirects=True,
     )
-    assert "专家" in bad.text and "应为数字" in bad.text
+    assert "专家" in bad.text
+    assert "应为数字" in bad.text
     rid = w.ids["req_a"]
     odd = w.pages["admin"].post(
         f"/visits/runs/{run_id}/move",
