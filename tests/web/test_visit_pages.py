@@ -241,10 +241,18 @@ def test_the_expert_proposes_a_docking_from_the_diagnosis_page(visits: World) ->
     before = soup(w.pages["expert_u"].get(f"/visits/requests/{rid}").text)
     assert before.select_one("form.propose-docking") is None, "only after the diagnosis"
     wrote = _post(
-        w, "expert_u", f"/visits/requests/{rid}/diagnosis", problems="双极板涂层附着力不足"
+        w,
+        "expert_u",
+        f"/visits/requests/{rid}/diagnosis",
+        problems="双极板涂层附着力不足",
+        follow_ups="提供三批样品 | 企业技术部 | 2030-01-31",
     )
     assert wrote.status_code == 303
     page = soup(w.pages["expert_u"].get(f"/visits/requests/{rid}").text)
+    # Rewriting the record starts from its follow-ups (saving it blank would drop them).
+    kept = page.select_one("textarea[name=follow_ups]")
+    assert kept is not None
+    assert "提供三批样品 | 企业技术部 | 2030-01-31" in kept.get_text()
     form = page.select_one("form.propose-docking")
     assert form is not None
     assert "燃料电池双极板耐腐蚀涂层" in form.get_text()
