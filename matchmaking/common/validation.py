@@ -138,6 +138,9 @@ FIELD_LABELS = {
     "outcome": "洽谈结果",
     "org_ids": "邀请的单位",
     "half_day": "巡诊时间",
+    "problems": "发现的问题",
+    "suggestions": "改进建议",
+    "follow_ups": "后续行动",
     "request_id": "诊断申请",
     "need_id": "技术需求",
 }

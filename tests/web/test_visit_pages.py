@@ -240,6 +240,15 @@ def test_the_expert_proposes_a_docking_from_the_diagnosis_page(visits: World) ->
     rid = w.ids["req_a"]
     before = soup(w.pages["expert_u"].get(f"/visits/requests/{rid}").text)
     assert before.select_one("form.propose-docking") is None, "only after the diagnosis"
+    # A refused record says which field and why, nothing kept.
+    for data, said in (
+        ({"problems": "涂"}, "发现的问题：至少需要 2 个字符"),
+        ({"problems": "双极板涂层附着力不足", "suggestions": "改用\x07涂层"}, "改进建议"),
+    ):
+        refused = _post(w, "expert_u", f"/visits/requests/{rid}/diagnosis", **data)
+        assert refused.status_code == 422
+        assert said in refused.text
+    assert "巡诊后由专家填写" in w.pages["expert_u"].get(f"/visits/requests/{rid}").text
     wrote = _post(
         w,
         "expert_u",

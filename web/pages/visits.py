@@ -7,9 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
 
 from matchmaking.accounts.permissions import require_login, require_staff
 from matchmaking.common.numbers import DbId
+from matchmaking.common.validation import validation_details
 from matchmaking.enums import IndustryField
 from matchmaking.exceptions import Conflict, InvalidInput, MatchmakingError
 from matchmaking.visits import brief as briefs
@@ -358,8 +360,11 @@ async def write_diagnosis(
                 suggestions=raw.get("suggestions", ""),
                 follow_ups=ups,
             )
-        except ValueError:
-            errors["problems"] = "请填写发现的问题"
+        except ValidationError as exc:
+            # Each refused field in its own words (the form shows the two it has).
+            for d in validation_details(exc.errors()):
+                name = str(d["field"]).split(".")[0]
+                errors.setdefault(name if name == "follow_ups" else "problems", d["message"])
     if data is not None:
         diagnosis.write(ui.session, ui.principal, request_id, data)
         return ui.redirect(f"/visits/requests/{request_id}", "诊断记录已保存")
