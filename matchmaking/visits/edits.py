@@ -213,6 +213,85 @@ def replace_expert(
     return a
 
 
+def add_expert(
+    session: Session,
+    p: Principal,
+    manager: IndexManager,
+    run_id: int,
+    request_id: int,
+    expert_id: int,
+    half_day: str | None = None,
+) -> VisitAssignment:
+    """Add a pool expert to a draft's visit short of experts (one the run could not
+    staff: then on ``half_day``, which the company offered); locked after."""
+    run = editable_run(session, p, run_id)
+    c = service.get_campaign(session, run.campaign_id)
+    r = _visit(session, p, run, request_id)
+    rows = _rows(session, run.id)
+    mine = [a for a in rows if a.request_id == r.id]
+    if len(mine) >= c.experts_per_visit:
+        raise Conflict(
+            f"{r.org.name}的巡诊已有 {len(mine)} 位专家（每场 {c.experts_per_visit} 位），"
+            "请用“换为”替换专家"
+        )
+    if mine:
+        half_day = mine[0].half_day
+    elif c.half_days:
+        if half_day is None:
+            raise InvalidInput("请选择巡诊时间", field="half_day")
+        when = half_day_label(half_day)
+        if half_day not in c.half_days:
+            raise InvalidInput(f"{when}不在活动日期内", field="half_day")
+        if half_day not in r.preferred:
+            offered = "、".join(half_day_label(h) for h in r.preferred) or "无"
+            raise InvalidInput(
+                f"不能这样修改：{r.org.name}{when}不方便接待（企业可接待：{offered}）",
+                field="half_day",
+            )
+    else:
+        half_day = None
+    expert = session.get(Expert, expert_id)
+    if expert is None:
+        raise InvalidInput(f"专家 {expert_id} 不在本次巡诊的专家库中", field="expert_id")
+    problems = _expert_problems(session, c, r, expert, half_day, rows, replacing=None)
+    if r.wants_senior and not is_senior(expert.title) and len(mine) + 1 == c.experts_per_visit:
+        seniors = [
+            e
+            for e in session.scalars(select(Expert).where(Expert.id.in_(a.expert_id for a in mine)))
+            if is_senior(e.title)
+        ]
+        if not seniors:
+            problems.append(
+                f"{r.org.name}希望有正高级专家，专家{expert.name}（{expert.title or '未填职称'}）"
+                "不是正高级，加上后这次巡诊没有正高级专家"
+            )
+    if problems:
+        raise InvalidInput("不能这样修改：" + "；".join(problems), field="expert_id")
+    alternates = _alternates(run, r.id)
+    fit = _fit(session, manager, r, expert)
+    score, terms = fit if fit is not None else (dict(alternates).get(expert.id, 0.0), [])
+    a = VisitAssignment(
+        run_id=run.id,
+        request_id=r.id,
+        expert_id=expert.id,
+        half_day=half_day,
+        score=score,
+        shared_terms=terms,
+        locked=True,
+    )
+    session.add(a)
+    _set_alternates(run, r.id, [(e, s) for e, s in alternates if e != expert.id])
+    if len(mine) + 1 >= c.experts_per_visit:
+        # Fully staffed now: no longer listed as a visit the run could not staff.
+        result: dict[str, Any] = dict(run.result or {})
+        result["unstaffed"] = [
+            u for u in result.get("unstaffed", []) if u.get("request_id") != r.id
+        ]
+        run.result = result
+    session.flush()
+    return a
+
+
 def move_visit(
     session: Session, p: Principal, run_id: int, request_id: int, half_day: str
 ) -> list[VisitAssignment]:

@@ -78,6 +78,20 @@ class ReplaceExpert(BaseModel):
     expert_id: DbId = Field(description="换上的专家（须在本次巡诊的专家库中）")
 
 
+class AddExpert(BaseModel):
+    """Staff's hand edit of a draft: a pool expert added to a visit short of experts."""
+
+    expert_id: DbId = Field(description="加上的专家（须在本次巡诊的专家库中）")
+    half_day: str | None = Field(
+        default=None, max_length=16, description="巡诊时间（这次巡诊还没有专家时必填）"
+    )
+
+    @field_validator("half_day")
+    @classmethod
+    def _day(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else check_half_day(value)
+
+
 class MoveVisit(BaseModel):
     """Staff's hand edit of a draft: the visit on another half-day."""
 

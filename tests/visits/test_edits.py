@@ -12,7 +12,7 @@ from matchmaking.accounts.permissions import Principal
 from matchmaking.docking import service as docking
 from matchmaking.enums import Origin, Role
 from matchmaking.exceptions import Conflict, Forbidden, InvalidInput, NotFound
-from matchmaking.models import DiagnosisRequest, Docking, Town, VisitAssignment
+from matchmaking.models import AssignmentRun, DiagnosisRequest, Docking, Town, VisitAssignment
 from matchmaking.visits import diagnosis, edits, service
 from matchmaking.visits.schemas import (
     CampaignCreate,
@@ -309,3 +309,52 @@ def test_only_experts_of_the_published_run_may_propose(setup: Setup) -> None:
         expert = next(p for p in s.experts.values() if p.expert_id == expert_id)
         with pytest.raises(Forbidden):
             diagnosis.propose_docking(session, expert, ids["氢"], ProposeDocking(need_id=1))
+
+
+def test_staff_add_an_expert_to_a_visit_the_run_could_not_staff(setup: Setup) -> None:
+    s = setup
+    ids = _ask_all(s)
+    run_id = _run(s)
+    with s.factory() as session:
+        # Given: the run could not staff 氢 (its row gone, listed as unstaffed).
+        gone = _rows(session, run_id)[ids["氢"]]
+        session.delete(gone)
+        run = session.get(AssignmentRun, run_id)
+        assert run is not None
+        run.result = {
+            **(run.result or {}),
+            "unstaffed": [{"request_id": ids["氢"], "company": "氢科技有限公司", "reason": "无"}],
+        }
+        session.commit()
+        li = _expert(s, "李教授")
+
+        def refused(half_day: str | None, expert_id: int = li) -> str:
+            with pytest.raises(InvalidInput) as caught:
+                edits.add_expert(
+                    session, s.staff, s.manager, run_id, ids["氢"], expert_id, half_day
+                )
+            session.rollback()
+            return caught.value.message
+
+        assert "请选择巡诊时间" in refused(None)
+        assert "不在活动日期内" in refused("2031-01-01am")
+        r = session.get(DiagnosisRequest, ids["氢"])
+        assert r is not None
+        r.preferred = DAYS[:2]
+        session.commit()
+        assert "不方便接待" in refused(DAYS[2])
+        assert "不在本次巡诊的专家库中" in refused(DAYS[0], 999_999)
+        added = edits.add_expert(session, s.staff, s.manager, run_id, ids["氢"], li, DAYS[0])
+        session.commit()
+        assert (added.expert_id, added.half_day, added.locked) == (li, DAYS[0], True)
+        assert added.score > 0
+        page = service.draft(session, s.staff, run_id)
+        assert ids["氢"] not in [u["request_id"] for u in page["unstaffed"]]
+        # Full now (one expert a visit): a second is refused; staff replace instead.
+        with pytest.raises(Conflict) as full:
+            edits.add_expert(session, s.staff, s.manager, run_id, ids["氢"], _expert(s, "周研究员"))
+        assert "请用“换为”替换专家" in full.value.message
+    again = _run(s)
+    with s.factory() as session:
+        kept = _rows(session, again)[ids["氢"]]
+        assert (kept.expert_id, kept.half_day) == (li, DAYS[0])

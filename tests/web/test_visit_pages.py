@@ -293,3 +293,37 @@ def test_the_expert_proposes_a_docking_from_the_diagnosis_page(visits: World) ->
     box = w.pages["ent_a"].get("/dockings?box=incoming")
     assert "王教授" in box.text
     assert "燃料电池双极板耐腐蚀涂层" in box.text
+
+
+def test_staff_add_an_expert_to_an_unstaffed_visit_on_the_draft_page(visits: World) -> None:
+    from sqlalchemy import delete
+
+    from matchmaking.models import VisitAssignment
+
+    w = visits
+    run_id = _draft(w)
+    app: Any = w.pages["admin"].app
+    with app.state.session_factory() as session:
+        # Given: the run could not staff 甲's visit.
+        session.execute(delete(VisitAssignment).where(VisitAssignment.run_id == run_id))
+        session.commit()
+    page = soup(w.pages["admin"].get(f"/visits/runs/{run_id}").text)
+    form = page.select_one("form.edit-add")
+    assert form is not None
+    assert "王教授" in form.get_text()
+    days = [str(o["value"]) for o in form.select("select[name=half_day] option")]
+    assert days
+    added = w.pages["admin"].post(
+        f"/visits/runs/{run_id}/add",
+        data={
+            "request_id": str(w.ids["req_a"]),
+            "expert_id": str(w.ids["exp_u"]),
+            "half_day": days[-1],
+            "csrf_token": w.tokens["admin"],
+        },
+        follow_redirects=True,
+    )
+    assert "已加上王教授" in added.text
+    after = soup(added.text)
+    assert after.select_one("form.edit-add") is None
+    assert "已锁定" in after.select_one("table.list").get_text()  # type: ignore[union-attr]

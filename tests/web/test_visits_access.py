@@ -352,6 +352,22 @@ DRAFT_ROWS = [
         STAFF_ALL,
         body=lambda r: {"half_day": DAYS[1]},
     ),
+    # The visit has its one expert: adding a second is refused (409; the page says so).
+    Row(
+        "POST",
+        "/api/v1/visits/runs/{draft_run}/visits/{req_a}/experts",
+        STAFF_ALL,
+        ok=409,
+        body=lambda r: {"expert_id": "exp_u"},
+    ),
+    Row(
+        "POST",
+        "/visits/runs/{draft_run}/add",
+        STAFF_ALL,
+        ok=303,
+        page=True,
+        body=lambda r: {"request_id": "req_a", "expert_id": "exp_u"},
+    ),
     Row(
         "POST",
         "/visits/assignments/{draft_assignment}/replace",

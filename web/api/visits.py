@@ -14,6 +14,7 @@ from matchmaking.common.schemas import Page, make_page
 from matchmaking.visits import brief as briefs
 from matchmaking.visits import diagnosis, edits, service
 from matchmaking.visits.schemas import (
+    AddExpert,
     AssignmentRead,
     CampaignCreate,
     CampaignRead,
@@ -221,6 +222,25 @@ def replace_expert(
     """Staff edit a draft: another pool expert on this visit (refused, saying which hard
     constraint breaks; the edited assignment is locked for the next run)."""
     a = edits.replace_expert(session, principal, manager, assignment_id, data.expert_id)
+    return service.assignment_read(session, a.id)
+
+
+@router.post(
+    "/runs/{run_id}/visits/{request_id}/experts", response_model=AssignmentRead, status_code=201
+)
+def add_expert(
+    session: SessionDep,
+    principal: PrincipalDep,
+    manager: IndexDep,
+    run_id: Id,
+    request_id: Id,
+    data: AddExpert,
+) -> Any:
+    """Staff edit a draft: a pool expert added to a visit short of experts (on
+    ``half_day`` when it has none yet); refused saying which hard constraint breaks."""
+    a = edits.add_expert(
+        session, principal, manager, run_id, request_id, data.expert_id, data.half_day
+    )
     return service.assignment_read(session, a.id)
 
 

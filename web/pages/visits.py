@@ -17,6 +17,7 @@ from matchmaking.exceptions import Conflict, InvalidInput, MatchmakingError
 from matchmaking.visits import brief as briefs
 from matchmaking.visits import diagnosis, edits, service
 from matchmaking.visits.schemas import (
+    AddExpert,
     CampaignCreate,
     DiagnosisAsk,
     DiagnosisWrite,
@@ -246,6 +247,30 @@ def run_page(ui: Ui, run_id: int) -> HTMLResponse:
 
 class MoveForm(MoveVisit):
     request_id: DbId
+
+
+class AddForm(AddExpert):
+    request_id: DbId
+
+
+@router.post("/runs/{run_id}/add", response_model=None)
+async def add_expert(ui: Ui, request: Request, manager: IndexDep, run_id: int) -> RedirectResponse:
+    """Staff edit a draft: a pool expert added to a visit short of experts."""
+    url = f"/visits/runs/{run_id}"
+    submitted = await read_form(request, AddForm)
+    if not submitted.ok or submitted.data is None:
+        ui.session.rollback()
+        return ui.redirect(url, "；".join(submitted.errors.values()) or "请选择专家", "error")
+    data = submitted.data
+    try:
+        a = edits.add_expert(
+            ui.session, ui.principal, manager, run_id, data.request_id, data.expert_id,
+            data.half_day,
+        )  # fmt: skip
+    except (Conflict, InvalidInput) as exc:
+        return _fail(ui, url, exc)
+    read = service.assignment_read(ui.session, a.id)
+    return ui.redirect(url, f"已加上{read.expert}（{read.when}），并已锁定，重新排班时保留")
 
 
 @router.post("/runs/{run_id}/move", response_model=None)
