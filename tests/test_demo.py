@@ -161,3 +161,34 @@ def test_demo_gives_the_event_and_visit_indicators_a_history(demo_client) -> Non
         assert code in targets
     # A few events had no host town: the district total counts them.
     assert None in monthly["events_held"]
+
+
+def test_the_demo_expert_is_asked_for_free_half_days_on_the_planned_campaign(
+    demo_client,  # noqa: ANN001
+) -> None:
+    from matchmaking.models import Campaign, DiagnosisRequest, Organization
+    from matchmaking.visits import demo as visits_demo
+    from tests.web.pages_helpers import login, soup
+
+    client, _, factory = demo_client
+    with factory() as session:
+        planned = session.scalar(select(Campaign).where(Campaign.title == visits_demo.PLANNED))
+        assert planned is not None
+        asked = session.scalars(
+            select(Organization.name)
+            .join(DiagnosisRequest, DiagnosisRequest.org_id == Organization.id)
+            .where(DiagnosisRequest.campaign_id == planned.id)
+        ).all()
+    # Enough requests for a real run; the demo company is left to ask for itself.
+    assert len(asked) >= 10
+    assert visits_demo.DEMO_COMPANY not in asked
+    expert = TestClient(client.app)  # its own cookies
+    login(expert, "zhuanjia", demo.DEMO_PASSWORD)
+    page = soup(expert.get(f"/visits/{planned.id}").text)
+    form = page.select_one(f"form[action='/visits/{planned.id}/availability']")
+    assert form is not None, "the demo expert is in the planned campaign's pool"
+    assert len(form.select("input[name=available][checked]")) == len(planned.half_days)
+    company = TestClient(client.app)
+    login(company, "qiye", demo.DEMO_PASSWORD)
+    ask = soup(company.get(f"/visits/{planned.id}").text)
+    assert ask.select_one(f"form[action='/visits/{planned.id}/ask']") is not None

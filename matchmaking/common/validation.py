@@ -145,6 +145,12 @@ FIELD_LABELS = {
     "a_id": "洽谈一方",
     "b_id": "洽谈另一方",
     "slot_id": "洽谈时段",
+    "half_day": "巡诊时间",
+    "problems": "发现的问题",
+    "suggestions": "改进建议",
+    "follow_ups": "后续行动",
+    "request_id": "诊断申请",
+    "need_id": "技术需求",
 }
 
 

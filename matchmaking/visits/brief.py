@@ -48,6 +48,11 @@ def brief(session: Session, p: Principal, manager: IndexManager, request_id: int
         "needs": [{"id": n.id, "title": n.title, "status": n.status.label} for n in needs],
         "recommended": recommended,
         "diagnosis": diagnosis.read(session, p, r.id),
+        # For the assigned expert: the company's needs a docking may be proposed with.
+        "docking_needs": [
+            {"id": n.id, "title": n.title, "status": n.status.label}
+            for n in diagnosis.docking_needs(session, p, r.id)
+        ],
         "may_write": diagnosis._may_write(session, p, r),
         "is_company": p.org_id == r.org_id,
     }

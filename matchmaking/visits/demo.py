@@ -415,12 +415,18 @@ def _planned(
     session.add(c)
     session.flush()
     fields: set[str] = set()
-    for i, org in enumerate(companies[:14]):
+    # The demo company asks for itself (the demo walks it): no request made for it here.
+    demo_company = next((o for o in companies if o.name == DEMO_COMPANY), None)
+    others = [o for o in companies if o is not demo_company]
+    for i, org in enumerate(others[:14]):
         r = _request(session, c, org, staff, wants_senior=i % 4 == 0)
         if r is not None:
             # Each company can receive on four of the six half-days.
             r.preferred = [d for j, d in enumerate(days) if (i + j) % 3 != 0]
             fields.add(r.industry_field)
+    if demo_company is not None and demo_company.industry_field:
+        # Experts of the demo company's field are in the pool, so its request is staffed.
+        fields.add(demo_company.industry_field)
     for f in sorted(fields):
         for n, e in enumerate(experts.get(f, [])[:4]):
             if session.scalar(
@@ -439,4 +445,19 @@ def _planned(
                     status=InviteStatus.ACCEPTED,
                 )
             )
+    session.flush()
+    # The demo expert account is invited and has not answered yet: its campaign page asks
+    # for its free half-days (free on all until it says otherwise, as ``invite`` does).
+    demo_expert = session.scalar(select(Expert).where(Expert.name == DEMO_EXPERT))
+    if demo_expert is not None:
+        member = session.scalar(
+            select(CampaignExpert).where(
+                CampaignExpert.campaign_id == c.id, CampaignExpert.expert_id == demo_expert.id
+            )
+        )
+        if member is None:
+            member = CampaignExpert(campaign_id=c.id, expert_id=demo_expert.id, max_visits=3)
+            session.add(member)
+        member.available = list(days)
+        member.status = InviteStatus.INVITED
     session.flush()

@@ -17,15 +17,22 @@ from sqlalchemy.orm import Session, selectinload
 
 from matchmaking import clock
 from matchmaking.accounts import repository as accounts_repository
-from matchmaking.accounts.permissions import Principal, require_login, require_staff
+from matchmaking.accounts.permissions import (
+    Principal,
+    is_published,
+    require_login,
+    require_staff,
+)
 from matchmaking.common.validation import FIELD_LABELS, validation_details
-from matchmaking.enums import CooperationMode, NotificationKind
+from matchmaking.docking import service as docking
+from matchmaking.enums import OPEN_NEED_STATUSES, CooperationMode, Kind, NotificationKind, Origin
 from matchmaking.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from matchmaking.models import (
     Campaign,
     DiagnosisNeed,
     DiagnosisRecord,
     DiagnosisRequest,
+    Docking,
     Expert,
     FollowUp,
     Need,
@@ -41,6 +48,7 @@ from matchmaking.visits.schemas import (
     DraftPublish,
     DraftRead,
     FollowUpRead,
+    ProposeDocking,
 )
 from matchmaking.visits.states import DraftStatus
 
@@ -274,6 +282,65 @@ def discard_draft(session: Session, p: Principal, draft_id: int) -> None:
         raise Conflict(f"该需求草稿{d.status.label}")
     d.status = DraftStatus.DISCARDED
     session.flush()
+
+
+# -- a docking proposed from the visit ----------------------------------------------------
+def _assigned_expert(session: Session, p: Principal, r: DiagnosisRequest) -> int:
+    if p.expert_id is None or p.expert_id not in service.assigned_experts(session, r.id):
+        raise Forbidden("只有被安排的专家可以从诊断记录提议对接")
+    return p.expert_id
+
+
+def docking_needs(session: Session, p: Principal, request_id: int) -> list[Need]:
+    """The company's published needs the assigned expert may propose a docking with
+    (its open ones, those published from this diagnosis among them), not yet docked with
+    the expert. Empty for anyone but an assigned expert."""
+    r = service.ensure_request_visible(session, p, request_id)
+    if p.expert_id is None or p.expert_id not in service.assigned_experts(session, r.id):
+        return []
+    docked = set(
+        session.scalars(
+            select(Docking.need_id).where(
+                Docking.target_kind == Kind.EXPERTS.value, Docking.target_id == p.expert_id
+            )
+        )
+    )
+    stmt = (
+        select(Need)
+        .where(Need.org_id == r.org_id, Need.status.in_(OPEN_NEED_STATUSES))
+        .options(selectinload(Need.org))
+        .order_by(Need.id.desc())
+    )
+    return [n for n in session.scalars(stmt) if n.id not in docked and is_published(Kind.NEEDS, n)]
+
+
+def propose_docking(
+    session: Session, p: Principal, request_id: int, data: ProposeDocking
+) -> Docking:
+    """The assigned expert proposes a docking between one of the company's needs and
+    themselves, through the docking service (origin: visit); the company is told and
+    answers it like any docking request."""
+    require_login(p)
+    r = service.ensure_request_visible(session, p, request_id)
+    expert_id = _assigned_expert(session, p, r)
+    if record_of(session, r.id) is None:
+        raise Conflict("请先填写诊断记录，再提议对接")
+    need = session.get(Need, data.need_id)
+    if need is None or need.org_id != r.org_id:
+        raise InvalidInput(f"只能提议与{r.org.name}的技术需求对接", field="need_id")
+    message = (
+        data.message
+        or f"技术专家巡诊（{service.get_campaign(session, r.campaign_id).title}）后提议对接"
+    )
+    return docking.request(
+        session,
+        p,
+        need_id=need.id,
+        target_kind=Kind.EXPERTS.value,
+        target_id=expert_id,
+        message=message,
+        origin=Origin.VISIT,
+    )
 
 
 # -- follow-ups ---------------------------------------------------------------------------

@@ -72,6 +72,45 @@ class InviteExperts(BaseModel):
     max_visits: int = Field(default=3, ge=0, le=50)
 
 
+class ReplaceExpert(BaseModel):
+    """Staff's hand edit of a draft: another pool expert on this visit."""
+
+    expert_id: DbId = Field(description="换上的专家（须在本次巡诊的专家库中）")
+
+
+class AddExpert(BaseModel):
+    """Staff's hand edit of a draft: a pool expert added to a visit short of experts."""
+
+    expert_id: DbId = Field(description="加上的专家（须在本次巡诊的专家库中）")
+    half_day: str | None = Field(
+        default=None, max_length=16, description="巡诊时间（这次巡诊还没有专家时必填）"
+    )
+
+    @field_validator("half_day")
+    @classmethod
+    def _day(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else check_half_day(value)
+
+
+class MoveVisit(BaseModel):
+    """Staff's hand edit of a draft: the visit on another half-day."""
+
+    half_day: str = Field(max_length=16, description="改到的半天，如 2026-12-08am")
+
+    @field_validator("half_day")
+    @classmethod
+    def _day(cls, value: str) -> str:
+        return check_half_day(value)
+
+
+class ProposeDocking(TextInput):
+    """The assigned expert proposes a docking between one of the company's needs and
+    themselves (origin: this visit)."""
+
+    need_id: DbId = Field(description="企业的技术需求")
+    message: str = Field(default="", max_length=2000, description="留言：对接意向与联系安排")
+
+
 class DiagnosisAsk(TextInput):
     MULTILINE: ClassVar[frozenset[str]] = frozenset({"problem", "tried"})
 

@@ -627,6 +627,7 @@ def draft(session: Session, p: Principal, run_id: int) -> dict[str, Any]:
     """The draft page: each visit's experts with score and shared terms, alternates,
     each expert's load, unstaffed visits and why, the run's problems."""
     run = get_run(session, p, run_id)
+    c = get_campaign(session, run.campaign_id)
     rows = assignments_of(session, run.id)
     requests = {
         r.id: r
@@ -653,14 +654,25 @@ def draft(session: Session, p: Principal, run_id: int) -> dict[str, Any]:
             "town": r.org.town,
             "experts": [],
             "alternates": alternates,
+            "half_day": None,
+            # The half-days the visit may move to (the company's, within the campaign).
+            "windows": [
+                {"value": h, "label": half_day_label(h)} for h in c.half_days if h in r.preferred
+            ],
         }
     loads: dict[int, int] = defaultdict(int)
     for a in rows:
         loads[a.expert_id] += 1
         if a.request_id in visits:
             visits[a.request_id]["experts"].append(a)
+            visits[a.request_id]["half_day"] = a.half_day
     return {
         "run": run_read(run),
+        # Staff may edit a finished draft never published (see ``visits.edits``).
+        "editable": run.status is RunStatus.DONE
+        and run.published_at is None
+        and c.status is not CampaignStatus.FINISHED,
+        "pool": [{"expert_id": e, "expert": n} for e, n in names.items()],
         "visits": list(visits.values()),
         "loads": [
             {"expert_id": e, "expert": names.get(e, str(e)), "visits": loads.get(e, 0)}
@@ -898,6 +910,15 @@ def day_sheet(
             }
         by_visit[key]["experts"].append({"name": a.expert, "status": a.status_label})
     return [by_visit[k] for k in sorted(by_visit, key=lambda k: (k[0] or "~", k[1]))]
+
+
+def assignment_read(session: Session, assignment_id: int) -> AssignmentRead:
+    """One assignment as the pages and the API show it."""
+    stmt = select(VisitAssignment).where(VisitAssignment.id == assignment_id)
+    found = _assignment_rows(session, stmt)
+    if not found:
+        raise NotFound(f"巡诊安排 {assignment_id} 不存在")
+    return found[0]
 
 
 def assignments_of_stmt(session: Session, stmt: Any) -> list[AssignmentRead]:

@@ -149,3 +149,181 @@ def test_a_company_cancels_its_request_and_the_assigned_expert_is_told(visits: W
         follow_redirects=True,
     )
     assert "该诊断申请已经取消" in twice.text
+
+
+def _draft(w: World) -> int:
+    started = _post(w, "admin", f"/visits/{w.ids['campaign']}/run")
+    run_id = int(started.headers["location"].rsplit("/", 1)[1])
+    app: Any = w.pages["admin"].app
+    assert runner.execute(app.state.session_factory, app.state.index_manager, run_id) == "done"
+    return run_id
+
+
+def test_staff_edit_a_draft_on_its_page_and_hostile_edits_are_refused(visits: World) -> None:
+    w = visits
+    # A second pool expert, of the company's own organization: a conflict of interest.
+    own = w.api["admin"].post(
+        "/api/v1/experts",
+        json={
+            "org_id": w.ids["ent_a"],
+            "name": "厂内李工",
+            "title": "正高级工程师",
+            "fields": ["hydrogen_storage"],
+            "expertise": "燃料电池双极板涂层与电堆集成。",
+        },
+    )
+    assert own.status_code == 201, own.text
+    invited = w.api["admin"].post(
+        f"/api/v1/visits/{w.ids['campaign']}/experts", json={"expert_ids": [own.json()["id"]]}
+    )
+    assert invited.json() == {"invited": 1}
+    run_id = _draft(w)
+    page = soup(w.pages["admin"].get(f"/visits/runs/{run_id}").text)
+    replace = page.select_one("form.edit-expert")
+    move = page.select_one("form.edit-half-day")
+    assert replace is not None
+    assert move is not None
+    options = [o.get_text() for o in replace.select("select[name=expert_id] option")]
+    assert any("厂内李工" in o for o in options), options
+    # The conflicting expert is refused, saying why; nothing changes.
+    refused = w.pages["admin"].post(
+        str(replace["action"]),
+        data={"expert_id": str(own.json()["id"]), "csrf_token": w.tokens["admin"]},
+        follow_redirects=True,
+    )
+    assert "利益冲突" in refused.text
+    assert "王教授" in soup(refused.text).select_one("table.list").get_text()  # type: ignore[union-attr]
+    # A malformed id and a made-up half-day are refused in Chinese too.
+    bad = w.pages["admin"].post(
+        str(replace["action"]),
+        data={"expert_id": "王教授", "csrf_token": w.tokens["admin"]},
+        follow_redirects=True,
+    )
+    assert "专家" in bad.text
+    assert "应为数字" in bad.text
+    rid = w.ids["req_a"]
+    odd = w.pages["admin"].post(
+        f"/visits/runs/{run_id}/move",
+        data={"request_id": str(rid), "half_day": "明天上午", "csrf_token": w.tokens["admin"]},
+        follow_redirects=True,
+    )
+    assert "不是有效的半天" in odd.text
+    # A real move: the visit goes to the other half-day and is locked.
+    days = [str(o["value"]) for o in move.select("select[name=half_day] option")]
+    current = [str(o["value"]) for o in move.select("option[selected]")]
+    target = next(d for d in days if d not in current)
+    moved = w.pages["admin"].post(
+        f"/visits/runs/{run_id}/move",
+        data={"request_id": str(rid), "half_day": target, "csrf_token": w.tokens["admin"]},
+        follow_redirects=True,
+    )
+    assert "并已锁定" in moved.text
+    assert "已锁定" in soup(moved.text).select_one("table.list").get_text()  # type: ignore[union-attr]
+    draft = w.api["admin"].get(f"/api/v1/visits/runs/{run_id}").json()
+    assert draft["visits"][0]["experts"][0]["half_day"] == target
+    # Published: the page offers no edit, and the API refuses one.
+    assert _post(w, "admin", f"/visits/runs/{run_id}/publish").status_code == 303
+    after = soup(w.pages["admin"].get(f"/visits/runs/{run_id}").text)
+    assert after.select_one("form.edit-expert") is None
+    assert "已发布过，不能直接修改" in after.get_text()
+    api = w.api["admin"].put(
+        f"/api/v1/visits/runs/{run_id}/visits/{rid}/half-day", json={"half_day": current[0]}
+    )
+    assert api.status_code == 409
+    assert "已发布过" in api.text
+
+
+def test_the_expert_proposes_a_docking_from_the_diagnosis_page(visits: World) -> None:
+    w = visits
+    run_id = _draft(w)
+    assert _post(w, "admin", f"/visits/runs/{run_id}/publish").status_code == 303
+    rid = w.ids["req_a"]
+    before = soup(w.pages["expert_u"].get(f"/visits/requests/{rid}").text)
+    assert before.select_one("form.propose-docking") is None, "only after the diagnosis"
+    # A refused record says which field and why, nothing kept.
+    for data, said in (
+        ({"problems": "涂"}, "发现的问题：至少需要 2 个字符"),
+        ({"problems": "双极板涂层附着力不足", "suggestions": "改用\x07涂层"}, "改进建议"),
+    ):
+        refused = _post(w, "expert_u", f"/visits/requests/{rid}/diagnosis", **data)
+        assert refused.status_code == 422
+        assert said in refused.text
+    assert "巡诊后由专家填写" in w.pages["expert_u"].get(f"/visits/requests/{rid}").text
+    wrote = _post(
+        w,
+        "expert_u",
+        f"/visits/requests/{rid}/diagnosis",
+        problems="双极板涂层附着力不足",
+        follow_ups="提供三批样品 | 企业技术部 | 2030-01-31",
+    )
+    assert wrote.status_code == 303
+    page = soup(w.pages["expert_u"].get(f"/visits/requests/{rid}").text)
+    # Rewriting the record starts from its follow-ups (saving it blank would drop them).
+    kept = page.select_one("textarea[name=follow_ups]")
+    assert kept is not None
+    assert "提供三批样品 | 企业技术部 | 2030-01-31" in kept.get_text()
+    form = page.select_one("form.propose-docking")
+    assert form is not None
+    assert "燃料电池双极板耐腐蚀涂层" in form.get_text()
+    # The company does not get the form; another company's need is refused.
+    assert (
+        soup(w.pages["ent_a"].get(f"/visits/requests/{rid}").text).select_one(
+            "form.propose-docking"
+        )
+        is None
+    )
+    wrong = w.pages["expert_u"].post(
+        str(form["action"]),
+        data={"need_id": str(w.ids["need_b"]), "csrf_token": w.tokens["expert_u"]},
+        follow_redirects=True,
+    )
+    assert "只能提议与甲氢能科技有限公司的技术需求对接" in wrong.text
+    done = w.pages["expert_u"].post(
+        str(form["action"]),
+        data={
+            "need_id": str(w.ids["need_a"]),
+            "message": "巡诊时看过样品，可先做涂层对比测试。",
+            "csrf_token": w.tokens["expert_u"],
+        },
+        follow_redirects=True,
+    )
+    assert "已向企业提议对接" in done.text
+    assert "专家走访" in done.text
+    # The company sees it in its docking box like any request, and may answer it.
+    box = w.pages["ent_a"].get("/dockings?box=incoming")
+    assert "王教授" in box.text
+    assert "燃料电池双极板耐腐蚀涂层" in box.text
+
+
+def test_staff_add_an_expert_to_an_unstaffed_visit_on_the_draft_page(visits: World) -> None:
+    from sqlalchemy import delete
+
+    from matchmaking.models import VisitAssignment
+
+    w = visits
+    run_id = _draft(w)
+    app: Any = w.pages["admin"].app
+    with app.state.session_factory() as session:
+        # Given: the run could not staff 甲's visit.
+        session.execute(delete(VisitAssignment).where(VisitAssignment.run_id == run_id))
+        session.commit()
+    page = soup(w.pages["admin"].get(f"/visits/runs/{run_id}").text)
+    form = page.select_one("form.edit-add")
+    assert form is not None
+    assert "王教授" in form.get_text()
+    days = [str(o["value"]) for o in form.select("select[name=half_day] option")]
+    assert days
+    added = w.pages["admin"].post(
+        f"/visits/runs/{run_id}/add",
+        data={
+            "request_id": str(w.ids["req_a"]),
+            "expert_id": str(w.ids["exp_u"]),
+            "half_day": days[-1],
+            "csrf_token": w.tokens["admin"],
+        },
+        follow_redirects=True,
+    )
+    assert "已加上王教授" in added.text
+    after = soup(added.text)
+    assert after.select_one("form.edit-add") is None
+    assert "已锁定" in after.select_one("table.list").get_text()  # type: ignore[union-attr]

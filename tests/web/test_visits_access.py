@@ -324,4 +324,115 @@ def test_published_visit_page_access(published: World) -> None:
     assert not failures, "\n".join(failures)
 
 
-ALL_ROWS = API_ROWS + PAGE_ROWS + PUBLISHED_API_ROWS + PUBLISHED_PAGE_ROWS
+@pytest.fixture
+def drafted(visits: World) -> World:
+    """A finished draft (never published): 王教授 on 甲."""
+    w = visits
+    run = w.api["admin"].post(f"/api/v1/visits/{w.ids['campaign']}/runs")
+    assert run.status_code == 202, run.text
+    app: Any = w.api["admin"].app
+    assert runner.execute(app.state.session_factory, app.state.index_manager, run.json()["id"])
+    draft = w.api["admin"].get(f"/api/v1/visits/runs/{run.json()['id']}").json()
+    w.ids["draft_run"] = run.json()["id"]
+    w.ids["draft_assignment"] = draft["visits"][0]["experts"][0]["id"]
+    return w
+
+
+# Staff edit a draft; keeping the same expert or half-day only locks the assignment.
+DRAFT_ROWS = [
+    Row(
+        "PUT",
+        "/api/v1/visits/assignments/{draft_assignment}/expert",
+        STAFF_ALL,
+        body=lambda r: {"expert_id": "exp_u"},
+    ),
+    Row(
+        "PUT",
+        "/api/v1/visits/runs/{draft_run}/visits/{req_a}/half-day",
+        STAFF_ALL,
+        body=lambda r: {"half_day": DAYS[1]},
+    ),
+    # The visit has its one expert: adding a second is refused (409; the page says so).
+    Row(
+        "POST",
+        "/api/v1/visits/runs/{draft_run}/visits/{req_a}/experts",
+        STAFF_ALL,
+        ok=409,
+        body=lambda r: {"expert_id": "exp_u"},
+    ),
+    Row(
+        "POST",
+        "/visits/runs/{draft_run}/add",
+        STAFF_ALL,
+        ok=303,
+        page=True,
+        body=lambda r: {"request_id": "req_a", "expert_id": "exp_u"},
+    ),
+    Row(
+        "POST",
+        "/visits/assignments/{draft_assignment}/replace",
+        STAFF_ALL,
+        ok=303,
+        page=True,
+        body=lambda r: {"expert_id": "exp_u"},
+    ),
+    Row(
+        "POST",
+        "/visits/runs/{draft_run}/move",
+        STAFF_ALL,
+        ok=303,
+        page=True,
+        body=lambda r: {"request_id": "req_a", "half_day": DAYS[0]},
+    ),
+]
+# The assigned expert proposes a docking with the company's need (after the diagnosis).
+DOCKING_API_ROWS = [
+    Row(
+        "POST",
+        "/api/v1/visits/requests/{req_a}/dockings",
+        roles("expert_u"),
+        ok=201,
+        body=lambda r: {"need_id": "need_a"},
+    ),
+]
+DOCKING_PAGE_ROWS = [
+    Row(
+        "POST",
+        "/visits/requests/{req_a}/docking",
+        roles("expert_u"),
+        ok=303,
+        page=True,
+        body=lambda r: {"need_id": "need_a"},
+    ),
+]
+
+
+def test_draft_edit_access(drafted: World) -> None:
+    failures = run_rows(drafted, DRAFT_ROWS)
+    assert not failures, "\n".join(failures)
+
+
+def test_docking_from_a_visit_api_access(published: World) -> None:
+    failures = run_rows(published, DOCKING_API_ROWS)
+    assert not failures, "\n".join(failures)
+    # It is the company's docking request like any other, its origin the visit.
+    incoming = published.api["ent_a"].get("/api/v1/dockings", params={"box": "incoming"})
+    assert incoming.status_code == 200, incoming.text
+    found = [(d["target_title"], d["origin"]) for d in incoming.json()["items"]]
+    assert found == [("王教授", "visit")]
+
+
+def test_docking_from_a_visit_page_access(published: World) -> None:
+    failures = run_rows(published, DOCKING_PAGE_ROWS)
+    assert not failures, "\n".join(failures)
+
+
+ALL_ROWS = (
+    API_ROWS
+    + PAGE_ROWS
+    + PUBLISHED_API_ROWS
+    + PUBLISHED_PAGE_ROWS
+    + DRAFT_ROWS
+    + DOCKING_API_ROWS
+    + DOCKING_PAGE_ROWS
+)

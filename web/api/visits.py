@@ -12,8 +12,9 @@ from pydantic import BaseModel, Field
 
 from matchmaking.common.schemas import Page, make_page
 from matchmaking.visits import brief as briefs
-from matchmaking.visits import diagnosis, service
+from matchmaking.visits import diagnosis, edits, service
 from matchmaking.visits.schemas import (
+    AddExpert,
     AssignmentRead,
     CampaignCreate,
     CampaignRead,
@@ -24,7 +25,10 @@ from matchmaking.visits.schemas import (
     DraftRead,
     FollowUpRead,
     InviteExperts,
+    MoveVisit,
     PoolExpertSet,
+    ProposeDocking,
+    ReplaceExpert,
     RequestRead,
     RunRead,
 )
@@ -207,6 +211,48 @@ def lock(
     return {"locked": data.locked}
 
 
+@router.put("/assignments/{assignment_id}/expert", response_model=AssignmentRead)
+def replace_expert(
+    session: SessionDep,
+    principal: PrincipalDep,
+    manager: IndexDep,
+    assignment_id: Id,
+    data: ReplaceExpert,
+) -> Any:
+    """Staff edit a draft: another pool expert on this visit (refused, saying which hard
+    constraint breaks; the edited assignment is locked for the next run)."""
+    a = edits.replace_expert(session, principal, manager, assignment_id, data.expert_id)
+    return service.assignment_read(session, a.id)
+
+
+@router.post(
+    "/runs/{run_id}/visits/{request_id}/experts", response_model=AssignmentRead, status_code=201
+)
+def add_expert(
+    session: SessionDep,
+    principal: PrincipalDep,
+    manager: IndexDep,
+    run_id: Id,
+    request_id: Id,
+    data: AddExpert,
+) -> Any:
+    """Staff edit a draft: a pool expert added to a visit short of experts (on
+    ``half_day`` when it has none yet); refused saying which hard constraint breaks."""
+    a = edits.add_expert(
+        session, principal, manager, run_id, request_id, data.expert_id, data.half_day
+    )
+    return service.assignment_read(session, a.id)
+
+
+@router.put("/runs/{run_id}/visits/{request_id}/half-day", response_model=list[AssignmentRead])
+def move_visit(
+    session: SessionDep, principal: PrincipalDep, run_id: Id, request_id: Id, data: MoveVisit
+) -> list[AssignmentRead]:
+    """Staff edit a draft: the visit on another half-day (the company's and its experts')."""
+    rows = edits.move_visit(session, principal, run_id, request_id, data.half_day)
+    return [service.assignment_read(session, a.id) for a in rows]
+
+
 @router.post("/assignments/{assignment_id}/{answer}")
 def answer(
     session: SessionDep,
@@ -257,6 +303,16 @@ def draft_needs(
     """转为技术需求: draft needs pre-filled from the diagnosis, for the company to confirm."""
     drafts = diagnosis.draft_needs(session, principal, request_id, (data or DraftCount()).count)
     return [diagnosis.get_draft(session, principal, d.id) for d in drafts]
+
+
+@router.post("/requests/{request_id}/dockings", status_code=201)
+def propose_docking(
+    session: SessionDep, principal: PrincipalDep, request_id: Id, data: ProposeDocking
+) -> dict[str, Any]:
+    """The assigned expert proposes a docking between one of the company's needs and
+    themselves (origin: visit); the company answers it like any docking request."""
+    d = diagnosis.propose_docking(session, principal, request_id, data)
+    return {"docking_id": d.id, "need_id": d.need_id, "origin": d.origin.value}
 
 
 @router.post("/drafts/{draft_id}/publish")

@@ -7,20 +7,27 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
 
 from matchmaking.accounts.permissions import require_login, require_staff
+from matchmaking.common.numbers import DbId
+from matchmaking.common.validation import validation_details
 from matchmaking.enums import IndustryField
 from matchmaking.exceptions import Conflict, InvalidInput, MatchmakingError
 from matchmaking.visits import brief as briefs
-from matchmaking.visits import diagnosis, service
+from matchmaking.visits import diagnosis, edits, service
 from matchmaking.visits.schemas import (
+    AddExpert,
     CampaignCreate,
     DiagnosisAsk,
     DiagnosisWrite,
     DraftPublish,
     FollowUpIn,
     InviteExperts,
+    MoveVisit,
     PoolExpertSet,
+    ProposeDocking,
+    ReplaceExpert,
     half_day_label,
 )
 from matchmaking.visits.states import CampaignAction
@@ -238,6 +245,51 @@ def run_page(ui: Ui, run_id: int) -> HTMLResponse:
     return ui.render("visits/run.html", {**page, "c": service.campaign_read(ui.session, c)})
 
 
+class MoveForm(MoveVisit):
+    request_id: DbId
+
+
+class AddForm(AddExpert):
+    request_id: DbId
+
+
+@router.post("/runs/{run_id}/add", response_model=None)
+async def add_expert(ui: Ui, request: Request, manager: IndexDep, run_id: int) -> RedirectResponse:
+    """Staff edit a draft: a pool expert added to a visit short of experts."""
+    url = f"/visits/runs/{run_id}"
+    submitted = await read_form(request, AddForm)
+    if not submitted.ok or submitted.data is None:
+        ui.session.rollback()
+        return ui.redirect(url, "；".join(submitted.errors.values()) or "请选择专家", "error")
+    data = submitted.data
+    try:
+        a = edits.add_expert(
+            ui.session, ui.principal, manager, run_id, data.request_id, data.expert_id,
+            data.half_day,
+        )  # fmt: skip
+    except (Conflict, InvalidInput) as exc:
+        return _fail(ui, url, exc)
+    read = service.assignment_read(ui.session, a.id)
+    return ui.redirect(url, f"已加上{read.expert}（{read.when}），并已锁定，重新排班时保留")
+
+
+@router.post("/runs/{run_id}/move", response_model=None)
+async def move_visit(ui: Ui, request: Request, run_id: int) -> RedirectResponse:
+    """Staff edit a draft: a visit on another half-day (refused, saying which constraint)."""
+    url = f"/visits/runs/{run_id}"
+    submitted = await read_form(request, MoveForm)
+    if not submitted.ok or submitted.data is None:
+        ui.session.rollback()
+        return ui.redirect(url, "；".join(submitted.errors.values()) or "请选择半天", "error")
+    data = submitted.data
+    try:
+        rows = edits.move_visit(ui.session, ui.principal, run_id, data.request_id, data.half_day)
+    except (Conflict, InvalidInput) as exc:
+        return _fail(ui, url, exc)
+    when = half_day_label(rows[0].half_day)
+    return ui.redirect(url, f"已改到{when}，并已锁定，重新排班时保留")
+
+
 @router.post("/runs/{run_id}/{action}", response_model=None)
 def run_action(ui: Ui, run_id: int, action: str) -> RedirectResponse:
     """publish / cancel a run."""
@@ -252,6 +304,27 @@ def run_action(ui: Ui, run_id: int, action: str) -> RedirectResponse:
     except Conflict as exc:
         return _fail(ui, url, exc)
     return ui.redirect(url, "未知操作", "error")
+
+
+@router.post("/assignments/{assignment_id}/replace", response_model=None)
+async def replace_expert(
+    ui: Ui, request: Request, manager: IndexDep, assignment_id: int
+) -> RedirectResponse:
+    """Staff edit a draft: another pool expert on this visit (locked for the next run)."""
+    submitted = await read_form(request, ReplaceExpert)
+    run_id = edits.run_of_assignment(ui.session, ui.principal, assignment_id)
+    url = f"/visits/runs/{run_id}"
+    if not submitted.ok or submitted.data is None:
+        ui.session.rollback()
+        return ui.redirect(url, "；".join(submitted.errors.values()) or "请选择专家", "error")
+    try:
+        a = edits.replace_expert(
+            ui.session, ui.principal, manager, assignment_id, submitted.data.expert_id
+        )
+    except (Conflict, InvalidInput) as exc:
+        return _fail(ui, url, exc)
+    read = service.assignment_read(ui.session, a.id)
+    return ui.redirect(url, f"已换为{read.expert}，并已锁定，重新排班时保留")
 
 
 @router.post("/assignments/{assignment_id}/{action}", response_model=None)
@@ -312,8 +385,11 @@ async def write_diagnosis(
                 suggestions=raw.get("suggestions", ""),
                 follow_ups=ups,
             )
-        except ValueError:
-            errors["problems"] = "请填写发现的问题"
+        except ValidationError as exc:
+            # Each refused field in its own words (the form shows the two it has).
+            for d in validation_details(exc.errors()):
+                name = str(d["field"]).split(".")[0]
+                errors.setdefault(name if name == "follow_ups" else "problems", d["message"])
     if data is not None:
         diagnosis.write(ui.session, ui.principal, request_id, data)
         return ui.redirect(f"/visits/requests/{request_id}", "诊断记录已保存")
@@ -351,6 +427,21 @@ def draft_needs(
     except (Conflict, InvalidInput) as exc:
         return _fail(ui, url, exc)
     return ui.redirect(url, "已起草技术需求，请企业确认后发布")
+
+
+@router.post("/requests/{request_id}/docking", response_model=None)
+async def propose_docking(ui: Ui, request: Request, request_id: int) -> RedirectResponse:
+    """The assigned expert proposes a docking with one of the company's needs."""
+    url = f"/visits/requests/{request_id}"
+    submitted = await read_form(request, ProposeDocking)
+    if not submitted.ok or submitted.data is None:
+        ui.session.rollback()
+        return ui.redirect(url, "；".join(submitted.errors.values()) or "请选择技术需求", "error")
+    try:
+        d = diagnosis.propose_docking(ui.session, ui.principal, request_id, submitted.data)
+    except (Conflict, InvalidInput) as exc:
+        return _fail(ui, url, exc)
+    return ui.redirect(f"/dockings/{d.id}", "已向企业提议对接，企业会收到通知")
 
 
 @router.post("/drafts/{draft_id}/publish", response_model=None)
