@@ -429,13 +429,39 @@ def _supply(m: matching.Match, target: Kind, need: Need, company: str) -> Supply
     )
 
 
+def _invitable(session: Session, p: Principal, event_id: int) -> Event:
+    event = _staff_event(session, p, event_id)
+    if event.status not in (E.DRAFT, E.OPEN):
+        raise Conflict(f"该活动当前状态为“{event.status.label}”，不能再发出邀请")
+    return event
+
+
+def _invited(
+    session: Session, p: Principal, event: Event, reg: Registration, user_ids: list[int]
+) -> Registration:
+    """Store an invited registration and tell the invited side's users."""
+    reg.event_id, reg.status, reg.invited = event.id, RegistrationStatus.INVITED, True
+    reg.checkin_token = secrets.token_urlsafe(32)
+    reg.need_ids, reg.achievement_ids, reg.unavailable_slot_ids = [], [], []
+    session.add(reg)
+    session.flush()
+    notify(
+        session,
+        user_ids,
+        NotificationKind.EVENT_INVITED,
+        {"title": event.title, "held_on": event.held_on.isoformat(), "venue": event.venue},
+        subject=("event", event.id),
+        link=f"/events/{event.id}",
+        skip=p.user_id,
+    )
+    return reg
+
+
 def invite_experts(
     session: Session, p: Principal, event_id: int, expert_ids: list[int]
 ) -> list[Registration]:
     """Invite these experts in person (side 专家): an invited registration and a notification."""
-    event = _staff_event(session, p, event_id)
-    if event.status not in (E.DRAFT, E.OPEN):
-        raise Conflict(f"该活动当前状态为“{event.status.label}”，不能再发出邀请")
+    event = _invitable(session, p, event_id)
     made: list[Registration] = []
     for expert_id in dict.fromkeys(expert_ids):
         expert = session.get(Expert, expert_id)
@@ -445,32 +471,11 @@ def invite_experts(
         if repository.registration(session, event.id, key) is not None:
             continue
         reg = Registration(
-            event_id=event.id,
-            participant=key,
-            org_id=expert.org_id,
-            expert_id=expert.id,
-            side="expert",
+            participant=key, org_id=expert.org_id, expert_id=expert.id, side="expert",
             name=expert.name,
-            status=RegistrationStatus.INVITED,
-            invited=True,
-            checkin_token=secrets.token_urlsafe(32),
-            need_ids=[],
-            achievement_ids=[],
-            unavailable_slot_ids=[],
-        )
-        session.add(reg)
-        session.flush()
-        made.append(reg)
+        )  # fmt: skip
         users = accounts_repository.users_of_expert(session, expert.id)
-        notify(
-            session,
-            [u.id for u in users],
-            NotificationKind.EVENT_INVITED,
-            {"title": event.title, "held_on": event.held_on.isoformat(), "venue": event.venue},
-            subject=("event", event.id),
-            link=f"/events/{event.id}",
-            skip=p.user_id,
-        )
+        made.append(_invited(session, p, event, reg, [u.id for u in users]))
     return made
 
 
@@ -482,9 +487,7 @@ def invite(
     scores: dict[int, float] | None = None,
 ) -> list[Registration]:
     """Invite these organizations: an invited registration each, and a notification."""
-    event = _staff_event(session, p, event_id)
-    if event.status not in (E.DRAFT, E.OPEN):
-        raise Conflict(f"该活动当前状态为“{event.status.label}”，不能再发出邀请")
+    event = _invitable(session, p, event_id)
     made: list[Registration] = []
     for org_id in dict.fromkeys(org_ids):
         org = session.get(Organization, org_id)
@@ -497,32 +500,11 @@ def invite(
         if repository.registration(session, event.id, key) is not None:
             continue
         reg = Registration(
-            event_id=event.id,
-            participant=key,
-            org_id=org.id,
-            side=side,
-            name=org.name,
-            status=RegistrationStatus.INVITED,
-            invited=True,
+            participant=key, org_id=org.id, side=side, name=org.name,
             invite_score=(scores or {}).get(org.id),
-            checkin_token=secrets.token_urlsafe(32),
-            need_ids=[],
-            achievement_ids=[],
-            unavailable_slot_ids=[],
-        )
-        session.add(reg)
-        session.flush()
-        made.append(reg)
+        )  # fmt: skip
         users = accounts_repository.users_of_org(session, org.id)
-        notify(
-            session,
-            [u.id for u in users],
-            NotificationKind.EVENT_INVITED,
-            {"title": event.title, "held_on": event.held_on.isoformat(), "venue": event.venue},
-            subject=("event", event.id),
-            link=f"/events/{event.id}",
-            skip=p.user_id,
-        )
+        made.append(_invited(session, p, event, reg, [u.id for u in users]))
     return made
 
 

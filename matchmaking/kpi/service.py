@@ -8,6 +8,7 @@ timestamps (a need's posting) are read in China time (``clock.month_bounds``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -514,19 +515,9 @@ def breakdown(session: Session, view: View, by: str) -> list[dict[str, Any]]:
 def origin_value(session: Session, view: View) -> list[dict[str, Any]]:
     """What each origin produced: agreements, registered contracts and their 成交额."""
     contracts = {row["code"]: row for row in breakdown(session, view, "origin")}
-    source = REGISTRY["agreements"].source
     a = CooperationAgreement
     # Every agreement by its origin (not only the indicator's enterprise–academic ones).
-    every = Source(
-        kind=source.kind,
-        table=a,
-        id=a.id,
-        name=a.title,
-        when=a.signed_on,
-        town=a.town_id,
-        value=literal(1),
-        timestamp=False,
-    )
+    every = dataclasses.replace(REGISTRY["agreements"].source, joins=(), where=(), extra=())
     rows = cache.cached(
         session,
         ("origin", view.year),
