@@ -67,11 +67,17 @@ def _touched(session: Session) -> set[str]:
     return found
 
 
+def _pending_tables(session: Session) -> set[str]:
+    """The tables of the objects the session would write on its next flush."""
+    return {
+        str(table.name)
+        for obj in (*session.new, *session.dirty, *session.deleted)
+        for table in inspect(obj).mapper.tables
+    }
+
+
 def _after_flush(session: Session, _context: Any) -> None:
-    names = _touched(session)
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        for table in inspect(obj).mapper.tables:
-            names.add(str(table.name))
+    _touched(session).update(_pending_tables(session))
 
 
 def _do_orm_execute(state: ORMExecuteState) -> None:
@@ -173,12 +179,7 @@ def install(factory: sessionmaker[Session]) -> None:
 
 
 def _has_own_writes(session: Session, names: set[str]) -> bool:
-    if _touched(session) & names:
-        return True
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if {str(t.name) for t in inspect(obj).mapper.tables} & names:
-            return True
-    return False
+    return bool((_touched(session) | _pending_tables(session)) & names)
 
 
 def cached(session: Session, key: Hashable, tables: Iterable[str], compute: Callable[[], T]) -> T:

@@ -182,27 +182,11 @@ def _history(
                         status=InviteStatus.ACCEPTED,
                     )
                 )
-            session.add(
-                VisitAssignment(
-                    run_id=run.id,
-                    request_id=r.id,
-                    expert_id=expert.id,
-                    half_day=half_day,
-                    score=0.8,
-                    status=AssignmentStatus.ACCEPTED,
-                )
-            )
-            at = _at(half_day)
-            record = DiagnosisRecord(
-                request_id=r.id,
-                expert_id=expert.id,
-                problems=f"{r.problem[:80]}\n关键工艺参数缺少记录，需结合小试验证改进方案。",
-                suggestions="建立工艺参数记录；与高校联合开展小试验证。",
-                created_at=at,
-                updated_at=at,
-            )
-            session.add(record)
-            session.flush()
+            record = _visited(
+                session, run.id, r, expert, half_day,
+                "关键工艺参数缺少记录，需结合小试验证改进方案。",
+                "建立工艺参数记录；与高校联合开展小试验证。",
+            )  # fmt: skip
             session.add(
                 FollowUp(
                     record_id=record.id,
@@ -215,7 +199,7 @@ def _history(
             if need.id not in formed and rng.random() < 0.4:
                 # The company posts its problem as a need five days after the visit.
                 formed.add(need.id)
-                need.created_at = at + timedelta(days=5)
+                need.created_at = record.created_at + timedelta(days=5)
                 draft = {
                     "title": need.title,
                     "description": need.description,
@@ -314,28 +298,11 @@ def _finished(
                     status=InviteStatus.ACCEPTED,
                 )
             )
-        session.add(
-            VisitAssignment(
-                run_id=run.id,
-                request_id=r.id,
-                expert_id=expert.id,
-                half_day=days[i % len(days)],
-                score=0.8,
-                status=AssignmentStatus.ACCEPTED,
-            )
-        )
-        # Written on the day of the visit (the KPI dashboard counts it in that month).
-        at = _at(days[i % len(days)])
-        record = DiagnosisRecord(
-            request_id=r.id,
-            expert_id=expert.id,
-            problems=f"{r.problem[:80]}\n现场检测手段不足，工艺参数没有记录，问题难以复现。",
-            suggestions="建立关键工艺参数记录；与高校联合开展小试验证；引入在线检测。",
-            created_at=at,
-            updated_at=at,
-        )
-        session.add(record)
-        session.flush()
+        record = _visited(
+            session, run.id, r, expert, days[i % len(days)],
+            "现场检测手段不足，工艺参数没有记录，问题难以复现。",
+            "建立关键工艺参数记录；与高校联合开展小试验证；引入在线检测。",
+        )  # fmt: skip
         session.add_all(
             [
                 FollowUp(
@@ -355,6 +322,41 @@ def _finished(
         )
         if i < 2:
             _need_from(session, org, r, record, expert, staff, docked=i == 0)
+
+
+def _visited(
+    session: Session,
+    run_id: int,
+    r: DiagnosisRequest,
+    expert: Expert,
+    half_day: str,
+    found: str,
+    suggestions: str,
+) -> DiagnosisRecord:
+    """An accepted visit and its diagnosis, written on the day of the visit (the KPI
+    dashboard counts it in that month)."""
+    session.add(
+        VisitAssignment(
+            run_id=run_id,
+            request_id=r.id,
+            expert_id=expert.id,
+            half_day=half_day,
+            score=0.8,
+            status=AssignmentStatus.ACCEPTED,
+        )
+    )
+    at = _at(half_day)
+    record = DiagnosisRecord(
+        request_id=r.id,
+        expert_id=expert.id,
+        problems=f"{r.problem[:80]}\n{found}",
+        suggestions=suggestions,
+        created_at=at,
+        updated_at=at,
+    )
+    session.add(record)
+    session.flush()
+    return record
 
 
 def _need_from(
