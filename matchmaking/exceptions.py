@@ -38,3 +38,9 @@ class Forbidden(MatchmakingError):
 
 class TooManyAttempts(MatchmakingError):
     status_code = 429
+
+
+class ConfigurationError(MatchmakingError):
+    """The deployment's settings contradict each other (the operator must fix them)."""
+
+    status_code = 503

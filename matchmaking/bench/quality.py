@@ -10,7 +10,9 @@ methods differ only in the ``fusion`` setting.
 from __future__ import annotations
 
 import csv
+import random
 import statistics
+import string
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -27,7 +29,7 @@ from matchmaking.config import Settings
 from matchmaking.db import make_engine, make_sessionmaker
 from matchmaking.enums import Kind
 from matchmaking.exceptions import InvalidInput
-from matchmaking.matching import embedding
+from matchmaking.matching import embedding, relevance
 from matchmaking.matching import service as matching
 from matchmaking.matching.indexes import IndexManager
 from matchmaking.matching.runtime import get_tokenizer
@@ -35,6 +37,7 @@ from matchmaking.migrate import upgrade
 from matchmaking.models import Achievement, Organization
 
 K = 10
+NONSENSE = 300
 Progress = Callable[[str, int, int], None]
 
 
@@ -137,26 +140,86 @@ def build(corpus: Corpus, encoder: Encoder, settings: Settings, workdir: Path,
     return Bench(bench_settings, factory, manager, ids)
 
 
+# Out-of-domain phrases the nonsense queries are drawn from (with random characters and
+# random Latin letters): nothing in a corpus of research abstracts should match them.
+OFF_TOPIC = (
+    "飞天猫咪披萨", "周末去哪里吃火锅", "足球比赛门票预订", "明天会下雨吗", "生日蛋糕怎么做",
+    "宠物狗洗澡美容", "婚礼跟拍摄影套餐", "网红奶茶店排队", "小学生暑假作业答案",
+    "电视剧大结局剧透",
+    "how to bake sourdough bread", "cheap flights to paris", "best pizza near me",
+    "football match tickets", "funny cat videos", "wedding dress rental",
+)  # fmt: skip
+
+
+def nonsense_queries(n: int, seed: int = 20261203) -> list[str]:
+    """``n`` seeded queries no research abstract answers: random Chinese characters,
+    random Latin letters, and out-of-domain phrases, a third each."""
+    rng = random.Random(seed)
+    out: list[str] = []
+    for i in range(n):
+        if i % 3 == 0:
+            out.append("".join(chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(rng.randint(4, 12))))
+        elif i % 3 == 1:
+            words = ("".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(3, 9)))
+                     for _ in range(rng.randint(1, 4)))  # fmt: skip
+            out.append(" ".join(words))
+        else:
+            a, b = rng.sample(OFF_TOPIC, 2)
+            out.append(a if rng.random() < 0.5 else f"{a} {b}")
+    return out
+
+
+def ece(shown: list[tuple[float, bool]], bins: int = 10) -> float:
+    """Expected calibration error of shown scores: the gap between the mean score and
+    the share that is relevant, per tenth of the scale, weighted by its count."""
+    if not shown:
+        return 0.0
+    total = 0.0
+    for b in range(bins):
+        inside = [(p, hit) for p, hit in shown if min(int(p * bins), bins - 1) == b]
+        if inside:
+            gap = statistics.fmean(p for p, _ in inside) - statistics.fmean(h for _, h in inside)
+            total += len(inside) / len(shown) * abs(gap)
+    return total
+
+
 def evaluate(bench: Bench, corpus: Corpus, method: dict[str, Any],
-             progress: Progress | None = None) -> dict[str, dict[str, float]]:  # fmt: skip
-    """Run the title and keyword tasks with one fusion setting."""
+             progress: Progress | None = None,
+             papers: set[int] | None = None) -> dict[str, dict[str, float]]:  # fmt: skip
+    """Run the title and keyword tasks with one fusion setting.
+
+    Besides the ranking metrics: ``ece`` (calibration error of the relevance shown for
+    the top 10 above the line, against "is the query's own abstract"), ``kept`` (the
+    share of queries whose own abstract is shown above the line) and, per method,
+    ``nonsense_rejected`` (the share of nonsense queries with nothing above the line)."""
     bench.manager.settings = bench.settings.model_copy(update=method)
     discipline = {bench.ids[p.abstract]: p.discipline for p in corpus.papers}
+    rejected = nonsense_rejected(bench)
     out: dict[str, dict[str, float]] = {}
     for task in ("title", "keywords"):
+        # Queries of ``papers`` only (a held-back half), against the whole corpus.
         queries = [(getattr(p, task), bench.ids[p.abstract], p.discipline)
-                   for p in corpus.papers if getattr(p, task)]  # fmt: skip
+                   for n, p in enumerate(corpus.papers)
+                   if getattr(p, task) and (papers is None or n in papers)]  # fmt: skip
         rr: list[float] = []
         r1: list[float] = []
         r10: list[float] = []
         dp: list[float] = []
         latency: list[float] = []
+        kept: list[float] = []
+        shown: list[tuple[float, bool]] = []
         with bench.factory() as session:
             for n, (text, own, own_field) in enumerate(queries):
                 t0 = time.perf_counter()
+                # Every result, weak ones too: the ranking metrics are the ranking's,
+                # the line is measured by ``kept``.
                 hits = matching.search(session, bench.manager, q=text, kind=Kind.ACHIEVEMENTS,
-                                       limit=K + 1)  # fmt: skip
+                                       limit=K + 1, include_weak=True)  # fmt: skip
                 latency.append((time.perf_counter() - t0) * 1000)
+                shown += [(m.relevance, m.item.id == own) for m in hits[:K]
+                          if relevance.above_line(m.relevance)]  # fmt: skip
+                kept.append(float(any(m.item.id == own and relevance.above_line(m.relevance)
+                                      for m in hits)))  # fmt: skip
                 ranked = [m.item.id for m in hits]
                 rank = ranked.index(own) + 1 if own in ranked[:K] else 0
                 rr.append(1.0 / rank if rank else 0.0)
@@ -173,10 +236,22 @@ def evaluate(bench: Bench, corpus: Corpus, method: dict[str, Any],
             "r1": statistics.fmean(r1) if r1 else 0.0,
             "r10": statistics.fmean(r10) if r10 else 0.0,
             "dp10": statistics.fmean(dp) if dp else 0.0,
+            "ece": ece(shown),
+            "kept": statistics.fmean(kept) if kept else 0.0,
+            "nonsense_rejected": rejected,
             "p50_ms": percentile(latency, 0.5),
             "p95_ms": percentile(latency, 0.95),
         }
     return out
+
+
+def nonsense_rejected(bench: Bench, n: int = NONSENSE) -> float:
+    """The share of nonsense queries for which search shows nothing (nothing above the line)."""
+    queries = nonsense_queries(n)
+    with bench.factory() as session:
+        empty = [not matching.search(session, bench.manager, q=q, kind=Kind.ACHIEVEMENTS, limit=K)
+                 for q in queries]  # fmt: skip
+    return statistics.fmean(empty)
 
 
 def methods(settings: Settings) -> tuple[dict[str, dict[str, Any]], str]:
@@ -237,12 +312,13 @@ def run(folder: Path, encoder: Encoder, settings: Settings, *, limit: int | None
 def table(result: dict[str, Any]) -> str:
     lines = [f"语料 {result['corpus']} 篇摘要，模型 {result['model_id']}，"
              f"线上使用的融合：{result['served_config']}"]  # fmt: skip
-    names = ("MRR@10", "R@1", "R@10", "学科P@10", "p50ms", "p95ms")
+    names = ("MRR@10", "R@1", "R@10", "学科P@10", "ECE", "保留", "拒绝无关", "p50ms", "p95ms")
     lines.append(f"{'方法':<10}{'任务':<10}" + "".join(f"{h:>10}" for h in names))
     for name, tasks in result["methods"].items():
         for task, m in tasks.items():
             lines.append(
                 f"{name:<10}{task:<10}{m['mrr10']:>10.4f}{m['r1']:>10.4f}{m['r10']:>10.4f}"
-                f"{m['dp10']:>10.4f}{m['p50_ms']:>10.1f}{m['p95_ms']:>10.1f}"
+                f"{m['dp10']:>10.4f}{m['ece']:>10.4f}{m['kept']:>10.4f}"
+                f"{m['nonsense_rejected']:>10.4f}{m['p50_ms']:>10.1f}{m['p95_ms']:>10.1f}"
             )
     return "\n".join(lines)

@@ -46,6 +46,7 @@ FIELD_LABELS = {
     "expertise": "研究方向与专长",
     "q": "搜索内容",
     "limit": "数量",
+    "include_weak": "是否包含相关度不足的结果",
     "page": "页码",
     "against": "对比的通报",
     "year": "年份",

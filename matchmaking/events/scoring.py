@@ -102,9 +102,10 @@ def fits(
     need_sides = pairs.item_sides(session, manager, Kind.NEEDS, needs.values())
     offer_sides = {k: pairs.item_sides(session, manager, k, o.values()) for k, o in offers.items()}
     indexes = {kind: manager.get(kind) for kind in offers}
+    calibration = manager.calibration
     # Every need against every offer of each kind, once; pairs of participants pick from it.
     scored = {
-        (need_id, kind): pairs.score_pairs(indexes[kind], side, offer_sides[kind])
+        (need_id, kind): pairs.score_pairs(indexes[kind], side, offer_sides[kind], calibration)
         for need_id, side in need_sides.items()
         for kind in offers
     }

@@ -40,6 +40,7 @@ from matchmaking import clock
 from matchmaking.common.filters import ItemFilters
 from matchmaking.config import Settings
 from matchmaking.enums import Kind
+from matchmaking.matching import relevance
 from matchmaking.matching.embedding import counts, from_blob
 from matchmaking.matching.kinds import SERVICES
 from matchmaking.matching.text import item_text
@@ -150,10 +151,23 @@ class IndexManager:
         # Set while every kind is rebuilt because the log did not match (a restore).
         self.rebuilding: str | None = None
         self.last_rebuild: dict[str, Any] | None = None
+        self._calibration: relevance.Calibration | None = None
 
     @property
     def model_id(self) -> str:
         return self.encoder.model_id
+
+    @property
+    def calibration(self) -> relevance.Calibration:
+        """The relevance coefficients of this encoder (refused if fitted for another)."""
+        cal = self._calibration
+        if cal is None or cal.model_id != self.settings.relevance_model_id:
+            s = self.settings
+            cal = relevance.from_settings(
+                s.relevance_model_id, s.relevance_coefficients, self.model_id
+            )
+            self._calibration = cal
+        return cal
 
     # -- loading -----------------------------------------------------------
     def get(self, kind: Kind) -> KindIndex:

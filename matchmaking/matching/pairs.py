@@ -2,23 +2,16 @@
 
 The recommender ranks (its fused RRF score is rank-based: in a pool of six experts the
 last one still scores 0.59), so it cannot say whether a pair is good enough. A pair's
-*fit* can: it is the mean of the two signals the fusion reads, each on 0–1 —
-
-- the cosine rescaled from the range unrelated and closely related texts fall in with
-  the platform's encoder (0.80–0.95: unrelated expert/problem pairs measured 0.85–0.89,
-  related ones 0.91–0.95), and
-- BM25 capped at 3 (one or two rare shared terms),
-
-or the BM25 part alone while a side has no vector yet. ``FIT_THRESHOLD`` is where a pair
-starts to be worth proposing (measured on the visits tests' problems and experts:
-related pairs 0.86–0.98, unrelated ones 0.19–0.28).
+*fit* can: it is the calibrated relevance of the pair (``matching.relevance``), from
+its cosine and its BM25 share, the same number the recommender shows for it, and
+``FIT_THRESHOLD`` is the relevance line.
 
 A pair is a *query* side (a need, a diagnosis request: what is looked for) and a
 *document* item of one kind (an achievement, an expert: what is offered), scored as
 the recommender scores a source item: the query's document vector against the item's
 stored vector, BM25 of the query's tokens among the items of that kind, and the shared
 terms the recommender shows. Event schedules and visit assignments both score through
-``score_pairs``, so "匹配度 0.62" means the same on both.
+``score_pairs``, so "匹配度 62%" means the same on both and on the recommendation lists.
 """
 
 from __future__ import annotations
@@ -31,33 +24,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaking.enums import Kind
+from matchmaking.matching import relevance
 from matchmaking.matching.embedding import from_blob
 from matchmaking.matching.indexes import IndexManager, KindIndex
 from matchmaking.matching.service import Match, shared_terms
 from matchmaking.matching.text import item_text
 from matchmaking.models import Achievement, Embedding, Expert, Need
 
-DENSE_FLOOR, DENSE_TOP = 0.80, 0.95
-LEXICAL_CAP = 3.0
-FIT_THRESHOLD = 0.35
+FIT_THRESHOLD = relevance.LINE
 
 Item = Need | Achievement | Expert
 # The kinds a pair's document side is (their BM25 statistics and idf are read).
 OFFER_KINDS = (Kind.ACHIEVEMENTS, Kind.EXPERTS)
 
 
-def fit(dense: float | None, lexical: float) -> float:
-    """The calibrated fit on 0–1 from a cosine (None: no vector yet) and a BM25 score."""
-    lex = min(max(lexical, 0.0) / LEXICAL_CAP, 1.0)
-    if dense is None:
-        return round(lex, 4)
-    d = min(max((dense - DENSE_FLOOR) / (DENSE_TOP - DENSE_FLOOR), 0.0), 1.0)
-    return round((d + lex) / 2, 4)
-
-
 def fit_of(match: Match) -> float:
     """The calibrated fit of a recommender match (its fused score only orders a list)."""
-    return fit(match.dense_score, match.lexical_score)
+    return match.relevance
 
 
 @dataclass(frozen=True)
@@ -73,6 +56,7 @@ class PairFit:
     score: float  # the calibrated fit, 0–1
     dense: float | None  # the cosine (None: a side has no vector)
     lexical: float  # BM25 of the query's tokens for the item
+    lexical_share: float = 0.0  # the same as a share of what the query could score
 
 
 def ready(manager: IndexManager) -> None:
@@ -118,13 +102,17 @@ def item_sides(
     }
 
 
-def score_pairs(ki: KindIndex, query: Side, docs: Mapping[int, Side]) -> dict[int, PairFit]:
+def score_pairs(
+    ki: KindIndex, query: Side, docs: Mapping[int, Side], calibration: relevance.Calibration
+) -> dict[int, PairFit]:
     """The fit of ``query`` with each item of ``ki``'s kind in ``docs`` (id -> side)."""
     ids = list(docs)
     # Exact BM25 with the kind's corpus statistics (0 for an item not indexed: closed).
-    bm25 = ki.lexical.query(query.tokens).of(ids) if ids else np.zeros(0)
+    scores = ki.lexical.query(query.tokens)
+    bm25 = scores.of(ids) if ids else np.zeros(0)
+    shares = scores.shares(bm25)
     out: dict[int, PairFit] = {}
-    for item_id, lexical in zip(ids, bm25, strict=True):
+    for item_id, lexical, share in zip(ids, bm25, shares, strict=True):
         doc = docs[item_id].vector
         # One pair at a time, so a pair's number never depends on what it was scored with.
         dense = (
@@ -133,10 +121,11 @@ def score_pairs(ki: KindIndex, query: Side, docs: Mapping[int, Side]) -> dict[in
             else round(float(np.dot(query.vector, doc)), 6)
         )
         lex = round(float(lexical), 6)
-        out[item_id] = PairFit(fit(dense, lex), dense, lex)
+        score = calibration.relevance("document", dense, float(share))
+        out[item_id] = PairFit(score, dense, lex, round(float(share), 6))
     return out
 
 
 def pair_terms(ki: KindIndex, query: Side, doc: Side) -> list[str]:
     """The key terms both sides use, as the recommender explains a match."""
-    return shared_terms(ki, set(query.tokens), list(doc.tokens))
+    return shared_terms(ki, query.tokens, doc.tokens)

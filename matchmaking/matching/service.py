@@ -7,7 +7,7 @@ that is a little behind can never show a closed item or break a rule.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -23,6 +23,7 @@ from matchmaking import clock
 from matchmaking.common.filters import ItemFilters
 from matchmaking.enums import Kind
 from matchmaking.exceptions import InvalidInput
+from matchmaking.matching import explain, relevance, translate
 from matchmaking.matching.embedding import from_blob
 from matchmaking.matching.indexes import IndexManager, KindIndex
 from matchmaking.matching.kinds import SERVICES
@@ -30,7 +31,6 @@ from matchmaking.matching.text import item_text
 from matchmaking.models import Embedding
 
 MAX_LIMIT = 100
-SHARED_TERMS = 8
 
 # Which kinds can be recommended for which source kinds.
 TARGETS = {
@@ -43,10 +43,21 @@ TARGETS = {
 @dataclass
 class Match:
     item: Any
-    score: float
+    score: float  # the fused ranking score: orders a list, means nothing across lists
     dense_score: float | None
     lexical_score: float
     shared_terms: list[str]
+    relevance: float = 0.0  # calibrated 0–1 (matching.relevance): the number shown
+    lexical_share: float = 0.0  # the lexical signal the relevance reads (0–1)
+    reason: str = ""  # one sentence from the structured fields (matching.explain)
+
+    @property
+    def band(self) -> str | None:
+        return relevance.band(self.relevance)
+
+    @property
+    def percent(self) -> int:
+        return round(self.relevance * 100)
 
 
 @dataclass
@@ -55,6 +66,8 @@ class Query:
     tokens: list[str]
     exclude_org_id: int | None = None
     exclude_ids: frozenset[int] = frozenset()
+    # "query": typed by a person, encoded as a query; "document": a stored item's vector.
+    pair: relevance.PairType = "query"
 
 
 def recommend(
@@ -66,8 +79,11 @@ def recommend(
     target_kind: Kind,
     limit: int = 10,
     filters: ItemFilters | None = None,
+    include_weak: bool = False,
 ) -> list[Match]:
-    """Items of ``target_kind`` that fit the source item, best first, with reasons."""
+    """Items of ``target_kind`` that fit the source item, best first, with reasons.
+
+    Matches below the relevance line are left out unless ``include_weak``."""
     if target_kind not in TARGETS[source_kind]:
         allowed = " / ".join(k.value for k in TARGETS[source_kind])
         raise InvalidInput(f"target 应为 {allowed}", field="target")
@@ -82,7 +98,18 @@ def recommend(
         from matchmaking.feedback.service import excluded_ids
 
         query.exclude_ids = query.exclude_ids | excluded_ids(session, source_id, target_kind)
-    return rank(session, manager, target_kind, query, limit=limit, filters=filters or ItemFilters())
+    matches = rank(
+        session,
+        manager,
+        target_kind,
+        query,
+        limit=limit,
+        filters=filters or ItemFilters(),
+        include_weak=include_weak,
+    )
+    for m in matches:
+        m.reason = explain.sentence(source, m.item, m.shared_terms)
+    return matches
 
 
 def search(
@@ -93,16 +120,30 @@ def search(
     kind: Kind,
     limit: int = 10,
     filters: ItemFilters | None = None,
+    include_weak: bool = False,
 ) -> list[Match]:
-    """Free-text search in Chinese or English over one kind."""
+    """Free-text search in Chinese or English over one kind (matches below the
+    relevance line left out unless ``include_weak``)."""
     text = q.strip()
     if not text:
         raise InvalidInput("请输入搜索内容", field="q")
     manager.sync()
+    # English words the domain glossary knows also search as their Chinese terms: the
+    # encoder aligns the two languages loosely, and the lexical index is Chinese.
+    terms = translate.chinese_terms(text)
+    read = f"{text} {terms}" if terms else text
     lexical_only = manager.settings.fusion == "lexical"
-    vector = None if lexical_only else manager.encoder.encode_queries([text])[0]
-    query = Query(vector=vector, tokens=manager.tokenizer.tokens(text))
-    return rank(session, manager, kind, query, limit=limit, filters=filters or ItemFilters())
+    vector = None if lexical_only else manager.encoder.encode_queries([read])[0]
+    query = Query(vector=vector, tokens=manager.tokenizer.tokens(read))
+    return rank(
+        session,
+        manager,
+        kind,
+        query,
+        limit=limit,
+        filters=filters or ItemFilters(),
+        include_weak=include_weak,
+    )
 
 
 def _source_query(session: Session, manager: IndexManager, kind: Kind, source: Any) -> Query:
@@ -131,7 +172,7 @@ def _source_query(session: Session, manager: IndexManager, kind: Kind, source: A
     if not tokens:
         tokens = manager.tokenizer.tokens(text)
     # Never recommend an item of the source's own organization.
-    return Query(vector=vector, tokens=tokens, exclude_org_id=source.org_id)
+    return Query(vector=vector, tokens=tokens, exclude_org_id=source.org_id, pair="document")
 
 
 def rank(
@@ -142,8 +183,10 @@ def rank(
     *,
     limit: int,
     filters: ItemFilters,
+    include_weak: bool = False,
 ) -> list[Match]:
-    """The best ``limit`` items of ``kind`` for ``query`` that pass every rule and filter."""
+    """The best ``limit`` items of ``kind`` for ``query`` that pass every rule and filter
+    (and, unless ``include_weak``, are above the relevance line)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit 应在 1 到 {MAX_LIMIT} 之间", field="limit")
     repo = SERVICES[kind].repo
@@ -179,7 +222,7 @@ def rank(
         )
         pool = sorted(i for i in ids if i not in query.exclude_ids)
     scored = _score(ki, query, pool, lex, manager)
-    return _matches(session, ki, query, pool, scored, limit, statements.rows)
+    return _matches(session, ki, query, pool, scored, limit, statements.rows, include_weak)
 
 
 def _rules(
@@ -240,9 +283,36 @@ def _score(
     else:
         dense = np.full(len(pool), np.nan, dtype=np.float32)
     lexical = lex.of(pool)
+    # A query whose words the index mostly does not know (English over Chinese items):
+    # its BM25 ranking rests on a stray word or two, so only the dense side ranks it.
+    trusted = query.vector is None or ki.lexical.coverage(query.tokens) >= (
+        relevance.LEXICAL_TRUST_MIN
+    )
+    ranked_lexical = lexical if trusted else np.zeros_like(lexical)
     s = manager.settings
-    fused = fuse(s.fusion, dense, lexical, k=s.rrf_k, dense_weight=s.fusion_dense_weight)
-    scored = {"dense": dense, "lexical": lexical, "fused": fused}
+    fused = fuse(s.fusion, dense, ranked_lexical, k=s.rrf_k, dense_weight=s.fusion_dense_weight)
+    calibration = manager.calibration
+    shares = lex.shares(lexical)
+    rel = np.fromiter(
+        (
+            calibration.relevance(
+                query.pair,
+                None if np.isnan(d) else float(d),
+                float(x),
+                trust_lexical=trusted,
+            )
+            for d, x in zip(dense, shares, strict=True)
+        ),
+        dtype=np.float64,
+        count=len(pool),
+    )
+    scored = {
+        "dense": dense,
+        "lexical": lexical,
+        "fused": fused,
+        "relevance": rel,
+        "share": shares,
+    }
     if (
         query.vector is not None
         and s.query_expansion_k > 0
@@ -258,7 +328,7 @@ def _score(
             )
             dense_x = ki.vectors.scores_for(expanded, pool)
         scored["fused"] = fuse(
-            s.fusion, dense_x, lexical, k=s.rrf_k, dense_weight=s.fusion_dense_weight
+            s.fusion, dense_x, ranked_lexical, k=s.rrf_k, dense_weight=s.fusion_dense_weight
         )
     return scored
 
@@ -301,12 +371,15 @@ def _matches(
     scored: dict[str, np.ndarray],
     limit: int,
     rows_stmt: Select[Any],
+    include_weak: bool = False,
 ) -> list[Match]:
     """Rows of the best pool items, loaded (with every rule applied again) only for the top."""
     order = pool_order(scored, len(pool))
+    if not include_weak:
+        order = [p for p in order if relevance.above_line(float(scored["relevance"][p]))]
     lexical = ki.lexical
     out: list[Match] = []
-    qset = set(query.tokens)
+    qtokens = list(query.tokens)
     start = 0
     while len(out) < limit and start < len(order):
         # Normally one round of ``limit`` rows; an item closed since the id query
@@ -327,37 +400,23 @@ def _matches(
                     score=round(float(scored["fused"][p]), 6),
                     dense_score=None if np.isnan(dense) else round(float(dense), 6),
                     lexical_score=round(float(scored["lexical"][p]), 6),
-                    shared_terms=shared_terms(ki, qset, tokens),
+                    shared_terms=shared_terms(ki, qtokens, tokens),
+                    relevance=float(scored["relevance"][p]),
+                    lexical_share=round(float(scored["share"][p]), 6),
                 )
             )
     return out
 
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-# Words every text of a kind shares (from the field line and boilerplate): true,
-# but they explain nothing to a reader, so they are not shown as reasons.
-_GENERIC = frozenset(
-    "领域 研究领域 新型 关键技术 技术指标 指标 工艺 方案 控制 优化 周期 方式 产品 生产 性能 成本"
-    " 研发 效率 质量 合作 高校 院所 主要 目前 现有 领先 相关 稳定 批量 关键词 测试".split()
-)
-
-
-def _displayable(term: str) -> bool:
-    # Units and numbers such as "cm", "10m" or "5000h" explain nothing either.
-    if term in _GENERIC or any(ch.isdigit() for ch in term):
-        return False
-    return bool(_CJK.search(term)) or (len(term) >= 3 and term.isalpha())
-
-
-def shared_terms(ki: KindIndex, query_tokens: set[str], doc_tokens: list[str]) -> list[str]:
-    """Key terms both texts use, rarest first, without terms inside longer ones."""
-    common = {t for t in query_tokens.intersection(doc_tokens) if _displayable(t)}
-    ranked = sorted(common, key=lambda t: (-ki.lexical.idf(t), -len(t), t))
-    chosen: list[str] = []
-    for term in sorted(ranked, key=len, reverse=True):
-        if not any(term in longer for longer in chosen):
-            chosen.append(term)
-    keep = set(chosen)
-    return [t for t in ranked if t in keep][:SHARED_TERMS]
+def shared_terms(
+    ki: KindIndex, query_tokens: Iterable[str], doc_tokens: Iterable[str]
+) -> list[str]:
+    """Key terms both texts use, as a reader can check them (``explain.shared_terms``)."""
+    lexical = ki.lexical
+    return explain.shared_terms(
+        query_tokens,
+        doc_tokens,
+        idf=lexical.idf,
+        df_share=lexical.df_share,
+        n_items=len(lexical),
+    )

@@ -65,12 +65,25 @@ def expert_fits(
     side = pairs.text_side(manager, request_text(request))
     # Candidates: the experts the matcher ranks for it (never the company's own: a
     # conflict of interest, and no diagnosis).
-    query = Query(vector=side.vector, tokens=list(side.tokens), exclude_org_id=request.org_id)
-    matches = rank(session, manager, Kind.EXPERTS, query, limit=MAX_LIMIT, filters=ItemFilters())
+    query = Query(
+        vector=side.vector,
+        tokens=list(side.tokens),
+        exclude_org_id=request.org_id,
+        pair="document",
+    )
+    matches = rank(
+        session,
+        manager,
+        Kind.EXPERTS,
+        query,
+        limit=MAX_LIMIT,
+        filters=ItemFilters(),
+        include_weak=True,  # the threshold below decides
+    )
     docs = {m.item.id: pool[m.item.id] for m in matches if m.item.id in pool}
     ki = manager.get(Kind.EXPERTS)
     out: dict[int, Fit] = {}
-    for expert_id, f in pairs.score_pairs(ki, side, docs).items():
+    for expert_id, f in pairs.score_pairs(ki, side, docs, manager.calibration).items():
         if f.score >= threshold:
             terms = pairs.pair_terms(ki, side, docs[expert_id])
             out[expert_id] = Fit(score=f.score, shared_terms=terms)

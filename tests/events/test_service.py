@@ -293,9 +293,11 @@ def test_proposed_invitations_carry_the_calibrated_fit(
     session.commit()
     # When staff look at whom to invite
     proposed = events.propose(session, index_manager, staff, event.id)
-    # Then the score shown is the pair's 0–1 fit (as on schedules and visits), best first.
+    # Then the score shown is the pair's 0–1 fit (as on schedules and visits), best first,
+    # and a company whose need is below the relevance line is not proposed at all.
     scores = {x.need_id: x.score for x in proposed}
-    assert scores[fitting.id] >= pairs.FIT_THRESHOLD > scores[unrelated.id]
+    assert scores[fitting.id] >= pairs.FIT_THRESHOLD
+    assert unrelated.id not in scores
     assert [x.score for x in proposed] == sorted(scores.values(), reverse=True)
 
 

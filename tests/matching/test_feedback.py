@@ -58,8 +58,8 @@ def test_not_relevant_item_leaves_only_that_needs_recommendations(
         make_achievement(
             session,
             org_id=tongji,
-            title="质子交换膜燃料电池低铂催化剂",
-            abstract="低铂合金催化剂提高燃料电池膜电极的氧还原活性与耐久性。",
+            title="燃料电池双极板氮化铬导电防护涂层",
+            abstract="磁控溅射氮化铬涂层用于燃料电池不锈钢双极板，耐腐蚀并降低接触电阻。",
         )
         owner_token = make_token(session, owner_user)
         owner, stranger = accounts.principal_for(owner_user), accounts.principal_for(stranger_user)

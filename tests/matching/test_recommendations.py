@@ -162,10 +162,19 @@ def recs(client: TestClient, path: str, **params: object) -> list[dict]:
 def test_fuel_cell_need_gets_fuel_cell_achievements_first_with_reasons(
     client: TestClient, world: World
 ) -> None:
-    items = recs(client, f"/api/v1/needs/{world.fc_need}/recommendations", target="achievements")
+    path = f"/api/v1/needs/{world.fc_need}/recommendations"
+    items = recs(client, path, target="achievements", include_weak="true")
     ids = [m["item"]["id"] for m in items]
     assert ids[0] == world.coating
     assert set(ids[:2]) == {world.coating, world.catalyst}
+    # Shown as matches: the coating that solves the need; the catalyst (the same trade,
+    # another problem) and the rest fall below the relevance line.
+    shown = recs(client, path, target="achievements")
+    assert [m["item"]["id"] for m in shown] == [world.coating]
+    assert shown[0]["band"] == "高度相关"
+    assert shown[0]["relevance"] >= 0.6
+    assert {m["band"] for m in items[1:]} == {"不足"}
+    assert "中试（TRL 6）" in shown[0]["reason"]
     top = items[0]
     assert top["dense_score"] is not None
     assert top["dense_score"] > 0
@@ -207,14 +216,20 @@ def test_expert_gets_needs(client: TestClient, world: World) -> None:
 
 
 def test_filters_restrict_recommendations(client: TestClient, world: World) -> None:
+    # The filters, on every candidate (weak ones included: a ballast-water achievement is
+    # no match for a fuel-cell need, and is not shown as one by default).
     path = f"/api/v1/needs/{world.fc_need}/recommendations"
-    ship_only = recs(client, path, target="achievements", industry_field="ship_offshore")
+    weak = {"include_weak": "true"}
+    ship_only = recs(client, path, target="achievements", industry_field="ship_offshore", **weak)
     assert [m["item"]["id"] for m in ship_only] == [world.ballast]
+    assert recs(client, path, target="achievements", industry_field="ship_offshore") == []
 
-    mature = recs(client, path, target="achievements", maturity="industrialized")
+    mature = recs(client, path, target="achievements", maturity="industrialized", **weak)
     assert {m["item"]["id"] for m in mature} == {world.ballast, world.prefab}
 
-    licensing = recs(client, path, target="achievements", cooperation_mode="joint_development")
+    licensing = recs(
+        client, path, target="achievements", cooperation_mode="joint_development", **weak
+    )
     assert [m["item"]["id"] for m in licensing] == [world.catalyst]
 
     by_town = recs(client, f"/api/v1/achievements/{world.ballast}/recommendations", town="临江镇")

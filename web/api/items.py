@@ -30,6 +30,12 @@ SPECS: dict[Kind, tuple[type[BaseModel], type[BaseModel], str]] = {
     Kind.EXPERTS: (ExpertCreate, ExpertUpdate, "experts 专家"),
 }
 Limit = Annotated[int, Query(ge=1, le=matching.MAX_LIMIT, description="返回条数")]
+IncludeWeak = Annotated[
+    bool,
+    Query(description="是否一并返回相关度低于阈值（不算匹配）的结果；默认不返回"),
+]
+# The band of a match below the line, returned only when include_weak asks for it.
+WEAK_BAND = "不足"
 FieldQ = Annotated[IndustryField | None, Query(description="行业领域")]
 TownQ = Annotated[str | None, Query(description="所在区镇")]
 DistrictQ = Annotated[str | None, Query(description="所在区县")]
@@ -84,6 +90,9 @@ def match_list(
             MatchRead(
                 kind=target.value,
                 item=SERVICES[target].read(session, principal, m.item),
+                relevance=m.relevance,
+                band=m.band or WEAK_BAND,
+                reason=m.reason,
                 score=m.score,
                 dense_score=m.dense_score,
                 lexical_score=m.lexical_score,
@@ -208,6 +217,7 @@ def _add_recommendations(router: APIRouter, kind: Kind) -> None:
             0
         ],
         limit: Limit = 10,
+        include_weak: IncludeWeak = False,
     ) -> MatchList:
         def work() -> MatchList:
             # Held, not dropped: the session's identity map is weak, and recommend()
@@ -221,6 +231,7 @@ def _add_recommendations(router: APIRouter, kind: Kind) -> None:
                 target_kind=target,
                 limit=limit,
                 filters=filters,
+                include_weak=include_weak,
             )
             source = {"kind": kind.value, "id": item.id}
             return match_list(manager, matches, target, source, session, principal)
@@ -235,7 +246,11 @@ def _add_recommendations(router: APIRouter, kind: Kind) -> None:
         methods=["GET"],
         response_model=MatchList,
         summary=f"Recommendations for a {kind.value[:-1]}",
-        description="推荐结果：融合得分、语义得分、关键词得分与共有关键词。同一单位的条目和已关闭、已过期的条目不会被推荐。",
+        description=(
+            "推荐结果：相关度（经过校准的 0–1 估计）与档次、推荐理由、共有关键词，"
+            "以及融合、语义、关键词得分。相关度低于阈值的结果默认省略"
+            "（include_weak=true 一并返回）；同一单位的条目和已关闭、已过期的条目不会被推荐。"
+        ),
     )
 
 

@@ -12,7 +12,18 @@ ItemRead = NeedRead | AchievementRead | ExpertRead
 class MatchRead(BaseModel):
     kind: str
     item: ItemRead
-    score: float = Field(description="融合得分 fused score (the ranking)")
+    relevance: float = Field(
+        ge=0,
+        le=1,
+        description="相关度（0–1，经过校准的绝对估计，不随其他结果变化）：页面上显示的百分比",
+    )
+    band: str = Field(
+        description="相关度档次：高度相关 / 相关 / 可能相关 / 不足（仅在 include_weak 时出现）"
+    )
+    reason: str = Field(
+        default="", description="一句话推荐理由（依据成熟度、指标、合作方式、预算与报价）"
+    )
+    score: float = Field(description="融合得分 fused score: orders this list only")
     dense_score: float | None = Field(
         description="语义相似度 cosine; null until the item has a vector"
     )
@@ -22,6 +33,7 @@ class MatchRead(BaseModel):
 
 class MatchList(BaseModel):
     source: dict[str, object] | None = None
+
     target: str
     fusion: str
     model_id: str

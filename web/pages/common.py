@@ -101,6 +101,8 @@ env.filters.update(
     wan=_wan,
     day=_date,
     highlight=highlight,
+    # A calibrated 0–1 relevance as the one way it is shown: "62%".
+    pct=lambda x: f"{round(float(x) * 100)}%",
     urlquote=lambda s: quote(str(s), safe=""),
 )
 env.globals.update(

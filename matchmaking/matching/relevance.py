@@ -1,0 +1,122 @@
+"""Calibrated relevance: an absolute 0–1 estimate for one pair, the same on every page.
+
+The ranking (RRF over the dense and lexical rankings) orders a list, but its numbers
+depend on the other items in the list. The relevance of a pair does not: it is a
+logistic model of two signals of that pair alone,
+
+- ``dense``: the cosine of the two texts' vectors, and
+- ``lexical``: the pair's BM25 score as a share of what the query's terms could
+  score at best in this index (the sum over the query's indexed terms of each term's
+  highest score in any item), so it is on 0–1 whatever the query's length,
+
+fitted on the CSL dev split (``matchmaking calibrate``): a title or keyword query
+and its own abstract are relevant; the other abstracts among its candidates
+(the hard negatives of its own discipline among them) are not. A pair is either a
+*query* (a short search typed by a person, encoded as a query) or a *document* (a
+need, an achievement or an expert compared with another item: both encoded as
+documents, whose cosines run higher), and each has its coefficients.
+
+When the lexical side cannot say anything about a query (none of its words carry
+weight in the index: an English query over Chinese items) the dense-only
+coefficients are used, and the ranking drops the lexical side too
+(``lexical_trust``).
+
+Coefficients belong to one encoder (its ``model_id``): a deployment that changes
+the model without refitting is refused (``CalibrationMismatch``), never silently
+miscalibrated.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from matchmaking.exceptions import ConfigurationError
+
+PairType = Literal["query", "document"]
+
+# Where a result stops being shown as a match, and the bands above it.
+# The model estimates the chance that a pair is *the* item sought (a paper's own
+# abstract, among the hard negatives of its discipline), so good but not exact matches
+# score low: the line at 2 % keeps 98 % of real queries' answers on the CSL dev split
+# and leaves nonsense queries with nothing (docs/benchmarks.md §1).
+LINE = 0.02
+BANDS = ((0.6, "高度相关"), (0.25, "相关"), (LINE, "可能相关"))
+# Below this share of a query's words found in the lexical index, the lexical side
+# says nothing worth fusing (measured: Chinese queries over Chinese items 0.8–1.0).
+LEXICAL_TRUST_MIN = 0.5
+
+
+class CalibrationMismatch(ConfigurationError):
+    """The relevance coefficients were fitted for another encoder."""
+
+
+@dataclass(frozen=True)
+class Coefficients:
+    bias: float
+    dense: float
+    lexical: float
+
+    def p(self, dense: float, lexical: float) -> float:
+        z = self.bias + self.dense * dense + self.lexical * lexical
+        return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+
+
+@dataclass(frozen=True)
+class Calibration:
+    model_id: str
+    query: Coefficients
+    query_dense_only: Coefficients
+    document: Coefficients
+    document_dense_only: Coefficients
+    lexical_only: Coefficients  # a deployment ranking by BM25 alone (no vectors)
+
+    def relevance(
+        self, pair: PairType, dense: float | None, lexical: float, *, trust_lexical: bool = True
+    ) -> float:
+        """The estimate for one pair: ``dense`` its cosine (None: no vector), ``lexical``
+        its BM25 share of the attainable (0–1)."""
+        lex = min(max(lexical, 0.0), 1.0)
+        if dense is None:
+            return round(self.lexical_only.p(0.0, lex), 4)
+        if not trust_lexical:
+            c = self.query_dense_only if pair == "query" else self.document_dense_only
+            return round(c.p(dense, 0.0), 4)
+        c = self.query if pair == "query" else self.document
+        return round(c.p(dense, lex), 4)
+
+
+def band(relevance: float) -> str | None:
+    """The band shown beside the percentage; None below the line (not a match)."""
+    return next((name for floor, name in BANDS if relevance >= floor), None)
+
+
+def above_line(relevance: float) -> bool:
+    return relevance >= LINE
+
+
+def check(calibration: Calibration, model_id: str) -> Calibration:
+    """The calibration, if it belongs to ``model_id``; refused otherwise."""
+    if calibration.model_id != model_id:
+        raise CalibrationMismatch(
+            f"相关度系数是为编码模型 {calibration.model_id} 拟合的，当前模型是 {model_id}："
+            "请运行 matchmaking calibrate 重新拟合，并按其输出设置 MATCHMAKING_RELEVANCE_*"
+        )
+    return calibration
+
+
+_NAMES = ("query", "query_dense_only", "document", "document_dense_only", "lexical_only")
+
+
+def from_settings(
+    model_id: str, coefficients: dict[str, list[float]], expected: str
+) -> Calibration:
+    """The calibration the settings give, checked against the encoder's ``expected`` id."""
+    missing = [n for n in _NAMES if len(coefficients.get(n, ())) != 3]
+    if missing:
+        raise ConfigurationError(
+            "MATCHMAKING_RELEVANCE_COEFFICIENTS 需要为 " + "、".join(missing) + " 各给出 3 个系数"
+        )
+    parts = {n: Coefficients(*(float(x) for x in coefficients[n])) for n in _NAMES}
+    return check(Calibration(model_id=model_id, **parts), expected)
