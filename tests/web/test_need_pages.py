@@ -47,8 +47,8 @@ def test_enterprise_publishes_a_need_and_curates_its_recommendations(
     catalyst = add_achievement(
         client,
         tongji,
-        "质子交换膜燃料电池低铂催化剂",
-        "低铂合金催化剂提高燃料电池膜电极的氧还原活性与耐久性，铂载量降低40%。",
+        "燃料电池双极板氮化铬导电防护涂层",
+        "磁控溅射氮化铬涂层用于燃料电池不锈钢双极板，耐腐蚀并降低接触电阻。",
     )["id"]
     make_user(factory, "qiye", "enterprise", org_id=h2)
     make_user(factory, "haida", "enterprise", org_id=other)
