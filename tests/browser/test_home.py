@@ -56,6 +56,7 @@ def test_search_that_matches_no_keyword_says_so(page: Page) -> None:
     search(page, "zzxqvw", "achievements")
 
     shot(page, "search-no-keyword-hits")
-    # The nearest items are still listed, but the page says none shares a keyword.
-    expect(page.get_by_text("没有找到包含“zzxqvw”中关键词的科技成果")).to_be_visible(timeout=2_000)
-    expect(page.locator("ol.results li mark")).to_have_count(0)
+    # Nothing is above the relevance line: no list of "nearest" items, and the page says
+    # so and what to try instead.
+    expect(page.get_by_text("没有足够相关的科技成果与“zzxqvw”匹配")).to_be_visible(timeout=2_000)
+    expect(page.locator("ol.results li")).to_have_count(0)

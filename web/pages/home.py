@@ -43,6 +43,5 @@ def home(
             "results": results,
             "error": error,
             "counts": counts,
-            "keyword_hits": any(m.lexical_score > 0 for m in results),
         },
     )
