@@ -6,7 +6,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -25,6 +25,9 @@ def bench_quality(
     ],
     as_json: Annotated[bool, typer.Option("--json", help="最后一行输出一个 JSON 对象")] = False,
     limit: Annotated[int | None, typer.Option(min=1, help="只用前 N 篇论文（调试用）")] = None,
+    nonsense: Annotated[
+        int, typer.Option(min=0, help="生成多少条无意义查询来测“无匹配”判定（默认 300）")
+    ] = 300,
 ) -> None:
     """匹配质量：标题→摘要、关键词→摘要、学科精度，各方法并列（经由与线上相同的检索代码）。"""
     from matchmaking.bench import quality
@@ -32,7 +35,9 @@ def bench_quality(
 
     settings = load_settings()
     with Bars("条") as bars:
-        result = quality.run(csl, get_encoder(settings), settings, limit=limit, progress=bars)
+        result = quality.run(
+            csl, get_encoder(settings), settings, limit=limit, progress=bars, nonsense=nonsense
+        )
     typer.echo(quality.table(result))
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
@@ -53,6 +58,9 @@ def calibrate(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="最后一行输出一个 JSON 对象")] = False,
     limit: Annotated[int | None, typer.Option(min=1, help="只用前 N 篇论文（调试用）")] = None,
+    nonsense: Annotated[
+        int, typer.Option(min=0, help="生成多少条无意义查询来测“无匹配”判定（默认 300）")
+    ] = 300,
 ) -> None:
     """拟合相关度系数：在 CSL 数据上拟合，输出要设置的 MATCHMAKING_RELEVANCE_* 和拟合后的质量。"""
     from matchmaking.bench import calibrate as fitting
@@ -61,7 +69,13 @@ def calibrate(
     settings = load_settings()
     with Bars("条") as bars:
         result = fitting.run(
-            csl, get_encoder(settings), settings, holdout=holdout, limit=limit, progress=bars
+            csl,
+            get_encoder(settings),
+            settings,
+            holdout=holdout,
+            limit=limit,
+            progress=bars,
+            nonsense=nonsense,
         )
     typer.echo(quality_table(result))
     typer.echo("\n把下面两行加入部署的环境变量（或 .env）即可使用这组系数：")
@@ -74,7 +88,7 @@ def calibrate(
         typer.echo(json.dumps(result, ensure_ascii=False))
 
 
-def quality_table(result: dict) -> str:  # type: ignore[type-arg]
+def quality_table(result: dict[str, Any]) -> str:
     from matchmaking.bench import quality
 
     halves = "各一半" if result["holdout"] else "同一批"

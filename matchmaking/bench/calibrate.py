@@ -22,6 +22,7 @@ fitted on the queries of one half and the quality figures reported on the other.
 from __future__ import annotations
 
 import random
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ from matchmaking.common.filters import ItemFilters
 from matchmaking.config import Settings
 from matchmaking.enums import Kind
 from matchmaking.matching import relevance
+from matchmaking.matching.relevance import PairType
 from matchmaking.matching.service import Query, rank
 
 CANDIDATES = 30
@@ -90,11 +92,12 @@ def collect(
     ]
     with bench.factory() as session:
         for n, (text, own) in enumerate(texts):
-            for pair, vector in (
+            encoded: tuple[tuple[PairType, np.ndarray], ...] = (
                 ("query", encoder.encode_queries([text])[0]),
                 ("document", encoder.encode_documents([text])[0]),
-            ):
-                q = Query(vector=vector, tokens=tokenize(text), pair=pair)  # type: ignore[arg-type]
+            )
+            for pair, vector in encoded:
+                q = Query(vector=vector, tokens=tokenize(text), pair=pair)
                 hits = rank(session, manager, Kind.ACHIEVEMENTS, q, limit=CANDIDATES,
                             filters=ItemFilters(), include_weak=True)  # fmt: skip
                 got = out[pair]
@@ -131,7 +134,8 @@ def split(n: int) -> tuple[set[int], set[int]]:
 
 
 def run(folder: Path, encoder: Encoder, settings: Settings, *, holdout: bool = False,
-        limit: int | None = None, progress: Progress | None = None) -> dict[str, Any]:  # fmt: skip
+        limit: int | None = None, progress: Progress | None = None,
+        nonsense: int = quality.NONSENSE) -> dict[str, Any]:  # fmt: skip
     """Fit on the corpus (or one half of it) and report the quality with the new
     coefficients (on the other half when ``holdout``)."""
     corpus = quality.load_csl(folder)
@@ -139,8 +143,6 @@ def run(folder: Path, encoder: Encoder, settings: Settings, *, holdout: bool = F
         corpus = quality.Corpus(corpus.papers[:limit])
     n = len(corpus.papers)
     fit_on, report_on = split(n) if holdout else (set(range(n)), set(range(n)))
-    import tempfile
-
     with tempfile.TemporaryDirectory(prefix="mm-calibrate-") as tmp:
         bench = quality.build(corpus, encoder, settings, Path(tmp), progress)
         coefficients = fit(collect(bench, corpus, fit_on, progress))
@@ -151,7 +153,7 @@ def run(folder: Path, encoder: Encoder, settings: Settings, *, holdout: bool = F
         bench.manager.settings = fitted
         specs, served = quality.methods(fitted)
         results = {
-            name: quality.evaluate(bench, corpus, specs[name], progress, report_on)
+            name: quality.evaluate(bench, corpus, specs[name], progress, report_on, nonsense)
             for name in dict.fromkeys((served, "dense", "lexical", "rrf"))
         }
         bench.factory.kw["bind"].dispose()

@@ -185,7 +185,8 @@ def ece(shown: list[tuple[float, bool]], bins: int = 10) -> float:
 
 def evaluate(bench: Bench, corpus: Corpus, method: dict[str, Any],
              progress: Progress | None = None,
-             papers: set[int] | None = None) -> dict[str, dict[str, float]]:  # fmt: skip
+             papers: set[int] | None = None,
+             nonsense: int = NONSENSE) -> dict[str, dict[str, float]]:  # fmt: skip
     """Run the title and keyword tasks with one fusion setting.
 
     Besides the ranking metrics: ``ece`` (calibration error of the relevance shown for
@@ -194,7 +195,7 @@ def evaluate(bench: Bench, corpus: Corpus, method: dict[str, Any],
     ``nonsense_rejected`` (the share of nonsense queries with nothing above the line)."""
     bench.manager.settings = bench.settings.model_copy(update=method)
     discipline = {bench.ids[p.abstract]: p.discipline for p in corpus.papers}
-    rejected = nonsense_rejected(bench)
+    rejected = nonsense_rejected(bench, nonsense)
     out: dict[str, dict[str, float]] = {}
     for task in ("title", "keywords"):
         # Queries of ``papers`` only (a held-back half), against the whole corpus.
@@ -248,6 +249,8 @@ def evaluate(bench: Bench, corpus: Corpus, method: dict[str, Any],
 def nonsense_rejected(bench: Bench, n: int = NONSENSE) -> float:
     """The share of nonsense queries for which search shows nothing (nothing above the line)."""
     queries = nonsense_queries(n)
+    if not queries:
+        return 1.0
     with bench.factory() as session:
         empty = [not matching.search(session, bench.manager, q=q, kind=Kind.ACHIEVEMENTS, limit=K)
                  for q in queries]  # fmt: skip
@@ -291,14 +294,17 @@ def methods(settings: Settings) -> tuple[dict[str, dict[str, Any]], str]:
 
 
 def run(folder: Path, encoder: Encoder, settings: Settings, *, limit: int | None = None,
-        progress: Progress | None = None) -> dict[str, Any]:  # fmt: skip
+        progress: Progress | None = None, nonsense: int = NONSENSE) -> dict[str, Any]:  # fmt: skip
     corpus = load_csl(folder)
     if limit:
         corpus = Corpus(corpus.papers[:limit])
     with tempfile.TemporaryDirectory(prefix="mm-bench-") as tmp:
         bench = build(corpus, encoder, settings, Path(tmp), progress)
         specs, served = methods(settings)
-        results = {name: evaluate(bench, corpus, spec, progress) for name, spec in specs.items()}
+        results = {
+            name: evaluate(bench, corpus, spec, progress, nonsense=nonsense)
+            for name, spec in specs.items()
+        }
         bench.factory.kw["bind"].dispose()
     return {
         "corpus": len(corpus.papers),

@@ -23,7 +23,6 @@ class DockingRequest(BaseModel):
     target_kind: TargetKind = Field(description="对接对象：achievements 科技成果 | experts 专家")
     target_id: DbId = Field(description="科技成果或专家的编号")
     message: str = Field(default="", max_length=2000, description="留言：对接意向与联系安排")
-    score: float | None = Field(default=None, description="推荐时的匹配得分（可选）")
     origin: Origin = Field(
         default=Origin.DIRECT,
         description="来源：recommendation 推荐 | search 检索 | event 活动 | visit 走访 | direct",

@@ -111,21 +111,51 @@ def score_pairs(
     scores = ki.lexical.query(query.tokens)
     bm25 = scores.of(ids) if ids else np.zeros(0)
     shares = scores.shares(bm25)
-    out: dict[int, PairFit] = {}
-    for item_id, lexical, share in zip(ids, bm25, shares, strict=True):
-        doc = docs[item_id].vector
-        # One pair at a time, so a pair's number never depends on what it was scored with.
-        dense = (
-            None
-            if query.vector is None or doc is None
-            else round(float(np.dot(query.vector, doc)), 6)
+
+    # Each pair's cosine on its own, so a pair's number never depends on what it was
+    # scored with (NaN where a side has no vector yet).
+    def cosine(doc: np.ndarray | None) -> float:
+        if query.vector is None or doc is None:
+            return float("nan")
+        return round(float(np.dot(query.vector, doc)), 6)
+
+    dense = np.array([cosine(docs[i].vector) for i in ids], dtype=np.float64)
+    fits = calibration.relevances("document", dense, np.asarray(shares, dtype=np.float64))
+    return {
+        item_id: PairFit(
+            float(fit),
+            None if np.isnan(d) else float(d),
+            round(float(lexical), 6),
+            round(float(share), 6),
         )
-        lex = round(float(lexical), 6)
-        score = calibration.relevance("document", dense, float(share))
-        out[item_id] = PairFit(score, dense, lex, round(float(share), 6))
-    return out
+        for item_id, d, lexical, share, fit in zip(ids, dense, bm25, shares, fits, strict=True)
+    }
 
 
 def pair_terms(ki: KindIndex, query: Side, doc: Side) -> list[str]:
     """The key terms both sides use, as the recommender explains a match."""
     return shared_terms(ki, query.tokens, doc.tokens)
+
+
+def fit_for(
+    session: Session, manager: IndexManager, need_id: int, target_kind: str, target_id: int
+) -> float | None:
+    """The calibrated fit of a need with an achievement or expert, as the platform
+    computes it (a docking records this, never a number a client sends). None when
+    either side is missing (the caller's checks say why) or the kind is not offered."""
+    kinds = {k.value: k for k in OFFER_KINDS}
+    kind = kinds.get(target_kind)
+    if kind is None:
+        return None
+    target: Achievement | Expert | None = (
+        session.get(Achievement, target_id)
+        if kind == Kind.ACHIEVEMENTS
+        else session.get(Expert, target_id)
+    )
+    need = session.get(Need, need_id)
+    if need is None or target is None:
+        return None
+    ready(manager)
+    query = item_sides(session, manager, Kind.NEEDS, [need])[need.id]
+    docs = item_sides(session, manager, kind, [target])
+    return score_pairs(manager.get(kind), query, docs, manager.calibration)[target.id].score

@@ -28,9 +28,10 @@ miscalibrated.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Literal
+
+import numpy as np
 
 from matchmaking.exceptions import ConfigurationError
 
@@ -58,9 +59,10 @@ class Coefficients:
     dense: float
     lexical: float
 
-    def p(self, dense: float, lexical: float) -> float:
+    def p(self, dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
         z = self.bias + self.dense * dense + self.lexical * lexical
-        return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+        # exp of a large positive number overflows; such a pair is 0 anyway.
+        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -700.0, 700.0))))
 
 
 @dataclass(frozen=True)
@@ -72,19 +74,31 @@ class Calibration:
     document_dense_only: Coefficients
     lexical_only: Coefficients  # a deployment ranking by BM25 alone (no vectors)
 
+    def relevances(
+        self, pair: PairType, dense: np.ndarray, lexical: np.ndarray, *, trust_lexical: bool = True
+    ) -> np.ndarray:
+        """The estimates for many pairs of one type at once: ``dense`` their cosines (NaN:
+        no vector), ``lexical`` their BM25 shares of the attainable (0–1). Each pair's
+        estimate reads that pair's two numbers only."""
+        d = np.asarray(dense, dtype=np.float64)
+        lex = np.clip(np.asarray(lexical, dtype=np.float64), 0.0, 1.0)
+        if trust_lexical:
+            out = (self.query if pair == "query" else self.document).p(d, lex)
+        else:
+            c = self.query_dense_only if pair == "query" else self.document_dense_only
+            out = c.p(d, np.zeros_like(lex))
+        missing = np.isnan(d)
+        if missing.any():
+            out = np.where(missing, self.lexical_only.p(np.zeros_like(lex), lex), out)
+        return np.round(out, 4)
+
     def relevance(
         self, pair: PairType, dense: float | None, lexical: float, *, trust_lexical: bool = True
     ) -> float:
         """The estimate for one pair: ``dense`` its cosine (None: no vector), ``lexical``
         its BM25 share of the attainable (0–1)."""
-        lex = min(max(lexical, 0.0), 1.0)
-        if dense is None:
-            return round(self.lexical_only.p(0.0, lex), 4)
-        if not trust_lexical:
-            c = self.query_dense_only if pair == "query" else self.document_dense_only
-            return round(c.p(dense, 0.0), 4)
-        c = self.query if pair == "query" else self.document
-        return round(c.p(dense, lex), 4)
+        d = np.array([np.nan if dense is None else dense])
+        return float(self.relevances(pair, d, np.array([lexical]), trust_lexical=trust_lexical)[0])
 
 
 def band(relevance: float) -> str | None:

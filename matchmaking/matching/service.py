@@ -55,10 +55,6 @@ class Match:
     def band(self) -> str | None:
         return relevance.band(self.relevance)
 
-    @property
-    def percent(self) -> int:
-        return round(self.relevance * 100)
-
 
 @dataclass
 class Query:
@@ -293,19 +289,7 @@ def _score(
     fused = fuse(s.fusion, dense, ranked_lexical, k=s.rrf_k, dense_weight=s.fusion_dense_weight)
     calibration = manager.calibration
     shares = lex.shares(lexical)
-    rel = np.fromiter(
-        (
-            calibration.relevance(
-                query.pair,
-                None if np.isnan(d) else float(d),
-                float(x),
-                trust_lexical=trusted,
-            )
-            for d, x in zip(dense, shares, strict=True)
-        ),
-        dtype=np.float64,
-        count=len(pool),
-    )
+    rel = calibration.relevances(query.pair, dense, shares, trust_lexical=trusted)
     scored = {
         "dense": dense,
         "lexical": lexical,

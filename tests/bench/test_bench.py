@@ -65,13 +65,23 @@ def test_quality_bench_on_a_tiny_csl_folder(tmp_path: Path) -> None:
     (csl / "cls_dcp_tiny.tsv").write_text(
         "".join(f"to discipline\t{a}\t{d}\n" for _, a, _, d in PAPERS)
     )
-    result = run("quality", "--csl", str(csl), tmp=tmp_path)
+    result = run("quality", "--csl", str(csl), "--nonsense", "12", tmp=tmp_path)
     assert result["corpus"] == len(PAPERS)
     assert result["served"] in result["methods"]
     assert {"lexical", "dense", "rrf"} <= set(result["methods"])
     for tasks in result["methods"].values():
         for task in ("title", "keywords"):
-            assert set(tasks[task]) >= {"mrr10", "r1", "r10", "dp10", "p50_ms", "p95_ms"}
+            assert set(tasks[task]) >= {
+                "mrr10",
+                "r1",
+                "r10",
+                "dp10",
+                "p50_ms",
+                "p95_ms",
+                "ece",
+                "kept",
+                "nonsense_rejected",
+            }
             assert 0.0 <= tasks[task]["mrr10"] <= 1.0
     # Five distinct papers: every title finds its own abstract first.
     assert result["methods"][result["served"]]["title"]["r1"] == 1.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from matchmaking.matching import pairs
 from tests.conftest import add_achievement
 from tests.docking.conftest import UNI_PHONE, World, notifications_of, request
 
@@ -12,9 +13,17 @@ from tests.docking.conftest import UNI_PHONE, World, notifications_of, request
 def test_request_notifies_the_other_side_and_the_need_becomes_in_docking(
     world: World, factory: sessionmaker[Session]
 ) -> None:
-    response = request(world, world.ent, score=0.83)
+    # A number the client sends is not recorded: the platform computes the pair's fit.
+    response = request(world, world.ent, score=0.999)
     assert response.status_code == 201, response.text
     docking = response.json()
+    manager = world.admin.app.state.index_manager  # type: ignore[attr-defined]
+    with factory() as session:
+        fit = pairs.fit_for(
+            session, manager, world.need_id, "achievements", world.achievement_id
+        )
+    assert fit is not None
+    assert docking["score"] == fit != 0.999
     assert docking["status"] == "requested"
     assert docking["requester_org"]["id"] == world.ent_id
     assert docking["responder_org"]["id"] == world.uni_id

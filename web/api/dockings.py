@@ -17,9 +17,10 @@ from matchmaking.docking.schemas import (
     DockingRequest,
 )
 from matchmaking.enums import DockingStatus
+from matchmaking.matching import pairs
 from web.api.idempotency import IdempotencyDep
 from web.deps import Page as PageQ
-from web.deps import PageSize, PrincipalDep, SessionDep
+from web.deps import IndexDep, PageSize, PrincipalDep, SessionDep
 from web.params import Id
 
 router = APIRouter(prefix="/dockings", tags=["dockings 对接"])
@@ -49,10 +50,12 @@ def request_docking(
     principal: PrincipalDep,
     data: DockingRequest,
     idempotent: IdempotencyDep,
+    manager: IndexDep,
 ) -> Any:
     """Request a docking between a need and an achievement or expert; the other side is notified."""
 
     def create() -> DockingDetail:
+        fit = pairs.fit_for(session, manager, data.need_id, data.target_kind, data.target_id)
         docking = service.request(
             session,
             principal,
@@ -60,7 +63,7 @@ def request_docking(
             target_kind=data.target_kind,
             target_id=data.target_id,
             message=data.message,
-            score=data.score,
+            score=fit,
             origin=data.origin,
         )
         return service.detail(session, principal, docking.id)

@@ -16,8 +16,10 @@ from matchmaking.docking import service
 from matchmaking.docking.schemas import Action, Box
 from matchmaking.enums import AgreementKind, DockingStatus, Origin
 from matchmaking.exceptions import Conflict, InvalidInput, MatchmakingError, Unauthorized
+from matchmaking.matching import pairs
 from matchmaking.notifications import service as notifications
 from matchmaking.outcomes.schemas import SignedAgreement
+from web.deps import IndexDep
 from web.pages.common import Ui
 from web.pages.forms import ListFilters, listing
 
@@ -100,19 +102,16 @@ def _back(ui: Ui) -> str:
 @router.post("/request")
 def request_docking(
     ui: Ui,
+    manager: IndexDep,
     need_id: Annotated[int, Form()],
     target_kind: Annotated[str, Form()],
     target_id: Annotated[int, Form()],
     message: Annotated[str, Form(max_length=2000)] = "",
-    score: Annotated[str, Form()] = "",
     origin: Annotated[str, Form(max_length=32)] = "",
 ) -> RedirectResponse:
     """Request a docking from a need or achievement/expert page; go to the new docking."""
     try:
-        fused = float(score) if score.strip() else None
-    except ValueError:
-        fused = None
-    try:
+        fit = pairs.fit_for(ui.session, manager, need_id, target_kind, target_id)
         docking = service.request(
             ui.session,
             ui.principal,
@@ -120,7 +119,7 @@ def request_docking(
             target_kind=target_kind,
             target_id=target_id,
             message=message,
-            score=fused,
+            score=fit,
             origin=Origin(origin) if origin in set(Origin) else Origin.DIRECT,
         )
     except Unauthorized:
