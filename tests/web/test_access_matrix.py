@@ -402,6 +402,10 @@ PAGE_ROWS: list[Row] = [
     Row("GET", "/needs/{need_a}", EVERYONE, page=True),
     Row("GET", "/achievements/{ach_u}", EVERYONE, page=True),
     Row("GET", "/experts/{exp_u}", EVERYONE, page=True),
+    # The search page: searching and browsing the published items is public.
+    Row("GET", "/search", EVERYONE, page=True),
+    Row("GET", "/search?q=双极板&kind=achievements&industry=hydrogen_storage", EVERYONE, page=True),
+    Row("GET", "/search?kind=needs&town=正余镇&mode=joint_development", EVERYONE, page=True),
     # An organization under review: its users and staff in scope.
     Row("GET", "/needs/{need_p}", roles("admin", "staff", "staff_zy"), page=True),
     # Own lists and profiles.
