@@ -517,6 +517,7 @@ PAGE_ROWS: list[Row] = [
             "cooperation_mode": "licensing",
             "price_wan": "",
             "team_leader": "张教授",
+            "confirm": "1",
         },
     ),
     Row(
@@ -540,6 +541,7 @@ PAGE_ROWS: list[Row] = [
                 "team_leader": "张教授",
             },
             "title": "双极板碳基复合涂层",
+            "confirm": "1",
         },
     ),
     Row(
@@ -555,6 +557,7 @@ PAGE_ROWS: list[Row] = [
             "fields": "new_materials",
             "expertise": "金属表面处理与涂层工艺，等离子体改性。",
             "availability": "每月一次",
+            "confirm": "1",
         },
     ),
     Row(
@@ -569,6 +572,7 @@ PAGE_ROWS: list[Row] = [
             "fields": "hydrogen_storage",
             "expertise": f"燃料电池双极板涂层与电堆集成（{r}）。",
             "availability": "每月一次",
+            "confirm": "1",
         },
     ),
     Row(
@@ -583,6 +587,7 @@ PAGE_ROWS: list[Row] = [
             "fields": "hydrogen_storage",
             "expertise": "燃料电池双极板涂层、电堆集成与测试。",
             "availability": "每周三",
+            "confirm": "1",
         },
     ),
     Row(
