@@ -216,7 +216,7 @@ def _town_counts(session: Session, kind: Kind, day: date) -> dict[int, int]:
         .where(repo.active_clause(day), Organization.town_id.is_not(None))
         .group_by(Organization.town_id)
     )
-    return {int(t): int(n) for t, n in rows}
+    return {int(t): int(n) for t, n in rows if t is not None}
 
 
 def overview(session: Session) -> Overview:
@@ -268,4 +268,3 @@ def upcoming_events(session: Session, day: date, limit: int = UPCOMING) -> list[
         .limit(limit)
     )
     return list(session.scalars(stmt))
-

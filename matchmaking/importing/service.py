@@ -178,9 +178,7 @@ class RowErrors(Exception):
         self.message = "；".join(messages)
 
 
-def _prepare(
-    kind: Kind, row: dict[str, str], org_id: int
-) -> tuple[dict[str, Any], dict[str, str]]:
+def _prepare(kind: Kind, row: dict[str, str], org_id: int) -> tuple[dict[str, Any], dict[str, str]]:
     """The row as schema input, and the errors of its fields (field -> message): every
     field is read, so one bad value does not hide the next."""
     known = known_fields(kind)
@@ -212,7 +210,9 @@ def _prepare(
     return data, errors
 
 
-def _schema_errors(schema: type[BaseModel], data: dict[str, Any], known: dict[str, str]) -> list[str]:
+def _schema_errors(
+    schema: type[BaseModel], data: dict[str, Any], known: dict[str, str]
+) -> list[str]:
     """The schema's complaints about ``data`` on fields not already reported in ``known``."""
     try:
         schema.model_validate(data)

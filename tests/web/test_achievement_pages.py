@@ -236,7 +236,8 @@ def test_quality_hints_before_publishing_are_advice_not_a_wall(
     assert page.select_one("textarea[name=abstract]").get_text().startswith("一种新型涂层材料")
     assert client.get("/api/v1/achievements").json()["total"] == 0
     confirm = page.select_one("button[name=confirm]")
-    assert confirm is not None and confirm.get_text() == "仍然发布"
+    assert confirm is not None
+    assert confirm.get_text() == "仍然发布"
 
     # "仍然发布": published as it is.
     done = post_form(browser, "/achievements/new", {**thin, "confirm": "1"}, follow_redirects=False)
@@ -261,4 +262,6 @@ def test_quality_hints_before_publishing_are_advice_not_a_wall(
     )
     assert expert.status_code == 200
     hints = soup(expert.text).select_one(".quality").get_text()
-    assert "研究方向与专长只有" in hints and "职称" in hints and "可服务时间" in hints
+    assert "研究方向与专长只有" in hints
+    assert "职称" in hints
+    assert "可服务时间" in hints

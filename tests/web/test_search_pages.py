@@ -3,7 +3,6 @@ calibrated search's cards, hostile queries, and browsing by industry and town.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -69,7 +68,8 @@ def test_browse_filters_and_pagination(world: TestClient) -> None:
     # Newest first: the last achievement published heads the list.
     assert results(page1.text)[0] == "船舶压载水紫外处理装置"
     nxt = doc.select_one("nav.pager a")
-    assert nxt is not None and nxt.get_text() == "下一页"
+    assert nxt is not None
+    assert nxt.get_text() == "下一页"
     page2 = world.get("/search" + str(nxt["href"]))
     assert len(results(page2.text)) == 3
     assert "第 2 / 2 页" in page2.text
@@ -88,14 +88,17 @@ def test_browse_filters_and_pagination(world: TestClient) -> None:
     assert "没有符合筛选条件的技术需求" in none.text
     # A selected filter stays selected in the form.
     selected = soup(ship.text).select_one("select[name=industry] option[selected]")
-    assert selected is not None and selected.get_text() == "船舶海工"
+    assert selected is not None
+    assert selected.get_text() == "船舶海工"
 
     # Experts show their fields and expertise.
     experts = world.get("/search", params={"kind": "experts"})
     card = soup(experts.text).select_one("ol.results > li")
     assert card is not None
     text = card.get_text(" ", strip=True)
-    assert "王海涛" in text and "氢能与新型储能" in text and "研究方向与专长" in text
+    assert "王海涛" in text
+    assert "氢能与新型储能" in text
+    assert "研究方向与专长" in text
     # One world for the invalid filters too (building it is the slow part).
     _invalid_filters_answer_in_chinese(world)
 
@@ -112,7 +115,8 @@ def _invalid_filters_answer_in_chinese(world: TestClient) -> None:
         response = world.get("/search", params=params)
         assert response.status_code == 400, params
         error = soup(response.text).select_one(".error")
-        assert error is not None and message in error.get_text(), (params, response.text[:300])
+        assert error is not None, params
+        assert message in error.get_text(), (params, response.text[:300])
         assert "ship_offshore" not in error.get_text()
     huge = world.get("/search", params={"page": "99999999999"})
     assert huge.status_code in (400, 422)
@@ -149,7 +153,8 @@ def _nothing_relevant_and_hostile_queries(world: TestClient) -> None:
     response = world.get("/search", params={"q": hostile, "kind": "achievements"})
     assert response.status_code == 200
     assert "<script>alert(1)</script>" not in response.text
-    assert "\x00" not in response.text and "\x1b" not in response.text
+    assert "\x00" not in response.text
+    assert "\x1b" not in response.text
     assert soup(response.text).select_one("input[name=q]")["value"].startswith("<script>")
     long = world.get("/search", params={"q": "涂层" * 900})
     assert long.status_code == 200
@@ -184,7 +189,9 @@ def test_home_browses_by_industry_and_town(
     assert links["科技成果 12"] == "/search?kind=achievements&industry=hydrogen_storage"
     assert "船舶海工" in industry.get_text()
     town = doc.select_one(".browse-town")
-    assert town is not None and "正余镇" in town.get_text() and "三厂街道" in town.get_text()
+    assert town is not None
+    assert "正余镇" in town.get_text()
+    assert "三厂街道" in town.get_text()
     href = next(str(a["href"]) for a in town.select("a") if "技术需求" in a.get_text())
     assert results(world.get(href).text) == ["压载水处理装置降低能耗"]
     latest = doc.select_one(".latest-achievements").get_text()
@@ -192,7 +199,8 @@ def test_home_browses_by_industry_and_town(
     assert "压载水处理装置降低能耗" in doc.select_one(".latest-needs").get_text()
     events = doc.select_one(".upcoming-events").get_text()
     assert "氢能产业产学研对接会" in events
-    assert "草稿活动不显示" not in events and "去年的对接会" not in events
+    assert "草稿活动不显示" not in events
+    assert "去年的对接会" not in events
     assert "海门区科学技术局" in doc.select_one(".bureau").get_text()
     # The search box submits to the search page; an old /?q= link goes there too.
     assert doc.select_one("form.search")["action"] == "/search"

@@ -221,9 +221,7 @@ async def create(request: Request, ui: Ui) -> HTMLResponse | RedirectResponse:
     """Publish a new achievement for my organization (staff: for the organization chosen)."""
     _ensure_may_create(ui)
     org_id = None if ui.principal.is_staff else ui.principal.org_id
-    form, saved, hints = await save_item(
-        request, ui, Kind.ACHIEVEMENTS, item=None, org_id=org_id
-    )
+    form, saved, hints = await save_item(request, ui, Kind.ACHIEVEMENTS, item=None, org_id=org_id)
     if saved is not None:
         return ui.redirect(f"/achievements/{saved.id}", "成果已保存，正在计算匹配的技术需求")
     status = 400 if form.errors else 200

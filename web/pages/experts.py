@@ -94,9 +94,7 @@ async def save_profile(
         return ui.redirect("/my/profile", "专家信息已保存，适合的技术需求已按新内容更新")
     item = SERVICES[Kind.EXPERTS].get(ui.session, item.id)
     status = 400 if form.errors else 200
-    return _profile(
-        ui, manager, item, form.values, form.errors, status_code=status, hints=hints
-    )
+    return _profile(ui, manager, item, form.values, form.errors, status_code=status, hints=hints)
 
 
 # -- experts of my organization (university users) -----------------------------------
