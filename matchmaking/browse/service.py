@@ -7,11 +7,11 @@ from datetime import date
 from typing import Any, Literal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from matchmaking import clock
 from matchmaking.common.filters import ItemFilters
-from matchmaking.common.pagination import Page
+from matchmaking.common.pagination import Page, paginate
 from matchmaking.enums import CooperationMode, IndustryField, Kind, LabelledEnum, Maturity
 from matchmaking.exceptions import InvalidInput
 from matchmaking.matching import service as matching
@@ -149,16 +149,24 @@ def search(session: Session, manager: IndexManager, params: Params) -> Result:
         start = (params.page - 1) * PAGE_SIZE
         page = Page(matches[start : start + PAGE_SIZE], len(matches), params.page, PAGE_SIZE)
         return Result(params, page, ranked=True)
-    repo = SERVICES[params.kind].repo
-    found = repo.find(
-        session,
-        filters=filters,
-        page=params.page,
-        page_size=PAGE_SIZE,
-        include_closed=False,
-        today=clock.local_today(),
-    )
+    found = newest(session, params.kind, filters, params.page, PAGE_SIZE, clock.local_today())
     return Result(params, found, ranked=False)
+
+
+def newest(
+    session: Session, kind: Kind, filters: ItemFilters, page: int, size: int, day: date
+) -> Page[Any]:
+    """A page of the published items of ``kind`` that pass ``filters``, newest first
+    (by when they were published: imported history keeps its own dates)."""
+    repo = SERVICES[kind].repo
+    model = repo.model
+    stmt = (
+        select(model)
+        .where(repo.active_clause(day), *repo.filter_clauses(filters))
+        .options(selectinload(model.org))
+        .order_by(model.created_at.desc(), model.id.desc())
+    )
+    return paginate(session, stmt, page, size)
 
 
 # -- the home page -----------------------------------------------------------------------
@@ -235,16 +243,7 @@ def overview(session: Session) -> Overview:
             if town_id in town_facets:
                 town_facets[town_id].counts[kind.value] = n
     latest = {
-        kind: SERVICES[kind]
-        .repo.find(
-            session,
-            filters=ItemFilters(),
-            page=1,
-            page_size=LATEST,
-            include_closed=False,
-            today=day,
-        )
-        .items
+        kind: newest(session, kind, ItemFilters(), 1, LATEST, day).items
         for kind in (Kind.NEEDS, Kind.ACHIEVEMENTS)
     }
     return Overview(
