@@ -146,10 +146,15 @@ def search(session: Session, manager: IndexManager, params: Params) -> Result:
         )
         if params.sort == "newest":
             matches.sort(key=lambda m: (m.item.created_at, m.item.id), reverse=True)
-        start = (params.page - 1) * PAGE_SIZE
-        page = Page(matches[start : start + PAGE_SIZE], len(matches), params.page, PAGE_SIZE)
+        number = min(params.page, max(1, -(-len(matches) // PAGE_SIZE)))
+        start = (number - 1) * PAGE_SIZE
+        page = Page(matches[start : start + PAGE_SIZE], len(matches), number, PAGE_SIZE)
         return Result(params, page, ranked=True)
-    found = newest(session, params.kind, filters, params.page, PAGE_SIZE, clock.local_today())
+    day = clock.local_today()
+    found = newest(session, params.kind, filters, params.page, PAGE_SIZE, day)
+    if not found.items and found.pages and params.page > found.pages:
+        # A page past the end (an old link): the last page.
+        found = newest(session, params.kind, filters, found.pages, PAGE_SIZE, day)
     return Result(params, found, ranked=False)
 
 

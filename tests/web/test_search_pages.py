@@ -73,6 +73,8 @@ def test_browse_filters_and_pagination(world: TestClient) -> None:
     page2 = world.get("/search" + str(nxt["href"]))
     assert len(results(page2.text)) == 3
     assert "第 2 / 2 页" in page2.text
+    past = world.get("/search", params={"kind": "achievements", "page": "7"})
+    assert len(results(past.text)) == 3  # past the end: the last page
 
     # Filters: industry, town, maturity, cooperation mode (values or their labels).
     ship = world.get("/search", params={"kind": "achievements", "industry": "ship_offshore"})
