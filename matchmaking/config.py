@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # The district's 行政区划代码 (GB/T 2260; 海门区 320684): a contract party whose region
     # code starts with it is local, which gives the contract's flow (输出/吸纳/区内).
     district_code: str = "320684"
+    # The bureau that runs the platform, as the home page names it, and how to reach it.
+    bureau_name: str = "海门区科学技术局"
+    bureau_contact: str = "产学研合作科 0513-82212345 · 海门区秀山东路 1 号"
     # The dashboard's colours: a town at or above ``kpi_green`` of its schedule (序时进度)
     # is green, at or above ``kpi_amber`` amber, below it red.
     kpi_green: float = 1.0

@@ -244,3 +244,32 @@ def test_an_english_query_finds_the_ballast_water_achievements_first(demo_client
     assert len(hits) >= 3
     top3 = [h["item"]["title"] for h in hits[:3]]
     assert all("压载水" in t for t in top3), top3
+
+
+def test_demo_home_and_search_pages_browse_by_industry_and_town(demo_client) -> None:  # noqa: ANN001
+    from bs4 import BeautifulSoup
+
+    client, _, _ = demo_client
+    home = BeautifulSoup(client.get("/").text, "html.parser")
+    for section in (".browse-industry", ".browse-town"):
+        links = home.select(f"{section} a")
+        assert len(links) >= 3, section
+        first = links[0]
+        shown = int(first.get_text().split()[-1])
+        page = BeautifulSoup(client.get(str(first["href"])).text, "html.parser")
+        count = page.select_one(".count")
+        assert count is not None
+        assert f"共 {shown} 条" in count.get_text(), (section, first["href"])
+        assert page.select("ol.results > li")
+    assert home.select(".latest-needs li")
+    assert home.select(".latest-achievements li")
+    assert home.select_one(".bureau") is not None
+    # A query within one industry: ranked, explained, all of that industry.
+    found = client.get(
+        "/search",
+        params={"q": "燃料电池 双极板", "kind": "achievements", "industry": "氢能与新型储能"},
+    )
+    hits = BeautifulSoup(found.text, "html.parser").select("ol.results > li")
+    assert hits
+    assert all("氢能与新型储能" in h.select_one(".meta").get_text() for h in hits)
+    assert "匹配度" in hits[0].get_text()

@@ -152,6 +152,10 @@ FIELD_LABELS = {
     "follow_ups": "后续行动",
     "request_id": "诊断申请",
     "need_id": "技术需求",
+    # the search page's filters
+    "industry": "行业领域",
+    "mode": "合作方式",
+    "sort": "排序方式",
 }
 
 

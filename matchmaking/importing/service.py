@@ -157,36 +157,72 @@ def org_in_scope(scope: Scope) -> OrgResolver:
 
 
 def _parse(key: str, enum: type[LabelledEnum], value: str) -> str:
-    try:
-        return enum.parse(value).value
-    except ValueError as exc:
-        raise InvalidInput(f"{FIELD_LABELS.get(key, key)}：{exc}", field=key) from exc
+    """The code of a value written as its Chinese label (or its code); the error lists
+    the Chinese labels only (the codes are not what a user types)."""
+    text = value.strip()
+    for member in enum:
+        if text in (member.value, member.label):
+            return member.value
+    allowed = "、".join(m.label for m in enum)
+    raise InvalidInput(
+        f"{FIELD_LABELS.get(key, key)}：“{text[:40]}”不是有效取值，可选：{allowed}", field=key
+    )
 
 
-def _prepare(kind: Kind, row: dict[str, str], org_id: int) -> dict[str, Any]:
+class RowErrors(Exception):
+    """Every problem found in one row, each a Chinese sentence."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("；".join(messages))
+        self.messages = messages
+        self.message = "；".join(messages)
+
+
+def _prepare(kind: Kind, row: dict[str, str], org_id: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """The row as schema input, and the errors of its fields (field -> message): every
+    field is read, so one bad value does not hide the next."""
     known = known_fields(kind)
     data: dict[str, Any] = {}
+    errors: dict[str, str] = {}
     for key, value in row.items():
         if key not in known or key == "organization" or value == "":
             continue
-        if key in ENUM_COLUMNS:
-            data[key] = _parse(key, ENUM_COLUMNS[key], value)
-        elif key == "fields" and kind is Kind.EXPERTS:
-            parts = [v for v in value.replace("；", ";").split(";") if v.strip()]
-            data[key] = [_parse(key, IndustryField, v) for v in parts]
-        elif key == "status":
-            status_enum = NeedStatus if kind is Kind.NEEDS else ItemStatus
-            data[key] = status_enum(_parse(key, status_enum, value))
-        else:
-            data[key] = value
-    key_value = str(data.get(SERVICES[kind].natural_key, ""))
+        try:
+            if key in ENUM_COLUMNS:
+                data[key] = _parse(key, ENUM_COLUMNS[key], value)
+            elif key == "fields" and kind is Kind.EXPERTS:
+                parts = [v for v in value.replace("；", ";").split(";") if v.strip()]
+                data[key] = [_parse(key, IndustryField, v) for v in parts]
+            elif key == "status":
+                status_enum = NeedStatus if kind is Kind.NEEDS else ItemStatus
+                data[key] = status_enum(_parse(key, status_enum, value))
+            else:
+                data[key] = value
+        except InvalidInput as exc:
+            errors[key] = exc.message
+    natural_key = SERVICES[kind].natural_key
+    key_value = str(data.get(natural_key, ""))
     if key_value.startswith(EXAMPLE_MARK):
-        raise InvalidInput(
-            f"这是模板中的示例行（以“{EXAMPLE_MARK}”开头），请改为真实内容或删除该行",
-            field=SERVICES[kind].natural_key,
+        errors[natural_key] = (
+            f"这是模板中的示例行（以“{EXAMPLE_MARK}”开头），请改为真实内容或删除该行"
         )
     data["org_id"] = org_id
-    return data
+    return data, errors
+
+
+def _schema_errors(
+    schema: type[BaseModel], data: dict[str, Any], known: dict[str, str]
+) -> list[str]:
+    """The schema's complaints about ``data`` on fields not already reported in ``known``."""
+    try:
+        schema.model_validate(data)
+    except ValidationError as exc:
+        return [
+            d["message"]
+            for d in validation_details(exc.errors())
+            if d["field"].split(".")[0] not in known and d["field"] != "org_id"
+        ]
+    return []
 
 
 def is_blank(row: dict[str, str]) -> bool:
@@ -228,11 +264,26 @@ def import_rows(
         report.total += 1
         savepoint = session.begin_nested()
         try:
-            row_org = resolve_org(session, row)
-            data = _prepare(kind, row, row_org)
-            status = data.pop("status", None)
+            messages: list[str] = []
+            try:
+                row_org: int | None = resolve_org(session, row)
+            except MatchmakingError as exc:
+                row_org = None
+                messages.append(exc.message)
+            data, field_errors = _prepare(kind, row, row_org or 0)
+            messages.extend(field_errors.values())
             key = data.get(service.natural_key, "")
-            existing = service.find_by_key(session, row_org, key, data.get("external_id"))
+            existing = (
+                None
+                if row_org is None
+                else service.find_by_key(session, row_org, key, data.get("external_id"))
+            )
+            schema = create_schema if existing is None else update_schema
+            messages.extend(_schema_errors(schema, data, field_errors))
+            if messages:
+                raise RowErrors(messages)
+            assert row_org is not None
+            status = data.pop("status", None)
             if existing is None:
                 item = service.create(
                     session, create_schema.model_validate(data), past_deadline_ok=past_deadline_ok
@@ -253,7 +304,7 @@ def import_rows(
             savepoint.rollback()
             detail = "；".join(d["message"] for d in validation_details(exc.errors()))
             report.errors.append(RowError(number, detail, dict(row)))
-        except (MatchmakingError, ValueError) as exc:
+        except (RowErrors, MatchmakingError, ValueError) as exc:
             savepoint.rollback()
             message = getattr(exc, "message", str(exc))
             report.errors.append(RowError(number, message, dict(row)))

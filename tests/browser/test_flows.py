@@ -279,7 +279,7 @@ def test_access_is_denied_in_the_browser(page: Page) -> None:
     shot(page, "16-forbidden-board")
 
     # … nor the edit page of another company's need.
-    page.goto("/?q=船舶压载水处理&kind=needs")
+    page.goto("/search?q=船舶压载水处理&kind=needs")
     others = page.locator("ol.results > li").filter(has_not_text=QIYE_ORG)
     expect(others.first).to_be_visible()
     href = others.first.get_by_role("link").first.get_attribute("href")

@@ -60,3 +60,34 @@ def test_search_that_matches_no_keyword_says_so(page: Page) -> None:
     # so and what to try instead.
     expect(page.get_by_text("没有足够相关的科技成果与“zzxqvw”匹配")).to_be_visible(timeout=2_000)
     expect(page.locator("ol.results li")).to_have_count(0)
+
+
+def test_browse_by_industry_then_filter_by_town_and_page(page: Page) -> None:
+    """From the home page's ways in to a filtered, paged list, on a phone-sized screen."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/")
+    link = page.locator(".browse-industry a").first
+    expect(link).to_be_visible()
+    with page.expect_navigation():
+        link.click()
+    expect(page).to_have_url(re.compile(r"/search\?kind=\w+&industry=\w+"))
+    count = page.locator(".count")
+    expect(count).to_contain_text("共")
+    expect(page.locator("ol.results > li").first).to_be_visible()
+
+    filters = page.locator("form.search-filters")
+    town = filters.locator("select[name=town] option").nth(1).get_attribute("value")
+    assert town
+    filters.locator("select[name=town]").select_option(town)
+    with page.expect_navigation():
+        filters.get_by_role("button", name="筛选").click()
+    expect(filters.locator("select[name=town]")).to_have_value(town)
+    expect(page.locator(".count")).to_contain_text("共")
+    shot(page, "search-browse-phone")
+
+    # Back to the whole kind, newest first, and to the next page.
+    page.goto("/search?kind=achievements")
+    expect(page.locator(".count")).to_contain_text("最新发布在前")
+    with page.expect_navigation():
+        page.locator("nav.pager").get_by_role("link", name="下一页").click()
+    expect(page.locator("nav.pager")).to_contain_text("第 2 /")

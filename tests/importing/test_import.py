@@ -240,3 +240,31 @@ def test_staff_of_one_town_import_only_that_towns_organizations(
     assert report.created == 1
     assert [e.row for e in report.errors] == [3]
     assert "不在您负责的区镇（正余镇）范围内" in report.errors[0].message
+
+
+def test_every_error_of_a_row_is_reported_in_chinese(
+    factory: sessionmaker[Session], company: int
+) -> None:
+    """One row with five problems: all five are reported, none with an English code."""
+    rows: list[list[object]] = [
+        HEADER,
+        ["不存在的公司", "某需求标题", "短", "", "造火箭", "-5", "物物交换", "明年"],
+        [GOOD[0], "标" * 5000, "描述足够长的需求描述文字。", "", "新材料", "", "合伙", ""],
+    ]
+    report = run(factory, Kind.NEEDS, xlsx(rows), "needs.xlsx")
+    assert report.created == 0
+    errors = {e.row: e.message for e in report.errors}
+    first = errors[2]
+    for part in ("尚未登记", "行业领域", "造火箭", "合作方式", "物物交换", "预算", "截止日期"):
+        assert part in first, (part, first)
+    # The choices are listed by their Chinese labels only.
+    assert "船舶海工" in first
+    assert "技术转让" in first
+    for message in errors.values():
+        codes = ("ship_offshore", "joint_development", "new_materials")
+        assert not any(code in message for code in codes)
+        assert "Input should" not in message
+        assert "enum" not in message
+    assert "合伙" in errors[3]
+    assert "标题" in errors[3]
+    assert count(factory, Need) == 0

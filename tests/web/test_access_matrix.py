@@ -402,6 +402,10 @@ PAGE_ROWS: list[Row] = [
     Row("GET", "/needs/{need_a}", EVERYONE, page=True),
     Row("GET", "/achievements/{ach_u}", EVERYONE, page=True),
     Row("GET", "/experts/{exp_u}", EVERYONE, page=True),
+    # The search page: searching and browsing the published items is public.
+    Row("GET", "/search", EVERYONE, page=True),
+    Row("GET", "/search?q=双极板&kind=achievements&industry=hydrogen_storage", EVERYONE, page=True),
+    Row("GET", "/search?kind=needs&town=正余镇&mode=joint_development", EVERYONE, page=True),
     # An organization under review: its users and staff in scope.
     Row("GET", "/needs/{need_p}", roles("admin", "staff", "staff_zy"), page=True),
     # Own lists and profiles.
@@ -513,6 +517,7 @@ PAGE_ROWS: list[Row] = [
             "cooperation_mode": "licensing",
             "price_wan": "",
             "team_leader": "张教授",
+            "confirm": "1",
         },
     ),
     Row(
@@ -536,6 +541,7 @@ PAGE_ROWS: list[Row] = [
                 "team_leader": "张教授",
             },
             "title": "双极板碳基复合涂层",
+            "confirm": "1",
         },
     ),
     Row(
@@ -551,6 +557,7 @@ PAGE_ROWS: list[Row] = [
             "fields": "new_materials",
             "expertise": "金属表面处理与涂层工艺，等离子体改性。",
             "availability": "每月一次",
+            "confirm": "1",
         },
     ),
     Row(
@@ -565,6 +572,7 @@ PAGE_ROWS: list[Row] = [
             "fields": "hydrogen_storage",
             "expertise": f"燃料电池双极板涂层与电堆集成（{r}）。",
             "availability": "每月一次",
+            "confirm": "1",
         },
     ),
     Row(
@@ -579,6 +587,7 @@ PAGE_ROWS: list[Row] = [
             "fields": "hydrogen_storage",
             "expertise": "燃料电池双极板涂层、电堆集成与测试。",
             "availability": "每周三",
+            "confirm": "1",
         },
     ),
     Row(

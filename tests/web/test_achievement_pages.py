@@ -29,6 +29,7 @@ FORM = {
     "cooperation_mode": "licensing",
     "price_wan": "",
     "team_leader": "张教授",
+    "confirm": "1",  # publish past the quality hints (tested in test_quality_hints)
 }
 
 
@@ -201,3 +202,66 @@ def test_owner_closes_and_publishes_again(
     reopened = post_form(browser, f"{url}/reopen", {}, follow_redirects=True)
     assert "成果已重新发布" in reopened.text
     assert visitor.get(url).status_code == 200
+
+
+def test_quality_hints_before_publishing_are_advice_not_a_wall(
+    client: TestClient,
+    make_client: Callable[..., TestClient],
+    factory: sessionmaker[Session],
+) -> None:
+    uni = add_org(client, "南通大学", "university", town="")
+    make_user(factory, "ntu", "university", org_id=uni)
+    browser = make_client()
+    login(browser, "ntu")
+    thin = {
+        **FORM,
+        "abstract": "一种新型涂层材料<script>x</script>",
+        "cooperation_mode": "transfer",
+        "trl": "",
+        "price_wan": "",
+        "confirm": "",
+    }
+
+    # A thin achievement: hints (short abstract, no indicator, no application, no TRL,
+    # no patent, no price for a transfer); nothing saved yet, everything typed kept.
+    hinted = post_form(browser, "/achievements/new", thin)
+    assert hinted.status_code == 200
+    page = soup(hinted.text)
+    quality = page.select_one(".quality")
+    assert quality is not None
+    text = quality.get_text()
+    for part in ("成果简介只有", "技术指标数值", "应用领域", "技术就绪度", "知识产权", "价格"):
+        assert part in text, part
+    assert "<script>x</script>" not in hinted.text
+    assert page.select_one("textarea[name=abstract]").get_text().startswith("一种新型涂层材料")
+    assert client.get("/api/v1/achievements").json()["total"] == 0
+    confirm = page.select_one("button[name=confirm]")
+    assert confirm is not None
+    assert confirm.get_text() == "仍然发布"
+
+    # "仍然发布": published as it is.
+    done = post_form(browser, "/achievements/new", {**thin, "confirm": "1"}, follow_redirects=False)
+    assert done.status_code == 303
+
+    # A complete achievement has no hints and is published at once.
+    full = {
+        **FORM,
+        "title": "金属双极板碳基复合涂层（第二代）",
+        "abstract": COATING + "可用于燃料电池电堆金属双极板的批量生产。",
+        "patent_numbers": "ZL202110345678.3",
+        "price_wan": "50",
+        "confirm": "",
+    }
+    assert post_form(browser, "/achievements/new", full, follow_redirects=False).status_code == 303
+
+    # An expert profile: the same advice.
+    expert = post_form(
+        browser,
+        "/experts/new",
+        {"name": "王芳", "fields": ["textiles"], "expertise": "纺织材料研究与功能性面料开发"},
+    )
+    assert expert.status_code == 200
+    hints = soup(expert.text).select_one(".quality").get_text()
+    assert "研究方向与专长只有" in hints
+    assert "职称" in hints
+    assert "可服务时间" in hints

@@ -57,6 +57,7 @@ def test_expert_edits_profile_and_sees_fitting_needs(
             "fields": ["new_materials", "ship_offshore"],
             "expertise": NEW_EXPERTISE,
             "availability": "每月可到企业现场 1 次",
+            "confirm": "1",
         },
         follow_redirects=False,
     )
@@ -144,7 +145,13 @@ def test_university_adds_an_expert_of_its_own(
     done = post_form(
         browser,
         "/experts/new",
-        {"name": "王芳", "title": "教授", "fields": ["textiles"], "expertise": NEW_EXPERTISE},
+        {
+            "name": "王芳",
+            "title": "教授",
+            "fields": ["textiles"],
+            "expertise": NEW_EXPERTISE,
+            "confirm": "1",
+        },
         follow_redirects=False,
     )
 

@@ -23,6 +23,7 @@ from web.pages import (
     notifications,
     outcomes,
     reports,
+    search,
     staff,
     towns,
     transfer,
@@ -32,6 +33,7 @@ from web.pages import (
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 for module in (
     home,
+    search,
     auth,
     notifications,
     needs,

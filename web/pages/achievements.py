@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -9,16 +10,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from matchmaking.accounts import permissions
+from matchmaking.achievements import quality as achievement_quality
 from matchmaking.achievements.schemas import AchievementCreate, AchievementUpdate
 from matchmaking.common.filters import ItemFilters
 from matchmaking.docking import service as docking
 from matchmaking.enums import IndustryField, Kind
 from matchmaking.exceptions import Forbidden, MatchmakingError
+from matchmaking.experts import quality as expert_quality
 from matchmaking.experts.schemas import ExpertCreate, ExpertUpdate
 from matchmaking.matching import service as matching
 from matchmaking.matching.indexes import IndexManager
 from matchmaking.matching.kinds import SERVICES
 from matchmaking.models import Docking
+from matchmaking.needs.quality import Hint
 from matchmaking.organizations import service as org_service
 from web.deps import IndexDep
 from web.pages.common import Ui
@@ -47,6 +51,11 @@ FORMS: dict[Kind, tuple[type[BaseModel], type[BaseModel], tuple[str, ...]]] = {
     Kind.ACHIEVEMENTS: (AchievementCreate, AchievementUpdate, FIELDS),
     Kind.EXPERTS: (ExpertCreate, ExpertUpdate, EXPERT_FIELDS),
 }
+# The quality hints shown before publishing (advice: "仍然发布" publishes anyway).
+QUALITY: dict[Kind, Callable[[dict[str, Any]], list[Hint]]] = {
+    Kind.ACHIEVEMENTS: achievement_quality.check,
+    Kind.EXPERTS: expert_quality.check,
+}
 
 
 # -- helpers shared with the expert pages --------------------------------------
@@ -66,15 +75,17 @@ async def save_item(
     item: Any,
     org_id: int | None,
     multi: tuple[str, ...] = (),
-) -> tuple[Submitted[BaseModel], Any]:
+) -> tuple[Submitted[BaseModel], Any, list[Hint]]:
     """Validate the posted form as a whole item (so that clearing a required field is an
-    error), then create it or save the changes; the saved item is None if the form has errors.
+    error), then the quality hints unless confirmed (``confirm=1``: 仍然发布), then create
+    it or save the changes; the saved item is None if the form has errors or hints.
     """
     create_schema, update_schema, fields = FORMS[kind]
     fixed = {} if org_id is None else {"org_id": str(org_id)}
     form = await read_form(request, create_schema, fixed=fixed, multi=multi)
     saved = None
-    if form.data is not None and form.ok:
+    hints = QUALITY[kind](form.values) if form.ok else []
+    if form.data is not None and form.ok and (not hints or form.values.get("confirm") == "1"):
         service = SERVICES[kind]
         with form.field_errors():
             if item is None:
@@ -82,7 +93,7 @@ async def save_item(
             else:
                 data = update_schema(**{k: getattr(form.data, k) for k in fields})
                 saved = service.update_as(ui.session, ui.principal, item.id, data)
-    return form, saved
+    return form, saved, hints
 
 
 def parse_filters(industry_field: str, town: str) -> tuple[ItemFilters, dict[str, str]]:
@@ -166,13 +177,17 @@ def _form(
     item: Any,
     values: dict[str, Any],
     errors: dict[str, str],
+    hints: list[Hint] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    return ui.render(
-        "achievements/form.html",
-        {"item": item, "values": values, "errors": errors, "choose_org": ui.principal.is_staff},
-        status_code=status_code,
-    )
+    context = {
+        "item": item,
+        "values": values,
+        "errors": errors,
+        "hints": hints or [],
+        "choose_org": ui.principal.is_staff,
+    }
+    return ui.render("achievements/form.html", context, status_code=status_code)
 
 
 def _values_of(item: Any) -> dict[str, Any]:
@@ -206,10 +221,13 @@ async def create(request: Request, ui: Ui) -> HTMLResponse | RedirectResponse:
     """Publish a new achievement for my organization (staff: for the organization chosen)."""
     _ensure_may_create(ui)
     org_id = None if ui.principal.is_staff else ui.principal.org_id
-    form, saved = await save_item(request, ui, Kind.ACHIEVEMENTS, item=None, org_id=org_id)
+    form, saved, hints = await save_item(request, ui, Kind.ACHIEVEMENTS, item=None, org_id=org_id)
     if saved is not None:
         return ui.redirect(f"/achievements/{saved.id}", "成果已保存，正在计算匹配的技术需求")
-    return _form(ui, item=None, values=form.values, errors=form.errors, status_code=400)
+    status = 400 if form.errors else 200
+    return _form(
+        ui, item=None, values=form.values, errors=form.errors, hints=hints, status_code=status
+    )
 
 
 @router.get("/achievements/{item_id}/edit", response_class=HTMLResponse)
@@ -225,10 +243,15 @@ async def update(request: Request, ui: Ui, item_id: int) -> HTMLResponse | Redir
     """Save changes to an achievement (its text changed: the vectors are recomputed)."""
     item = SERVICES[Kind.ACHIEVEMENTS].get(ui.session, item_id)
     permissions.ensure_can_edit(ui.principal, Kind.ACHIEVEMENTS, item)
-    form, saved = await save_item(request, ui, Kind.ACHIEVEMENTS, item=item, org_id=item.org_id)
+    form, saved, hints = await save_item(
+        request, ui, Kind.ACHIEVEMENTS, item=item, org_id=item.org_id
+    )
     if saved is not None:
         return ui.redirect(f"/achievements/{item_id}", "修改已保存")
-    return _form(ui, item=item, values=form.values, errors=form.errors, status_code=400)
+    status = 400 if form.errors else 200
+    return _form(
+        ui, item=item, values=form.values, errors=form.errors, hints=hints, status_code=status
+    )
 
 
 @router.post("/achievements/{item_id}/close")

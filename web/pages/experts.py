@@ -12,6 +12,7 @@ from matchmaking.enums import Kind, Role
 from matchmaking.exceptions import Forbidden
 from matchmaking.matching.indexes import IndexManager
 from matchmaking.matching.kinds import SERVICES
+from matchmaking.needs.quality import Hint
 from matchmaking.organizations import service as org_service
 from web.deps import IndexDep
 from web.pages.achievements import (
@@ -52,10 +53,12 @@ def _profile(
     errors: dict[str, str],
     fitting: Fitting | None = None,
     status_code: int = 200,
+    hints: list[Hint] | None = None,
 ) -> HTMLResponse:
     org = item.org
     published = permissions.is_published(Kind.EXPERTS, item)
     context = {
+        "hints": hints or [],
         "item": item,
         "org": org,
         "values": values,
@@ -84,13 +87,14 @@ async def save_profile(
 ) -> HTMLResponse | RedirectResponse:
     """Save my expert profile (the fitting needs are recomputed from the new text)."""
     item = _my_expert(ui)
-    form, saved = await save_item(
+    form, saved, hints = await save_item(
         request, ui, Kind.EXPERTS, item=item, org_id=item.org_id, multi=MULTI
     )
     if saved is not None:
         return ui.redirect("/my/profile", "专家信息已保存，适合的技术需求已按新内容更新")
     item = SERVICES[Kind.EXPERTS].get(ui.session, item.id)
-    return _profile(ui, manager, item, form.values, form.errors, status_code=400)
+    status = 400 if form.errors else 200
+    return _profile(ui, manager, item, form.values, form.errors, status_code=status, hints=hints)
 
 
 # -- experts of my organization (university users) -----------------------------------
@@ -105,9 +109,20 @@ def my_experts(ui: Ui, page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse | 
 
 
 def _form(
-    ui: Ui, item: Any, values: dict[str, Any], errors: dict[str, str], status_code: int = 200
+    ui: Ui,
+    item: Any,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+    hints: list[Hint] | None = None,
 ) -> HTMLResponse:
-    context = {"item": item, "values": values, "errors": errors, "choose_org": False}
+    context = {
+        "item": item,
+        "values": values,
+        "errors": errors,
+        "hints": hints or [],
+        "choose_org": False,
+    }
     context["choose_org"] = ui.principal.is_staff and item is None
     return ui.render("experts/form.html", context, status_code=status_code)
 
@@ -138,10 +153,13 @@ async def create(request: Request, ui: Ui) -> HTMLResponse | RedirectResponse:
     """Add an expert to my organization (staff: to the organization chosen)."""
     _ensure_may_create(ui)
     org_id = None if ui.principal.is_staff else ui.principal.org_id
-    form, saved = await save_item(request, ui, Kind.EXPERTS, item=None, org_id=org_id, multi=MULTI)
+    form, saved, hints = await save_item(
+        request, ui, Kind.EXPERTS, item=None, org_id=org_id, multi=MULTI
+    )
     if saved is not None:
         return ui.redirect(f"/experts/{saved.id}", "专家信息已保存")
-    return _form(ui, None, form.values, form.errors, status_code=400)
+    status = 400 if form.errors else 200
+    return _form(ui, None, form.values, form.errors, status_code=status, hints=hints)
 
 
 @router.get("/experts/{item_id}/edit", response_class=HTMLResponse)
@@ -157,12 +175,13 @@ async def update(request: Request, ui: Ui, item_id: int) -> HTMLResponse | Redir
     """Save changes to an expert."""
     item = SERVICES[Kind.EXPERTS].get(ui.session, item_id)
     permissions.ensure_can_edit(ui.principal, Kind.EXPERTS, item)
-    form, saved = await save_item(
+    form, saved, hints = await save_item(
         request, ui, Kind.EXPERTS, item=item, org_id=item.org_id, multi=MULTI
     )
     if saved is not None:
         return ui.redirect(f"/experts/{item_id}", "专家信息已保存")
-    return _form(ui, item, form.values, form.errors, status_code=400)
+    status = 400 if form.errors else 200
+    return _form(ui, item, form.values, form.errors, status_code=status, hints=hints)
 
 
 @router.post("/experts/{item_id}/close")

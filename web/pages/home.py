@@ -1,47 +1,43 @@
-"""The home page: counts and search across needs, achievements and experts."""
+"""The home page: the search box, ways in by industry and town, the latest items,
+upcoming events and the bureau's contact."""
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
-from matchmaking.enums import Kind
-from matchmaking.exceptions import MatchmakingError
+from matchmaking.browse import service as browse
+from matchmaking.config import Settings
 from matchmaking.matching import embedding
-from matchmaking.matching import service as matching
 from web.deps import IndexDep
 from web.pages.common import Ui
+from web.pages.search import KIND_LABELS
 
 router = APIRouter()
-KIND_LABELS = {"achievements": "科技成果", "needs": "技术需求", "experts": "专家"}
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get("/", response_model=None)
 def home(
     ui: Ui,
     manager: IndexDep,
     q: Annotated[str, Query(max_length=2000)] = "",
-    kind: Kind = Kind.ACHIEVEMENTS,
-) -> HTMLResponse:
-    """Home: counts and search across needs, achievements and experts."""
-    results: list[matching.Match] = []
-    error = ""
-    if q.strip():
-        try:
-            results = matching.search(ui.session, manager, q=q, kind=kind, limit=20)
-        except MatchmakingError as exc:
-            error = exc.message
-    counts = embedding.counts(ui.session, manager.model_id)
+    kind: Annotated[str, Query(max_length=200)] = "",
+) -> HTMLResponse | RedirectResponse:
+    """Home; a search asked of it (``/?q=…``, old links) goes to the search page."""
+    if q.strip() or kind.strip():
+        params = {k: v for k, v in (("q", q), ("kind", kind)) if v.strip()}
+        return RedirectResponse("/search?" + urlencode(params), status_code=303)
+    settings: Settings = ui.request.app.state.settings
     return ui.render(
         "home.html",
         {
-            "q": q,
-            "kind": kind.value,
             "kinds": KIND_LABELS,
-            "results": results,
-            "error": error,
-            "counts": counts,
+            "counts": embedding.counts(ui.session, manager.model_id),
+            "o": browse.overview(ui.session),
+            "bureau_name": settings.bureau_name,
+            "bureau_contact": settings.bureau_contact,
         },
     )
