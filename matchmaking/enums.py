@@ -26,7 +26,7 @@ class LabelledEnum(StrEnum):
         for member in cls:
             if text in (member.value, member.label):
                 return member
-        allowed = "、".join(f"{m.label}({m.value})" for m in cls)
+        allowed = "、".join(m.label for m in cls)
         raise ValueError(f"“{text}”不是有效取值，可选：{allowed}")
 
 

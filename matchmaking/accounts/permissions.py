@@ -316,7 +316,7 @@ def may_import(p: Principal) -> bool:
 
 def menu(p: Principal) -> list[tuple[str, str]]:
     """The main menu: (path, label) of the pages this user may use, in order."""
-    entries = [("/", "检索")]
+    entries = [("/search", "检索")]
     own = () if p.is_staff else editable_kinds(p)
     if Kind.NEEDS in own and p.org_id is not None:
         entries += [("/my/needs", "我的需求"), ("/needs/new", "发布需求")]

@@ -209,7 +209,7 @@ def _rule(err: dict[str, Any], field: str) -> str:
     if kind == "enum":
         enum = ENUM_FIELDS.get(field) or enum_of(str(ctx.get("expected", "")))
         if enum is not None:
-            return "取值无效，可选：" + "、".join(f"{m.label}({m.value})" for m in enum)
+            return "取值无效，可选：" + "、".join(m.label for m in enum)
         return f"取值无效，可选：{ctx.get('expected')}"
     if kind.startswith("date"):
         return "日期格式应为 YYYY-MM-DD"

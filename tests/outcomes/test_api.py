@@ -43,7 +43,7 @@ BASE = {
         (
             {"tech_field": "magic"},
             "tech_field",
-            "技术领域：取值无效，可选：电子信息(electronic_info)",
+            "技术领域：取值无效，可选：电子信息、",
         ),
         ({"tech_amount_wan": "101"}, "request", "不能大于合同成交额"),
     ],
