@@ -64,6 +64,11 @@ def create_celery(settings: Settings | None = None) -> Celery:
                 "schedule": settings.reconcile_interval,
                 "options": {"expires": settings.reconcile_interval},
             },
+            "outbound-tick": {
+                "task": "outbound.tick",
+                "schedule": settings.outbound_interval,
+                "options": {"expires": settings.outbound_interval},
+            },
             "analyze-database": {
                 "task": "maintenance.analyze",
                 "schedule": settings.analyze_interval,
@@ -77,6 +82,7 @@ def create_celery(settings: Settings | None = None) -> Celery:
             "workers.tasks.events",
             "workers.tasks.visits",
             "workers.tasks.maintenance",
+            "workers.tasks.outbound",
             "workers.heartbeat",
         ],
     )
