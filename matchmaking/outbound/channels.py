@@ -10,6 +10,7 @@ and returning it from ``email_channel``'s sibling of its own.
 
 from __future__ import annotations
 
+import email.policy
 import json
 import smtplib
 import ssl
@@ -50,7 +51,8 @@ class Channel(Protocol):
 
 def build_email(sender: str, message: Message) -> EmailMessage:
     """A multipart/alternative email (plain text first, then HTML), UTF-8 throughout."""
-    mail = EmailMessage()
+    # Long lines are allowed in headers (a URL in List-Unsubscribe stays readable).
+    mail = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
     mail["From"] = sender
     mail["To"] = message.to
     mail["Subject"] = message.subject

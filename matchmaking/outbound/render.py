@@ -246,6 +246,7 @@ def message(session: Session, row: Delivery) -> Message:
             f"/unsubscribe/{tokens.unsubscribe_token(user_id, content.category)}"
         )
         headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return Message(
         to=row.address,
         subject=_clean(content.subject).replace("\n", " "),
