@@ -53,7 +53,8 @@ def test_a_docking_request_emails_the_receiver_once_even_when_the_job_runs_again
     mail = mails[0]
     assert "对接申请" in subject_of(mail)
     text, html = body_of(mail), body_of(mail, "html")
-    assert "金属双极板耐腐蚀涂层开发" in text and "金属双极板耐腐蚀涂层开发" in html
+    assert "金属双极板耐腐蚀涂层开发" in text
+    assert "金属双极板耐腐蚀涂层开发" in html
     # Links go through the signed click link to the docking; the footer can unsubscribe.
     assert "https://kj.haimen.example/o/" in text
     assert f"to=/dockings/{docking_id}" in text
@@ -61,7 +62,8 @@ def test_a_docking_request_emails_the_receiver_once_even_when_the_job_runs_again
     assert mail["List-Unsubscribe"].startswith("<https://kj.haimen.example/unsubscribe/")
     # No contact detail of either side before the docking is accepted.
     for part in (text, html, *(str(p) for p in robot.posts)):
-        assert UNI_PHONE not in part and ENT_PHONE not in part
+        assert UNI_PHONE not in part
+        assert ENT_PHONE not in part
         assert "qiye@example.cn" not in part
     # The robot of 同济大学 got the same news once, as 企业微信 markdown.
     assert len(robot.posts) == 1
@@ -85,8 +87,9 @@ def test_a_failing_mail_server_is_retried_with_backoff_and_every_attempt_recorde
         failed = jobs.instant(factory, channels(outbound))
     assert failed.failed == 1
     [row] = [d for d in _deliveries(factory) if d.channel == "email"]
-    assert row.status is DeliveryStatus.FAILED and row.attempts == 1
-    assert "第 1 次发送失败" in row.detail and "451" in row.detail
+    assert (row.status, row.attempts) == (DeliveryStatus.FAILED, 1)
+    assert "第 1 次发送失败" in row.detail
+    assert "451" in row.detail
     box.failing = False
     with clock.frozen(start + timedelta(seconds=10)):  # the backoff has not passed
         assert jobs.instant(factory, channels(outbound)).sent == 0
@@ -95,7 +98,7 @@ def test_a_failing_mail_server_is_retried_with_backoff_and_every_attempt_recorde
         assert jobs.instant(factory, channels(outbound)).sent == 0
     assert len(box.to(addresses["gaoxiao"])) == 1
     [row] = [d for d in _deliveries(factory) if d.channel == "email"]
-    assert row.status is DeliveryStatus.SENT and row.attempts == 2
+    assert (row.status, row.attempts) == (DeliveryStatus.SENT, 2)
 
 
 def test_quiet_hours_hold_messages_until_eight_but_not_urgent_ones(
@@ -110,9 +113,11 @@ def test_quiet_hours_hold_messages_until_eight_but_not_urgent_ones(
     with clock.frozen(night):
         request(world, world.ent)
         held = jobs.instant(factory, channels(outbound))
-    assert held.sent == 0 and box.to(addresses["gaoxiao"]) == []
+    assert held.sent == 0
+    assert box.to(addresses["gaoxiao"]) == []
     row = next(d for d in _deliveries(factory) if d.channel == "email")
-    assert row.status is DeliveryStatus.QUEUED and "免打扰" in row.detail
+    assert row.status is DeliveryStatus.QUEUED
+    assert "免打扰" in row.detail
     assert clock.to_local(row.next_attempt_at).hour == 8
     with clock.frozen(datetime(2026, 12, 3, 7, 59, tzinfo=CHINA)):
         assert jobs.instant(factory, channels(outbound)).sent == 0
