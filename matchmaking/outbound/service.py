@@ -435,3 +435,68 @@ def record_click(session: Session, delivery_id: int) -> None:
 
 def user_ids_of(rows: Iterable[Delivery]) -> list[int]:
     return [r.user_id for r in rows if r.user_id is not None]
+
+
+# -- what staff see ----------------------------------------------------------------
+
+
+@dataclass
+class DeliveryFilters:
+    status: DeliveryStatus | None = None
+    channel: Channel | None = None
+    category: Category | None = None
+    q: str | None = None
+    only_id: int | None = None
+
+
+def deliveries_page(
+    session: Session,
+    scope_town_id: int | None,
+    district: bool,
+    f: DeliveryFilters,
+    *,
+    page: int = 1,
+    page_size: int = 20,
+) -> tuple[list[tuple[Delivery, str]], int, dict[str, int]]:
+    """The send log as staff see it (a town's staff: its organizations' users and its
+    robot), newest first: rows with the recipient's name, the total, counts by status."""
+    from matchmaking.models import Organization, Town
+
+    stmt = select(Delivery, func.coalesce(User.display_name, User.username, Delivery.recipient))
+    stmt = stmt.outerjoin(User, User.id == Delivery.user_id)
+    if not district:
+        town = session.scalar(select(Town.name).where(Town.id == scope_town_id)) or ""
+        in_town = select(Organization.id).where(
+            Organization.id == User.org_id, Organization.town_id == scope_town_id
+        )
+        stmt = stmt.where(
+            or_(
+                in_town.exists(),
+                User.town_id == scope_town_id,
+                Delivery.recipient == f"town:{town}",
+            )
+        )
+    conditions = []
+    if f.only_id is not None:
+        conditions.append(Delivery.id == f.only_id)
+    if f.channel is not None:
+        conditions.append(Delivery.channel == f.channel)
+    if f.category is not None:
+        conditions.append(Delivery.category == f.category.value)
+    if f.q:
+        like = f"%{f.q.strip()}%"
+        conditions.append(or_(Delivery.address.like(like), Delivery.title.like(like)))
+    stmt = stmt.where(*conditions)
+    counts_stmt = stmt.with_only_columns(Delivery.status, func.count()).group_by(Delivery.status)
+    counts = {str(getattr(s, "value", s)): int(n) for s, n in session.execute(counts_stmt)}
+    if f.status is not None:
+        stmt = stmt.where(Delivery.status == f.status)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.execute(
+        stmt.order_by(Delivery.id.desc()).offset((page - 1) * page_size).limit(page_size)
+    ).all()
+    return [(d, str(name or "")) for d, name in rows], int(total), counts
+
+
+def get_delivery(session: Session, delivery_id: int) -> Delivery | None:
+    return session.get(Delivery, delivery_id)

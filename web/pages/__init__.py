@@ -21,6 +21,7 @@ from web.pages import (
     kpi,
     needs,
     notifications,
+    outbound,
     outcomes,
     reports,
     staff,
@@ -33,6 +34,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)]
 for module in (
     home,
     auth,
+    outbound,
     notifications,
     needs,
     achievements,
