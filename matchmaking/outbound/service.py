@@ -34,6 +34,7 @@ from matchmaking.outbound.channels import (
     Channel as ChannelProtocol,
 )
 from matchmaking.outbound.channels import (
+    NullChannel,
     SendFailed,
     WebhookChannel,
     email_channel,
@@ -53,6 +54,7 @@ from matchmaking.outbound.kinds import (
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+NO_MAIL_SERVER = "未配置邮件服务器（MATCHMAKING_SMTP_HOST）"
 BACKOFF_SECONDS = 60
 # Notifications older than this are not emailed any more (a worker down for days).
 PLAN_WINDOW = timedelta(days=2)
@@ -379,6 +381,13 @@ def send_one(
             channel = channels.robot
         else:
             channel = channels.email
+        if isinstance(channel, NullChannel):
+            row.status, row.detail = (
+                DeliveryStatus.SKIPPED,
+                "未配置邮件服务器（MATCHMAKING_SMTP_HOST）",
+            )
+            session.commit()
+            return ""
         # The claim: only one process moves this row to "sending".
         claimed = session.execute(
             update(Delivery)

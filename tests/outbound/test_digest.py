@@ -1,0 +1,98 @@
+"""The weekly digest (科技成果直通车) on the demo: the company `qiye` hears of fuel-cell
+achievements with their reasons; planning it twice sends it once; a week with nothing
+new sends nothing; `digest preview` prints it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from matchmaking.config import Settings
+from matchmaking.models import Delivery, User
+from matchmaking.outbound import digest, jobs
+from matchmaking.outbound.render import render_parts
+from tests.outbound.conftest import Mailbox, body_of, channels, subject_of
+from tests.test_demo import demo_client  # noqa: F401 (the demo, loaded once for the module)
+
+FUEL_CELL = ("燃料电池", "氢", "双极板", "质子交换膜", "电堆")
+
+
+def test_the_digest_for_qiye_lists_fuel_cell_achievements_with_reasons(
+    demo_client: Any,  # noqa: F811
+    outbound: Settings,
+    smtp_server: tuple[Mailbox, int],
+) -> None:
+    client, _, factory = demo_client
+    manager = client.app.state.index_manager
+    box = smtp_server[0]
+    week = digest.Week.current()  # the demo's items were all added just now
+    with factory() as session:
+        qiye = session.scalars(select(User).where(User.username == "qiye")).one()
+        content = digest.build(session, manager, qiye, week)
+    assert content is not None
+    assert "科技成果直通车" in content.subject
+    items = [item for section in content.sections for item in section.items]
+    achievements = [i for i in items if i.title.startswith("成果：")]
+    assert achievements
+    assert any(word in a.title for a in achievements[:3] for word in FUEL_CELL)
+    for item in achievements:
+        assert item.path.startswith("/achievements/")
+        assert any(line.startswith("推荐理由：") for line in item.lines)
+        assert any(line.startswith("匹配度 ") for line in item.lines)
+    text = render_parts(content, user_id=qiye.id)[0]
+    assert "推荐理由" in text
+    assert "/unsubscribe/" in text
+
+    # The sending job, twice: one email to qiye; no contact detail of the other side.
+    with factory() as session:
+        planned = jobs.plan_digests(session, manager, week, users=[qiye])
+        again = jobs.plan_digests(session, manager, week, users=[qiye])
+        session.commit()
+    assert (planned, again) == (1, 0)
+    jobs.instant(factory, channels(outbound))
+    jobs.instant(factory, channels(outbound))
+    mails = box.to(qiye.email)
+    assert len(mails) == 1
+    assert "科技成果直通车" in subject_of(mails[0])
+    body = body_of(mails[0])
+    assert "推荐理由" in body
+    assert "0513-8" not in body  # the demo's contact phones
+    with factory() as session:
+        rows = session.scalars(select(Delivery).where(Delivery.kind == "digest")).all()
+    assert [r.status.value for r in rows] == ["sent"]
+
+
+def test_a_week_with_nothing_new_is_no_email(demo_client: Any, outbound: Settings) -> None:  # noqa: F811
+    client, _, factory = demo_client
+    manager = client.app.state.index_manager
+    old_week = digest.Week.parse("2020-W10")
+    with factory() as session:
+        for name in ("qiye", "gaoxiao", "zhuanjia", "staff_zhengyu"):
+            user = session.scalars(select(User).where(User.username == name)).one()
+            assert digest.build(session, manager, user, old_week) is None, name
+
+
+def test_digest_preview_command_prints_a_chinese_digest(
+    demo_client: Any,  # noqa: F811
+    outbound: Settings,
+    monkeypatch: Any,
+) -> None:
+    from cli import digest as digest_cli
+    from cli.app import app
+
+    client, _, factory = demo_client
+    # The command reads the database and indexes of the settings; here: the demo's.
+    monkeypatch.setattr(digest_cli, "_manager", lambda: client.app.state.index_manager)
+    monkeypatch.setattr("cli.digest.prepare_database", lambda _settings: None)
+    monkeypatch.setattr("matchmaking.db.get_sessionmaker", lambda: factory)
+    result = CliRunner().invoke(app, ["digest", "preview", "--user", "qiye"])
+    assert result.exit_code == 0, result.output
+    assert "科技成果直通车" in result.output
+    assert "推荐理由" in result.output
+    unknown = CliRunner().invoke(app, ["digest", "preview", "--user", "nobody\x00"])
+    assert unknown.exit_code == 1
+    bad_week = CliRunner().invoke(app, ["digest", "preview", "--user", "qiye", "--week", "W99"])
+    assert bad_week.exit_code == 2
+    assert "YYYY-Www" in bad_week.output
