@@ -4,11 +4,13 @@ new sends nothing; `digest preview` prints it."""
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from matchmaking import clock
 from matchmaking.config import Settings
 from matchmaking.models import Delivery, User
 from matchmaking.outbound import digest, jobs
@@ -51,8 +53,11 @@ def test_the_digest_for_qiye_lists_fuel_cell_achievements_with_reasons(
         again = jobs.plan_digests(session, manager, week, users=[qiye])
         session.commit()
     assert (planned, again) == (1, 0)
-    jobs.instant(factory, channels(outbound))
-    jobs.instant(factory, channels(outbound))
+    # Sent in the daytime (the real clock may be in quiet hours).
+    daytime = datetime.combine(clock.local_today(), time(10), tzinfo=clock.zone())
+    with clock.frozen(daytime):
+        jobs.instant(factory, channels(outbound))
+        jobs.instant(factory, channels(outbound))
     mails = box.to(qiye.email)
     assert len(mails) == 1
     assert "科技成果直通车" in subject_of(mails[0])
