@@ -148,6 +148,12 @@ def plan_summaries(session: Session, frequency: Frequency, period_key: str) -> i
     return count
 
 
+def digest_due() -> bool:
+    """Monday from 09:00 local time: last week's digests are planned (once each)."""
+    local = clock.local_now()
+    return local.isoweekday() == DIGEST_WEEKDAY and local.hour >= DIGEST_HOUR
+
+
 def tick(
     factory: sessionmaker[Session],
     manager: IndexManager | None,

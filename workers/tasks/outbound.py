@@ -25,5 +25,7 @@ def instant(self: Any) -> dict[str, int]:
 @app.task(name="outbound.tick")
 def tick() -> dict[str, int]:
     """On beat: notifications, reminders, summaries, the Monday digest, then sending."""
-    report = jobs.tick(get_sessionmaker(), index_manager())
+    # The indexes are loaded only when the digest needs them (Monday morning).
+    manager = index_manager() if jobs.digest_due() else None
+    report = jobs.tick(get_sessionmaker(), manager)
     return {"sent": report.sent, "failed": report.failed, "digests": report.digests}
