@@ -146,7 +146,7 @@ def _user_status(session: Session, user: User, category: Category) -> tuple[Deli
     frequency = preferences(session, user.id)[category]
     if frequency is Frequency.OFF:
         return DeliveryStatus.SKIPPED, "用户已退订此类消息"
-    if frequency in (Frequency.DAILY, Frequency.WEEKLY):
+    if category is not Category.DIGEST and frequency in (Frequency.DAILY, Frequency.WEEKLY):
         return DeliveryStatus.HELD, f"并入{frequency.label}"
     return DeliveryStatus.QUEUED, ""
 

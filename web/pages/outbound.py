@@ -12,6 +12,7 @@ from pydantic import Field
 
 from matchmaking.accounts.permissions import require_login, require_staff
 from matchmaking.exceptions import NotFound
+from matchmaking.models import User
 from matchmaking.outbound import digest, render, service, tokens
 from matchmaking.outbound.kinds import CHOICES, Category, Channel, DeliveryStatus, Frequency
 from web.deps import IndexDep
@@ -59,7 +60,7 @@ def digest_preview(ui: Ui, manager: IndexDep) -> HTMLResponse:
     """This week's 科技成果直通车 so far, as the email will show it."""
     require_login(ui.principal)
     assert ui.principal.user_id is not None
-    user = ui.session.get(service.User, ui.principal.user_id)
+    user = ui.session.get(User, ui.principal.user_id)
     assert user is not None
     week = digest.Week.current()
     content = digest.build(ui.session, manager, user, week)
@@ -76,7 +77,7 @@ def unsubscribe(ui: Ui, token: str) -> HTMLResponse:
     if found is None:
         raise NotFound(BAD_LINK)
     user_id, category = found
-    if ui.session.get(service.User, user_id) is None:
+    if ui.session.get(User, user_id) is None:
         raise NotFound(BAD_LINK)
     service.set_preferences(ui.session, user_id, {category: Frequency.OFF})
     return ui.render("notifications/unsubscribed.html", {"category": category})
