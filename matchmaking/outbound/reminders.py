@@ -3,7 +3,8 @@
 - a docking request unanswered for 3 days: to the side that answers it;
   for 7 days: to the staff who cover the need's town;
 - a signed agreement with no registered contract after 60 days: to the company;
-- an event registration that gave no availability: to the registrant, before the event.
+- an event registration that gave no availability: to the registrant, before the event;
+- a visit's follow-up action past its due date: to the company and the town's staff.
 
 Each reminder is planned once per subject (the send log's key), so the job can run as
 often as it likes.
@@ -21,8 +22,11 @@ from matchmaking.accounts import repository as accounts
 from matchmaking.enums import AgreementStatus, DockingStatus, EventStatus, RegistrationStatus
 from matchmaking.models import (
     CooperationAgreement,
+    DiagnosisRecord,
+    DiagnosisRequest,
     Docking,
     Event,
+    FollowUp,
     Need,
     Organization,
     Registration,
@@ -186,7 +190,45 @@ def registrations(session: Session) -> int:
     return count
 
 
+def follow_ups(session: Session) -> int:
+    """Visit follow-up actions past their due date: the company and the town's staff."""
+    today = clock.local_today()
+    rows = session.execute(
+        select(FollowUp, DiagnosisRequest, Organization)
+        .join(DiagnosisRecord, DiagnosisRecord.id == FollowUp.record_id)
+        .join(DiagnosisRequest, DiagnosisRequest.id == DiagnosisRecord.request_id)
+        .join(Organization, Organization.id == DiagnosisRequest.org_id)
+        .where(
+            FollowUp.done.is_(False),
+            FollowUp.due < today,
+            FollowUp.due >= today - timedelta(days=30),
+        )
+        .order_by(FollowUp.id)
+        .limit(LIMIT)
+    ).all()
+    count = 0
+    for f, r, org in rows:
+        users = accounts.users_of_org(session, org.id) + accounts.staff_for_town(
+            session, org.town_id
+        )
+        count += _plan(
+            session,
+            users,
+            "remind_follow_up",
+            f"follow_up:{f.id}",
+            _content(
+                "巡诊后续行动已逾期",
+                f"{org.name}的巡诊后续行动“{f.action[:100]}”（负责人：{f.owner}）"
+                f"应于 {f.due:%Y-%m-%d} 完成，至今未标记完成。完成后请在诊断记录页面标记。",
+                "查看诊断记录",
+                f"/visits/requests/{r.id}",
+            ),
+        )
+    return count
+
+
 def plan_all(session: Session) -> int:
     count = dockings(session) + agreements(session) + registrations(session)
+    count += follow_ups(session)
     session.flush()
     return count
