@@ -9,7 +9,7 @@ seconds, not at the next tick.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -98,12 +98,19 @@ def plan_digests(
     return count
 
 
-def plan_summaries(session: Session, frequency: Frequency, period_key: str) -> int:
-    """Fold the held rows of users who chose a daily (or weekly) summary into one email."""
+def plan_summaries(
+    session: Session, frequency: Frequency, period_key: str, before: datetime
+) -> int:
+    """Fold the held rows (made before ``before``) of users who chose a daily (or weekly)
+    summary into one email each."""
     held = session.execute(
         select(Delivery, Notification)
         .join(Notification, Notification.id == Delivery.notification_id)
-        .where(Delivery.status == DeliveryStatus.HELD, Delivery.detail == f"并入{frequency.label}")
+        .where(
+            Delivery.status == DeliveryStatus.HELD,
+            Delivery.detail == f"并入{frequency.label}",
+            Delivery.created_at < before,
+        )
         .order_by(Delivery.user_id, Delivery.id)
     ).all()
     by_user: dict[int, list[tuple[Delivery, Notification]]] = {}
@@ -168,10 +175,13 @@ def tick(
             report.reminders = reminders.plan_all(session)
             session.commit()
         if local.hour >= SUMMARY_HOUR:
-            report.summaries = plan_summaries(session, Frequency.DAILY, local.date().isoformat())
+            # Yesterday's messages this morning; last week's on Monday morning.
+            today_start, _ = clock.day_bounds(local.date())
+            yesterday = (local.date() - timedelta(days=1)).isoformat()
+            report.summaries = plan_summaries(session, Frequency.DAILY, yesterday, today_start)
             if local.isoweekday() == DIGEST_WEEKDAY:
                 week = digest.Week.of(local.date() - timedelta(days=7))
-                report.summaries += plan_summaries(session, Frequency.WEEKLY, week.key)
+                report.summaries += plan_summaries(session, Frequency.WEEKLY, week.key, today_start)
             session.commit()
         if (
             manager is not None

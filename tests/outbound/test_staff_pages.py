@@ -58,9 +58,13 @@ def test_staff_see_sends_and_failures_in_their_scope(
     # A town's staff see their town's recipients only.
     assert "gaoxiao@example.cn" in soup(pages["staff_zy"].get("/staff/deliveries").text).get_text()
     assert "gaoxiao@example.cn" not in pages["staff_sc"].get("/staff/deliveries").text
-    # Filters: sent ones (none yet), a category, a hostile search.
-    sent_only = pages["staff_all"].get("/staff/deliveries", params={"status": "sent"})
+    # Filters: sent emails (none yet: only the robot's post went out), hostile searches.
+    sent_only = pages["staff_all"].get(
+        "/staff/deliveries", params={"status": "sent", "channel": "email"}
+    )
     assert "没有符合条件的发送记录" in sent_only.text
+    robots = pages["staff_all"].get("/staff/deliveries", params={"status": "sent"})
+    assert "群机器人" in soup(robots.text).get_text()
     assert pages["staff_all"].get("/staff/deliveries", params={"q": "x" * 101}).status_code == 422
     odd = pages["staff_all"].get("/staff/deliveries", params={"q": "%_'\"<script>\x7f"})
     assert odd.status_code == 200
