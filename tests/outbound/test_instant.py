@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -123,4 +124,30 @@ def test_quiet_hours_hold_messages_until_eight_but_not_urgent_ones(
         assert jobs.instant(factory, channels(outbound)).sent == 0
     with clock.frozen(datetime(2026, 12, 3, 8, 0, tzinfo=CHINA)):
         jobs.instant(factory, channels(outbound))
+    assert len(box.to(addresses["gaoxiao"])) == 1
+
+
+def test_the_celery_task_retried_after_a_failure_sends_once(
+    world: World,
+    factory: sessionmaker[Session],
+    outbound: Settings,
+    smtp_server: tuple[Mailbox, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from workers.tasks import outbound as task_module
+
+    box = smtp_server[0]
+    addresses = give_emails(factory)
+    monkeypatch.setattr(task_module, "get_sessionmaker", lambda: factory)
+    start = datetime(2026, 12, 2, 10, 0, tzinfo=CHINA)
+    with clock.frozen(start):
+        request(world, world.ent)
+        box.failing = True
+        # Eager: the retry the task asks for runs at once (before the row's backoff).
+        task_module.instant.apply()
+    assert box.to(addresses["gaoxiao"]) == []
+    box.failing = False
+    with clock.frozen(start + timedelta(minutes=3)):
+        task_module.instant.apply()  # the retry Celery delivers later
+        task_module.instant.apply()  # and a redelivery of the same message
     assert len(box.to(addresses["gaoxiao"])) == 1
