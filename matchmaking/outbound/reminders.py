@@ -126,7 +126,10 @@ def dockings(session: Session) -> int:
 
 def agreements(session: Session) -> int:
     cutoff = clock.local_today() - timedelta(days=60)
-    registered = select(TechContract.id).where(TechContract.agreement_id == CooperationAgreement.id)
+    registered = select(TechContract.id).where(
+        TechContract.agreement_id == CooperationAgreement.id,
+        TechContract.registered_on.is_not(None),
+    )
     rows = session.scalars(
         select(CooperationAgreement)
         .where(

@@ -15,7 +15,7 @@ from matchmaking.config import Settings
 from matchmaking.models import Delivery, Organization, Town
 from matchmaking.outbound import jobs, metrics
 from tests.docking.conftest import World, request
-from tests.factories import make_user
+from tests.factories import make_agreement, make_contract, make_user
 from tests.outbound.conftest import Mailbox, body_of, channels, give_emails, subject_of
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -76,3 +76,34 @@ def test_an_unanswered_docking_reminds_the_receiver_then_the_town_staff_once(
     assert reach.failed == 0
     assert reach.acted >= 1
     assert sent is not None
+
+
+def test_a_signed_agreement_without_a_contract_after_60_days_reminds_the_company_once(
+    factory: sessionmaker[Session], outbound: Settings, smtp_server: tuple[Mailbox, int]
+) -> None:
+    box = smtp_server[0]
+    with factory() as session:
+        company = make_user(session, username="company_user").org_id
+        make_agreement(
+            session, company_org_id=company, title="膜电极联合开发", signed_on="2026-10-01"
+        )
+        registered = make_agreement(session, company_org_id=company, signed_on="2026-10-01")
+        make_contract(
+            session,
+            agreement_id=registered.id,
+            registration_no="2026320684000123",
+            registered_on="2026-10-20",
+        )
+        session.commit()
+    addresses = give_emails(factory)
+    with clock.frozen(datetime(2026, 11, 20, 10, 0, tzinfo=CHINA)):  # 50 days: not yet
+        jobs.tick(factory, None, channels(outbound))
+    assert box.to(addresses["company_user"]) == []
+    with clock.frozen(datetime(2026, 12, 1, 10, 0, tzinfo=CHINA)):
+        jobs.tick(factory, None, channels(outbound))
+        jobs.tick(factory, None, channels(outbound))
+    [mail] = box.to(addresses["company_user"])
+    text = body_of(mail)
+    assert "膜电极联合开发" in text  # the one without a contract, only
+    assert "录入技术合同" in text
+    assert "to=/contracts/new" in text

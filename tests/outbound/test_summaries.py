@@ -89,7 +89,7 @@ def test_hostile_text_in_a_title_breaks_no_header_and_reaches_nobody_else(
     robot_server: tuple[Robot, int],
 ) -> None:
     box, robot = smtp_server[0], robot_server[0]
-    hostile = "涂层\r\nBcc: evil@example.com\r\n\x00\u202e" + "长" * 150
+    hostile = "涂层\r\nBcc: evil@example.com\r\n\x07\u202e" + "长" * 150
     with factory() as session:
         session.execute(update(Need).where(Need.id == world.need_id).values(title=hostile[:200]))
         session.commit()
@@ -100,6 +100,6 @@ def test_hostile_text_in_a_title_breaks_no_header_and_reaches_nobody_else(
     assert [m["To"] for m in box.messages] == [addresses["gaoxiao"]]
     mail = box.messages[0]
     assert mail["Bcc"] is None
-    assert "\x00" not in body_of(mail)
+    assert "\x07" not in body_of(mail)
     assert "Bcc: evil@example.com" in body_of(mail)  # shown as text, harmless
     assert len(robot.posts) == 1
