@@ -15,7 +15,7 @@ from matchmaking.config import Settings
 from matchmaking.models import Delivery, User
 from matchmaking.outbound import digest, jobs
 from matchmaking.outbound.render import render_parts
-from tests.outbound.conftest import Mailbox, body_of, channels, subject_of
+from tests.outbound.conftest import Mailbox, Robot, body_of, channels, subject_of
 from tests.test_demo import demo_client  # noqa: F401 (the demo, loaded once for the module)
 
 FUEL_CELL = ("燃料电池", "氢", "双极板", "质子交换膜", "电堆")
@@ -101,3 +101,37 @@ def test_digest_preview_command_prints_a_chinese_digest(
     bad_week = CliRunner().invoke(app, ["digest", "preview", "--user", "qiye", "--week", "W99"])
     assert bad_week.exit_code == 2
     assert "YYYY-Www" in bad_week.output
+
+
+def test_universities_experts_and_town_staff_get_their_own_week(
+    demo_client: Any,  # noqa: F811
+    outbound: Settings,
+    robot_server: tuple[Robot, int],
+) -> None:
+    client, _, factory = demo_client
+    manager = client.app.state.index_manager
+    robot = robot_server[0]
+    week = digest.Week.current()
+    with factory() as session:
+        users = {
+            name: session.scalars(select(User).where(User.username == name)).one()
+            for name in ("gaoxiao", "zhuanjia", "staff_zhengyu")
+        }
+        for name in ("gaoxiao", "zhuanjia"):
+            content = digest.build(session, manager, users[name], week)
+            assert content is not None, name
+            items = [i for s in content.sections for i in s.items]
+            assert items
+            assert all(i.title.startswith("需求：") for i in items)
+            assert all(i.path.startswith("/needs/") for i in items)
+        town = digest.build(session, manager, users["staff_zhengyu"], week)
+        assert town is not None
+        assert "正余镇" in town.paragraphs[0]
+        assert any("新发布的技术需求" in s.heading for s in town.sections)
+        jobs.plan_digests(session, manager, week, users=[users["staff_zhengyu"]])
+        session.commit()
+    daytime = datetime.combine(clock.local_today(), time(10), tzinfo=clock.zone())
+    with clock.frozen(daytime):
+        jobs.instant(factory, channels(outbound))
+    posts = [p for p in robot.posts if "科技成果直通车" in p["markdown"]["content"]]
+    assert len(posts) == 1  # the town office's group robot
