@@ -151,3 +151,31 @@ def test_the_celery_task_retried_after_a_failure_sends_once(
         task_module.instant.apply()  # the retry Celery delivers later
         task_module.instant.apply()  # and a redelivery of the same message
     assert len(box.to(addresses["gaoxiao"])) == 1
+
+
+def test_the_per_recipient_rate_limit_holds_the_rest_for_later(
+    world: World,
+    factory: sessionmaker[Session],
+    outbound: Settings,
+    smtp_server: tuple[Mailbox, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from matchmaking.config import get_settings
+
+    box = smtp_server[0]
+    monkeypatch.setenv("MATCHMAKING_OUTBOUND_PER_USER_HOUR", "1")
+    get_settings.cache_clear()
+    limited = get_settings()
+    addresses = give_emails(factory)
+    start = datetime(2026, 12, 2, 10, 0, tzinfo=CHINA)
+    with clock.frozen(start):
+        request(world, world.ent)
+        request(world, world.ent, target_kind="experts", target_id=world.expert_id)
+        jobs.instant(factory, channels(limited))
+    assert len(box.to(addresses["gaoxiao"])) == 1
+    waiting = [d for d in _deliveries(factory) if d.status is DeliveryStatus.QUEUED]
+    assert [d.address for d in waiting] == [addresses["gaoxiao"]]
+    assert "频率限制" in waiting[0].detail
+    with clock.frozen(start + timedelta(hours=1, minutes=1)):
+        jobs.instant(factory, channels(limited))
+    assert len(box.to(addresses["gaoxiao"])) == 2
