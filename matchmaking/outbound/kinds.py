@@ -75,6 +75,7 @@ CATEGORY_OF: dict[NotificationKind, Category] = {
     NotificationKind.VISIT_DECLINED: Category.VISITS,
     NotificationKind.VISIT_DIAGNOSED: Category.VISITS,
     NotificationKind.VISIT_CANCELLED: Category.VISITS,
+    NotificationKind.CONTRACT_STEP: Category.CONTRACTS,
 }
 
 # Sent even in quiet hours (22:00–08:00): the account may be under attack, a meeting

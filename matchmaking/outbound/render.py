@@ -55,6 +55,7 @@ TITLES: dict[NotificationKind, str] = {
     NotificationKind.VISIT_DECLINED: "专家谢绝巡诊",
     NotificationKind.VISIT_DIAGNOSED: "诊断记录已填写",
     NotificationKind.VISIT_CANCELLED: "巡诊取消",
+    NotificationKind.CONTRACT_STEP: "技术合同认定登记进展",
 }
 MAX_TEXT = 2000
 
