@@ -24,6 +24,8 @@ _MAX_DIGITS = 19
 def _past(value: str, bound: int) -> bool:
     digits = value.strip().lstrip("+-").lstrip("0")
     return len(digits) > _MAX_DIGITS or abs(int(value)) > bound
+
+
 _BOUNDS = {"page": MAX_PAGE}
 
 

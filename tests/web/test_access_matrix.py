@@ -662,9 +662,7 @@ PAGE_ROWS: list[Row] = [
     Row("GET", "/staff/board", roles("admin", "staff", "staff_zy"), page=True),
     # The send log of emails and robot posts (a town's staff: their town's).
     Row("GET", "/staff/deliveries", roles("admin", "staff", "staff_zy"), page=True),
-    Row(
-        "GET", "/staff/deliveries/999999", roles("admin", "staff", "staff_zy"), ok=404, page=True
-    ),
+    Row("GET", "/staff/deliveries/999999", roles("admin", "staff", "staff_zy"), ok=404, page=True),
     Row(
         "POST",
         "/staff/organizations/{ent_p}/approve",
