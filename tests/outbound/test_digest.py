@@ -135,3 +135,38 @@ def test_universities_experts_and_town_staff_get_their_own_week(
         jobs.instant(factory, channels(outbound))
     posts = [p for p in robot.posts if "科技成果直通车" in p["markdown"]["content"]]
     assert len(posts) == 1  # the town office's group robot
+
+
+def test_digest_send_command_runs_the_job_once(
+    demo_client: Any,  # noqa: F811
+    outbound: Settings,
+    smtp_server: tuple[Mailbox, int],
+    monkeypatch: Any,
+) -> None:
+    from cli import digest as digest_cli
+    from cli.app import app
+
+    client, _, factory = demo_client
+    box = smtp_server[0]
+    monkeypatch.setattr(digest_cli, "_manager", lambda: client.app.state.index_manager)
+    monkeypatch.setattr("cli.digest.prepare_database", lambda _settings: None)
+    monkeypatch.setattr("matchmaking.db.get_sessionmaker", lambda: factory)
+    week = digest.Week.current().key
+    daytime = datetime.combine(clock.local_today(), time(10), tzinfo=clock.zone())
+    with clock.frozen(daytime):
+        first = CliRunner().invoke(app, ["digest", "send", "--week", week])
+        second = CliRunner().invoke(app, ["digest", "send", "--week", week])
+    assert first.exit_code == 0, first.output
+    assert "新生成直通车" in first.output
+    assert "新生成直通车 0 封" in second.output  # already planned: nothing twice
+    with factory() as session:
+        qiye = session.scalars(select(User).where(User.username == "qiye")).one()
+    digests = [m for m in box.to(qiye.email) if "科技成果直通车" in subject_of(m)]
+    assert len(digests) <= 1  # (the earlier test of this module may have sent it)
+    with factory() as session:
+        rows = session.scalars(
+            select(Delivery).where(Delivery.kind == "digest", Delivery.subject_key == week)
+        ).all()
+    assert len({r.recipient for r in rows}) == len(rows)
+    [mine] = [r for r in rows if r.user_id == qiye.id]
+    assert mine.status.value == "sent"
