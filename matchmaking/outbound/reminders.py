@@ -4,7 +4,8 @@
   for 7 days: to the staff who cover the need's town;
 - a signed agreement with no registered contract after 60 days: to the company;
 - an event registration that gave no availability: to the registrant, before the event;
-- a visit's follow-up action past its due date: to the company and the town's staff.
+- visit follow-up actions past their due date: a weekly list to the company and the
+  town's staff.
 
 Each reminder is planned once per subject (the send log's key), so the job can run as
 often as it likes.
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from matchmaking import clock
 from matchmaking.accounts import repository as accounts
-from matchmaking.enums import AgreementStatus, DockingStatus, EventStatus, RegistrationStatus
+from matchmaking.enums import AgreementStatus, DockingStatus, EventStatus, RegistrationStatus, Role
 from matchmaking.models import (
     CooperationAgreement,
     DiagnosisRecord,
@@ -35,7 +36,7 @@ from matchmaking.models import (
 )
 from matchmaking.outbound import service
 from matchmaking.outbound.kinds import Category
-from matchmaking.outbound.render import SUBJECT_PREFIX, Content
+from matchmaking.outbound.render import SUBJECT_PREFIX, Content, Item, Section
 
 LIMIT = 500
 
@@ -194,7 +195,8 @@ def registrations(session: Session) -> int:
 
 
 def follow_ups(session: Session) -> int:
-    """Visit follow-up actions past their due date: the company and the town's staff."""
+    """Visit follow-up actions past their due date: one list a week to each company user
+    and each staff member of the town (not one email per action)."""
     today = clock.local_today()
     rows = session.execute(
         select(FollowUp, DiagnosisRequest, Organization)
@@ -206,27 +208,35 @@ def follow_ups(session: Session) -> int:
             FollowUp.due < today,
             FollowUp.due >= today - timedelta(days=30),
         )
-        .order_by(FollowUp.id)
+        .order_by(FollowUp.due, FollowUp.id)
         .limit(LIMIT)
     ).all()
-    count = 0
+    lists: dict[int, tuple[User, list[Item]]] = {}
     for f, r, org in rows:
+        item = Item(
+            title=f"{org.name}：{f.action[:100]}",
+            lines=[f"负责人：{f.owner}，应于 {f.due:%Y-%m-%d} 完成"],
+            path=f"/visits/requests/{r.id}",
+        )
         users = accounts.users_of_org(session, org.id) + accounts.staff_for_town(
             session, org.town_id
         )
-        count += _plan(
-            session,
-            users,
-            "remind_follow_up",
-            f"follow_up:{f.id}",
-            _content(
-                "巡诊后续行动已逾期",
-                f"{org.name}的巡诊后续行动“{f.action[:100]}”（负责人：{f.owner}）"
-                f"应于 {f.due:%Y-%m-%d} 完成，至今未标记完成。完成后请在诊断记录页面标记。",
-                "查看诊断记录",
-                f"/visits/requests/{r.id}",
-            ),
-        )
+        for user in users:
+            lists.setdefault(user.id, (user, []))[1].append(item)
+    iso = today.isocalendar()
+    key = f"follow_ups:{iso.year}-W{iso.week:02d}"
+    count = 0
+    for user, items in lists.values():
+        payload = Content(
+            subject=SUBJECT_PREFIX + f"有 {len(items)} 项巡诊后续行动已逾期",
+            heading="巡诊后续行动已逾期",
+            category=Category.REMINDERS,
+            paragraphs=["以下后续行动已过完成期限，至今未标记完成。完成后请在诊断记录页面标记。"],
+            sections=[Section(heading="逾期的后续行动", items=items[:30])],
+            action_label="查看全部逾期事项" if user.role is Role.STAFF else "",
+            action_path="/visits/follow-ups" if user.role is Role.STAFF else "",
+        ).to_payload()
+        count += _plan(session, [user], "remind_follow_ups", key, payload)
     return count
 
 
