@@ -57,6 +57,7 @@ def _plan(
 ) -> int:
     count = 0
     for user in {u.id: u for u in users}.values():
+        greeting = f"{user.display_name or user.username}，您好："
         if service.plan_user_message(
             session,
             user,
@@ -64,7 +65,7 @@ def _plan(
             subject_key=key,
             category=Category.REMINDERS,
             title=str(payload["heading"]),
-            payload=payload,
+            payload={**payload, "greeting": greeting},
         ):
             count += 1
     return count
