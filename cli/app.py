@@ -7,7 +7,7 @@ import os
 
 import typer
 
-from cli import bench, data, serve, users
+from cli import bench, data, digest, serve, users
 
 app = typer.Typer(
     help="产学研对接平台命令行工具。每个命令都可加 --help 查看说明。",
@@ -20,6 +20,7 @@ app.add_typer(serve.app)
 app.add_typer(data.app)
 app.add_typer(users.app, name="user")
 app.add_typer(bench.app, name="bench")
+app.add_typer(digest.app, name="digest")
 app.command("calibrate")(bench.calibrate)
 
 

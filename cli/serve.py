@@ -291,10 +291,24 @@ def demo(
             manager.rebuild(kind, progress=bars, reason="demo")
     typer.echo("索引已建好。")
     _print_accounts(report.accounts, demo_data.DEMO_PASSWORD)
+    _print_mail_sink(settings)
     if settings.mode is Mode.PRODUCTION:
         typer.echo("生产模式不创建演示账号；请用 matchmaking user create 创建账号。")
     if serve_after:
         _serve(settings, host, port, None)
+
+
+def _print_mail_sink(settings: Settings) -> None:
+    from matchmaking.outbound.channels import FolderChannel, email_channel
+
+    channel = email_channel(settings)
+    if isinstance(channel, FolderChannel):
+        typer.echo(
+            f"邮件不会真正发出：平台发送的每封邮件都写入 {channel.folder.resolve()}/ 下的 .eml 文件"
+            "（可用任何邮件程序打开）。"
+        )
+    elif settings.smtp_host:
+        typer.echo(f"邮件经 {settings.smtp_host}:{settings.smtp_port} 发出。")
 
 
 def _print_accounts(accounts: list[Any], password: str) -> None:

@@ -160,6 +160,36 @@ class Settings(BaseSettings):
     event_schedule_time_limit_s: float = Field(default=30.0, gt=0, le=300)
     event_run_stale_seconds: float = Field(default=300.0, gt=0)
 
+    # Outbound messages (matchmaking/outbound). Email goes through SMTP when a host is
+    # set (STARTTLS on 587 by default, "ssl" for 465; "none" only for a local relay);
+    # without one, embedded mode writes each message as an .eml file under
+    # <data_dir>/mail (the demo's mail sink) and production sends no email.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "海门区产学研对接平台 <noreply@localhost>"
+    smtp_timeout: float = Field(default=20.0, gt=0, le=300)
+    # "auto": SMTP with a host, else the folder sink in embedded mode; "folder" / "off".
+    mail_sink: Literal["auto", "smtp", "folder", "off"] = "auto"
+    # The address links in messages start with (the platform as users reach it).
+    public_url: str = "http://127.0.0.1:8000"
+    # Group robots (企业微信 / 钉钉 webhook URLs), one per town office or organization:
+    # {"town:正余镇": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…",
+    #  "org:海门氢能科技有限公司": "https://oapi.dingtalk.com/robot/send?access_token=…"}.
+    webhooks: dict[str, str] = Field(default_factory=dict)
+    webhook_timeout: float = Field(default=10.0, gt=0, le=120)
+    # Rate limits: emails per recipient per hour, and sends of all kinds per minute.
+    outbound_per_user_hour: int = Field(default=12, ge=1)
+    outbound_per_minute: int = Field(default=120, ge=1)
+    # Quiet hours, local time: nothing but urgent messages from start to end.
+    quiet_start_hour: int = Field(default=22, ge=0, le=23)
+    quiet_end_hour: int = Field(default=8, ge=0, le=23)
+    # How often beat looks for messages to send (seconds); the digest and reminders
+    # go out on the first run after their hour (digest: Monday 09:00 local time).
+    outbound_interval: float = 60.0
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -248,6 +278,10 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.data_dir / "mail"
 
     @property
     def attachment_dir(self) -> Path:

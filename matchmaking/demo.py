@@ -77,6 +77,10 @@ DEMO_ACCOUNTS = (
 )
 
 
+def demo_email(username: str) -> str:
+    return f"{username}@demo.haimen.example"
+
+
 @dataclass
 class DemoReport:
     organizations: int = 0
@@ -120,7 +124,7 @@ def load_accounts(session: Session, keys: dict[str, int]) -> list[DemoAccount]:
             expert_id = session.scalar(
                 select(Expert.id).where(Expert.external_id == account.expert_key)
             )
-        accounts.create_user(
+        user = accounts.create_user(
             session,
             UserCreate(
                 username=account.username,
@@ -132,13 +136,15 @@ def load_accounts(session: Session, keys: dict[str, int]) -> list[DemoAccount]:
                 town=account.town,
             ),
         )
+        # Demo addresses: the demo's mail goes to the folder sink (<data_dir>/mail).
+        user.email = demo_email(account.username)
         if org_id is not None:
             org = org_service.get(session, org_id)
             if not org.contact_name:
                 # Demo contact details, shown to the other side once a docking is accepted.
                 org.contact_name = account.display_name
                 org.contact_phone = f"0513-8{org_id:07d}"
-                org.contact_email = f"{account.username}@demo.haimen.example"
+                org.contact_email = demo_email(account.username)
     session.flush()
     return list(DEMO_ACCOUNTS)
 

@@ -275,6 +275,8 @@ class NotificationKind(StrEnum):
     VISIT_DECLINED = "visit_declined"
     VISIT_DIAGNOSED = "visit_diagnosed"
     VISIT_CANCELLED = "visit_cancelled"
+    # A technology contract's registration step that its parties act on (登记 / 未予登记 / 终止).
+    CONTRACT_STEP = "contract_step"
 
 
 # -- outcomes: cooperation agreements, technology contracts, payments ---------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 
 from matchmaking import jobs
 from matchmaking.config import Mode, Settings, get_settings
@@ -64,6 +64,11 @@ def create_celery(settings: Settings | None = None) -> Celery:
                 "schedule": settings.reconcile_interval,
                 "options": {"expires": settings.reconcile_interval},
             },
+            "outbound-tick": {
+                "task": "outbound.tick",
+                "schedule": settings.outbound_interval,
+                "options": {"expires": settings.outbound_interval},
+            },
             "analyze-database": {
                 "task": "maintenance.analyze",
                 "schedule": settings.analyze_interval,
@@ -77,6 +82,7 @@ def create_celery(settings: Settings | None = None) -> Celery:
             "workers.tasks.events",
             "workers.tasks.visits",
             "workers.tasks.maintenance",
+            "workers.tasks.outbound",
             "workers.heartbeat",
         ],
     )
@@ -93,3 +99,11 @@ def dispatch(name: str, args: tuple[Any, ...]) -> None:
 def install_dispatcher() -> None:
     """Route jobs enqueued after commit (matchmaking.jobs) to this app's broker."""
     jobs.set_dispatcher(dispatch)
+
+
+@signals.worker_process_init.connect
+@signals.worker_init.connect
+def _dispatch_from_worker(**_: Any) -> None:
+    """Jobs a task's commit enqueues (a visit run's notifications → outbound.instant) go to
+    the broker from the worker too, not only from the web process."""
+    install_dispatcher()

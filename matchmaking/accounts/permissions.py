@@ -334,6 +334,7 @@ def menu(p: Principal) -> list[tuple[str, str]]:
             ("/staff/achievements", "成果管理"),
             ("/staff/organizations", "单位审核"),
             ("/staff/board", "对接看板"),
+            ("/staff/deliveries", "消息发送"),
             ("/dashboard", "考核看板"),
             ("/reports", "月度通报"),
             ("/contest", "季度竞赛"),

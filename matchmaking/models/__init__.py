@@ -7,6 +7,7 @@ from matchmaking.models.attachment import Attachment
 from matchmaking.models.audit import AuditLog
 from matchmaking.models.base import Base
 from matchmaking.models.contest import ContestBonus, ContestRules
+from matchmaking.models.delivery import Delivery, OutboundPreference
 from matchmaking.models.docking import Docking, DockingEvent
 from matchmaking.models.embedding import Embedding, IndexChange
 from matchmaking.models.event import Event, EventLog, EventSession, EventSlot
@@ -64,6 +65,8 @@ __all__ = [
     "ContestBonus",
     "ContestRules",
     "ContractPayment",
+    "Delivery",
+    "OutboundPreference",
     "CooperationAgreement",
     "Docking",
     "DockingEvent",

@@ -173,3 +173,19 @@ def _visit_cancelled(p: Payload) -> str:
 @renders(NotificationKind.VISIT_DIAGNOSED)
 def _visit_diagnosed(p: Payload) -> str:
     return f"专家{p['expert']}已填写“{p['company']}”的诊断记录（{p['campaign']}）"
+
+
+@renders(NotificationKind.CONTRACT_STEP)
+def _contract_step(p: Payload) -> str:
+    name = p["name"]
+    if p["action"] == "register":
+        number = p.get("registration_no") or "—"
+        return f"技术合同“{name}”已认定登记（登记编号 {number}），计入技术合同成交额"
+    if p["action"] == "reject":
+        reason = p.get("reason") or ""
+        return (
+            f"技术合同“{name}”未予登记"
+            + (f"，原因：{reason}" if reason else "")
+            + "。请补正材料后重新提交认定登记"
+        )
+    return f"技术合同“{name}”已终止"

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from matchmaking import jobs
 from matchmaking.common.pagination import Page, paginate
 from matchmaking.enums import NotificationKind
 from matchmaking.models import Notification
@@ -31,6 +32,9 @@ def notify(
     for user_id in dict.fromkeys(user_ids):
         if user_id == skip:
             continue
+        # Emails and robot posts of this notification: planned and sent by a worker
+        # after the commit (matchmaking.outbound), never by this process.
+        jobs.enqueue(session, "outbound.instant")
         session.add(
             Notification(
                 user_id=user_id,

@@ -73,6 +73,8 @@ MACHINE = StateMachine(
     TechContract, TRANSITIONS, noun=NOUN, verbs={a: a.label for a in ContractAction}
 )
 IMPORT_EVENT = "import"
+# Steps the contract's parties hear of (a rejection asks them to correct and resubmit).
+NOTIFIED_STEPS = (A.REGISTER, A.REJECT, A.TERMINATE)
 EXPORT_LIMIT = 100_000
 
 
@@ -308,9 +310,41 @@ def act(
 
     MACHINE.move(session, row, action, actor_user_id=p.user_id, record=record, values=values)
     session.refresh(row)
+    if action in NOTIFIED_STEPS:
+        _tell_parties(session, p, row, action)
     old, new = audit.changes(before, audit.snapshot(row))
     audit.record(session, p, "contract", row.id, AuditAction.TRANSITION, old=old, new=new)
     return row
+
+
+def _tell_parties(
+    session: Session, p: Principal, row: TechContract, action: ContractAction
+) -> None:
+    from matchmaking.accounts import repository as accounts_repository
+    from matchmaking.enums import NotificationKind
+    from matchmaking.notifications.service import notify
+
+    users = [
+        u.id
+        for org_id in (row.buyer_org_id, row.seller_org_id)
+        if org_id is not None
+        for u in accounts_repository.users_of_org(session, org_id)
+    ]
+    reason = row.not_registered_reason
+    notify(
+        session,
+        users,
+        NotificationKind.CONTRACT_STEP,
+        {
+            "name": row.name,
+            "action": action.value,
+            "registration_no": row.registration_no or "",
+            "reason": reason.label if reason is not None else "",
+        },
+        subject=("contract", row.id),
+        link=f"/contracts/{row.id}",
+        skip=p.user_id,
+    )
 
 
 # -- payments --------------------------------------------------------------------

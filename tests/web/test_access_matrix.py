@@ -417,6 +417,16 @@ PAGE_ROWS: list[Row] = [
     Row("GET", "/my/profile", roles("expert_u"), page=True, skip=roles("uni_u", "uni_v")),
     Row("GET", "/account", EVERYONE - {"anon"}, page=True),
     Row("GET", "/notifications", EVERYONE - {"anon"}, page=True),
+    Row("GET", "/notifications/preferences", EVERYONE - {"anon"}, page=True),
+    Row(
+        "POST",
+        "/notifications/preferences",
+        EVERYONE - {"anon"},
+        ok=303,
+        page=True,
+        body=lambda _role: {"digest": "off"},
+    ),
+    Row("GET", "/notifications/digest", EVERYONE - {"anon"}, page=True),
     Row("GET", "/dockings", EVERYONE - {"anon"}, page=True),
     Row(
         "GET",
@@ -659,6 +669,9 @@ PAGE_ROWS: list[Row] = [
     Row("GET", "/staff/achievements", roles("admin", "staff", "staff_zy"), page=True),
     Row("GET", "/staff/organizations", roles("admin", "staff", "staff_zy"), page=True),
     Row("GET", "/staff/board", roles("admin", "staff", "staff_zy"), page=True),
+    # The send log of emails and robot posts (a town's staff: their town's).
+    Row("GET", "/staff/deliveries", roles("admin", "staff", "staff_zy"), page=True),
+    Row("GET", "/staff/deliveries/999999", roles("admin", "staff", "staff_zy"), ok=404, page=True),
     Row(
         "POST",
         "/staff/organizations/{ent_p}/approve",
@@ -942,6 +955,9 @@ PUBLIC_ROUTES = {
     "/register",
     "/api/v1/status",
     "/api/v1/search",
+    # Links in emails, signed (outbound/tokens.py): one-click unsubscribe, click-through.
+    "/unsubscribe/{token}",
+    "/o/{token}",
 }
 
 

@@ -26,7 +26,13 @@ def test_an_administrators_menu_is_grouped_and_keeps_every_page(
         for g in nav.select("details.menu-group")
     }
     assert list(groups) == ["信息管理", "对接服务", "成果转化", "考核通报", "系统管理"]
-    assert groups["对接服务"] == ["/staff/board", "/dockings", "/events", "/visits"]
+    assert groups["对接服务"] == [
+        "/staff/board",
+        "/staff/deliveries",
+        "/dockings",
+        "/events",
+        "/visits",
+    ]
     assert groups["考核通报"] == ["/dashboard", "/reports", "/contest"]
     assert groups["系统管理"] == ["/admin/towns", "/admin/audit"]
     # The page being shown marks its group.

@@ -167,6 +167,7 @@ MENU_GROUPS = {
     "/staff/organizations": "信息管理",
     "/transfer": "信息管理",
     "/staff/board": "对接服务",
+    "/staff/deliveries": "对接服务",
     "/dockings": "对接服务",
     "/events": "对接服务",
     "/visits": "对接服务",

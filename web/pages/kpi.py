@@ -13,6 +13,7 @@ from matchmaking.accounts.permissions import require_staff
 from matchmaking.exceptions import InvalidInput
 from matchmaking.kpi import service, targets
 from matchmaking.kpi.indicators import REGISTRY
+from matchmaking.outbound import metrics
 from web.pages.common import Ui
 
 router = APIRouter()
@@ -47,9 +48,19 @@ def dashboard(ui: Ui, year: Year = None, month: Month = None, town: TownQ = None
         **_filters(ui, view),
         "figures": service.summary(ui.session, view),
         "quality": service.quality(ui.session, view),
+        "reach": _reach(ui, view),
         "indicators": [(i.code, i.label) for i in REGISTRY.values()],
     }
     return ui.render("kpi/dashboard.html", context)
+
+
+def _reach(ui: Ui, view: service.View) -> metrics.Reach:
+    """This month's outbound messages in the view's scope (a town's: its organizations')."""
+    start, end = clock.month_bounds(view.year, view.month)
+    town_id = view.town_id
+    if town_id is None and not view.scope.district:
+        town_id = view.scope.town_id
+    return metrics.reach(ui.session, start, end, town_id)
 
 
 @router.get("/dashboard/records", response_class=HTMLResponse)
