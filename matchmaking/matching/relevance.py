@@ -101,6 +101,11 @@ class Calibration:
         return float(self.relevances(pair, d, np.array([lexical]), trust_lexical=trust_lexical)[0])
 
 
+def percent(value: float) -> str:
+    """A 0–1 relevance (or fit) as users read it everywhere: "62%"."""
+    return f"{round(float(value) * 100)}%"
+
+
 def band(relevance: float) -> str | None:
     """The band shown beside the percentage; None below the line (not a match)."""
     return next((name for floor, name in BANDS if relevance >= floor), None)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from matchmaking import clock
 from matchmaking.enums import DockingStatus, Kind, NeedStatus, Role
+from matchmaking.matching import relevance
 from matchmaking.matching import service as matching
 from matchmaking.matching.indexes import IndexManager
 from matchmaking.models import Achievement, Docking, Event, Need, Organization, User
@@ -101,7 +102,7 @@ def _match_item(m: matching.Match, kind: Kind) -> Item:
         title, path = f"成果：{item.title}", f"/achievements/{item.id}"
     else:
         title, path = f"专家：{item.name}", f"/experts/{item.id}"
-    lines = [f"匹配度 {m.percent}%"]
+    lines = [f"匹配度 {relevance.percent(m.relevance)}"]
     if m.reason:
         lines.append(f"推荐理由：{m.reason}")
     return Item(title=title, lines=lines, path=path)
@@ -164,7 +165,9 @@ def _fitting_needs(
             if m.item.id in seen or not _within(m.item.created_at, start, end):
                 continue
             seen.add(m.item.id)
-            lines = [f"匹配度 {m.percent}%"] + ([f"推荐理由：{m.reason}"] if m.reason else [])
+            lines = [f"匹配度 {relevance.percent(m.relevance)}"] + (
+                [f"推荐理由：{m.reason}"] if m.reason else []
+            )
             items.append(_need_item(m.item, lines))
     items = items[: PER_SOURCE * 2]
     return [Section(heading=heading, items=items)] if items else []

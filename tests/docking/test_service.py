@@ -19,9 +19,7 @@ def test_request_notifies_the_other_side_and_the_need_becomes_in_docking(
     docking = response.json()
     manager = world.admin.app.state.index_manager  # type: ignore[attr-defined]
     with factory() as session:
-        fit = pairs.fit_for(
-            session, manager, world.need_id, "achievements", world.achievement_id
-        )
+        fit = pairs.fit_for(session, manager, world.need_id, "achievements", world.achievement_id)
     assert fit is not None
     assert docking["score"] == fit != 0.999
     assert docking["status"] == "requested"

@@ -19,8 +19,8 @@ from matchmaking.docking.schemas import (
 from matchmaking.enums import DockingStatus
 from matchmaking.matching import pairs
 from web.api.idempotency import IdempotencyDep
-from web.deps import Page as PageQ
 from web.deps import IndexDep, PageSize, PrincipalDep, SessionDep
+from web.deps import Page as PageQ
 from web.params import Id
 
 router = APIRouter(prefix="/dockings", tags=["dockings 对接"])

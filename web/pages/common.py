@@ -36,6 +36,7 @@ from matchmaking.enums import (
     OrgStatus,
     Role,
 )
+from matchmaking.matching import relevance
 from matchmaking.notifications import service as notifications
 from web.deps import PrincipalDep, SessionDep, csrf_token
 
@@ -102,7 +103,7 @@ env.filters.update(
     day=_date,
     highlight=highlight,
     # A calibrated 0–1 relevance as the one way it is shown: "62%".
-    pct=lambda x: f"{round(float(x) * 100)}%",
+    pct=relevance.percent,
     urlquote=lambda s: quote(str(s), safe=""),
 )
 env.globals.update(
