@@ -82,14 +82,13 @@ class LexicalScores:
     def __init__(
         self,
         ids: np.ndarray,
-        row: dict[int, int],
         matrix: dict[str, np.ndarray] | None,
         tokens: dict[int, int],
         budget: int = CANDIDATE_POSTINGS,
         impact: np.ndarray | None = None,
         by_doc: dict[str, np.ndarray] | None = None,
     ) -> None:
-        self._ids, self._row, self._m, self._by_doc = ids, row, matrix, by_doc
+        self._ids, self._m, self._by_doc = ids, matrix, by_doc  # ids: sorted
         self.partial = np.zeros(len(ids), dtype=np.float64)
         self._rest: list[tuple[int, int]] = []  # (token id, count) not summed into partial
         # The best score the query could reach: each indexed token's highest score in
@@ -148,8 +147,7 @@ class LexicalScores:
 
     def of(self, item_ids: Sequence[int]) -> np.ndarray:
         """Exact BM25 scores of these items, aligned with them (0 for an item not indexed)."""
-        row = self._row
-        rows = np.fromiter((row.get(i, -1) for i in item_ids), dtype=np.int64, count=len(item_ids))
+        rows = rows_of(self._ids, item_ids)
         out = np.zeros(len(item_ids), dtype=np.float64)
         present = np.flatnonzero(rows >= 0)
         if not len(present) or self._m is None:
@@ -187,6 +185,15 @@ class LexicalScores:
         return np.bincount(owner, weights=contrib, minlength=len(docs))
 
 
+def rows_of(ids: np.ndarray, item_ids: Sequence[int]) -> np.ndarray:
+    """Rows of these item ids in the sorted id array ``ids`` (-1 where absent)."""
+    wanted = np.asarray(item_ids, dtype=np.int64).reshape(-1)
+    if not len(ids) or not len(wanted):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+    return np.where(ids[at] == wanted, at, -1).astype(np.int64)
+
+
 def _by_document(matrix: dict[str, np.ndarray], n_docs: int) -> dict[str, np.ndarray]:
     """The token-major score matrix of bm25s transposed: each document's (token, score)."""
     ptr, docs, data = matrix["indptr"], matrix["indices"], matrix["data"]
@@ -194,19 +201,27 @@ def _by_document(matrix: dict[str, np.ndarray], n_docs: int) -> dict[str, np.nda
     order = np.argsort(docs, kind="stable")
     indptr = np.zeros(n_docs + 1, dtype=np.int64)
     np.cumsum(np.bincount(docs, minlength=n_docs), out=indptr[1:])
-    return {"indptr": indptr, "tokens": token_of[order], "data": data[order]}
+    return {"indptr": indptr, "tokens": token_of[order], "data": data[order].astype(np.float32)}
 
 
 class LexicalIndex:
+    """Token lists per item and the BM25 index built from them.
+
+    Tokens are kept as int32 ids into one vocabulary (``_words``), not as lists of
+    strings: a document of a hundred tokens is then ~0.5 KB instead of ~7 KB of
+    Python objects. The built index keeps its rows in item id order, so a row is
+    found by binary search instead of through a dict of every item.
+    """
+
     def __init__(self) -> None:
-        self._docs: dict[int, list[str]] = {}
-        self._order: list[int] = []  # bm25s row -> item id, for the built index
-        self._ids = np.zeros(0, dtype=np.int64)  # the same, as an array
+        self._vocab: dict[str, int] = {}  # token -> id (only grows)
+        self._words: list[str] = []  # id -> token
+        self._docs: dict[int, np.ndarray] = {}  # item id -> token ids (int32), in order
+        self._ids = np.zeros(0, dtype=np.int64)  # bm25s row -> item id (sorted)
         self._impact: np.ndarray | None = None  # best score of each token in any document
-        self._row: dict[int, int] = {}
-        self._built: tuple[Any, ...] = (None, self._ids, self._row, None, None)
+        self._built: tuple[Any, ...] = (None, self._ids, None, None)
         self._bm25: bm25s.BM25 | None = None
-        self._df: dict[str, int] = {}
+        self._df = np.zeros(0, dtype=np.int32)  # token id -> documents using it
         self._tags: dict[int, str] = {}  # caller's tag per doc, e.g. the hash of its text
         self.dirty = False
 
@@ -216,8 +231,23 @@ class LexicalIndex:
     def __contains__(self, item_id: int) -> bool:
         return item_id in self._docs
 
+    def _encode(self, tokens: Sequence[str]) -> np.ndarray:
+        vocab, words = self._vocab, self._words
+        out = np.empty(len(tokens), dtype=np.int32)
+        for n, tok in enumerate(tokens):
+            t = vocab.get(tok)
+            if t is None:
+                t = vocab[tok] = len(words)
+                words.append(tok)
+            out[n] = t
+        return out
+
     def tokens(self, item_id: int) -> list[str]:
-        return self._docs.get(item_id, [])
+        ids = self._docs.get(item_id)
+        if ids is None:
+            return []
+        words = self._words
+        return [words[t] for t in ids.tolist()]
 
     def tag(self, item_id: int) -> str | None:
         return self._tags.get(item_id)
@@ -225,9 +255,10 @@ class LexicalIndex:
     def upsert(self, item_id: int, tokens: Sequence[str], tag: str | None = None) -> None:
         if tag is not None:
             self._tags[item_id] = tag
-        tokens = list(tokens)
-        if self._docs.get(item_id) != tokens:
-            self._docs[item_id] = tokens
+        encoded = self._encode(list(tokens))
+        old = self._docs.get(item_id)
+        if old is None or not np.array_equal(old, encoded):
+            self._docs[item_id] = encoded
             self.dirty = True
 
     def remove(self, item_id: int) -> None:
@@ -236,19 +267,21 @@ class LexicalIndex:
             self.dirty = True
 
     def rebuild(self) -> None:
-        order = list(self._docs)
-        corpus = [self._docs[i] or [""] for i in order]
+        order = sorted(self._docs)
+        words = self._words
+        # Lists of the vocabulary's own str objects: no string is copied.
+        corpus = [[words[t] for t in self._docs[i].tolist()] or [""] for i in order]
         bm25: bm25s.BM25 | None = None
         if order:
             bm25 = bm25s.BM25()
             bm25.index(corpus, show_progress=False)
-        df: dict[str, int] = {}
-        for toks in corpus:
-            for tok in set(toks):
-                df[tok] = df.get(tok, 0) + 1
+        del corpus
+        df = np.zeros(len(words), dtype=np.int32)
+        if order:
+            uniq = np.concatenate([np.unique(self._docs[i]) for i in order])
+            df = np.bincount(uniq, minlength=len(words)).astype(np.int32)
         # Swap in one go: a concurrent reader sees the old or the new index.
         ids = np.asarray(order, dtype=np.int64)
-        row = {item_id: n for n, item_id in enumerate(order)}
         impact = by_doc = None
         if bm25 is not None:
             ptr, data = bm25.scores["indptr"], bm25.scores["data"]
@@ -257,26 +290,24 @@ class LexicalIndex:
             if len(filled):
                 impact[filled] = np.maximum.reduceat(data, ptr[filled])
             by_doc = _by_document(bm25.scores, len(order))
-        self._bm25, self._order, self._ids, self._row, self._df, self._impact = (
-            bm25, order, ids, row, df, impact
-        )  # fmt: skip
+        self._bm25, self._ids, self._df, self._impact = bm25, ids, df, impact
         # One reference for ``query``: readers need no lock to see a consistent build.
-        self._built = (bm25, ids, row, impact, by_doc)
+        self._built = (bm25, ids, impact, by_doc)
         self.dirty = False
 
-    @property
-    def rows(self) -> dict[int, int]:
-        """Item id -> row of the built index (the order ``scores`` returns)."""
-        return self._row
+    def _doc_freq(self, token: str) -> int:
+        t = self._vocab.get(token)
+        df = self._df
+        return int(df[t]) if t is not None and t < len(df) else 0
 
     def idf(self, token: str) -> float:
-        n = max(len(self._order), 1)
-        df = self._df.get(token, 0)
+        n = max(len(self._ids), 1)
+        df = self._doc_freq(token)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def df_share(self, token: str) -> float:
         """The share of indexed documents that use ``token``."""
-        return self._df.get(token, 0) / max(len(self._order), 1)
+        return self._doc_freq(token) / max(len(self._ids), 1)
 
     def coverage(self, query_tokens: Sequence[str]) -> float:
         """The share of the query's tokens this index knows (1.0 for an empty query):
@@ -294,20 +325,20 @@ class LexicalIndex:
 
         Safe without the owner's lock: a rebuild swaps in a new index, never edits one.
         """
-        bm25, ids, row, impact, by_doc = self._built
+        bm25, ids, impact, by_doc = self._built
         if bm25 is None:
-            return LexicalScores(ids, row, None, {})
+            return LexicalScores(ids, None, {})
         counts: dict[int, int] = {}
         vocab = bm25.vocab_dict
         for tok in query_tokens:
             t = vocab.get(tok)
             if t is not None:
                 counts[t] = counts.get(t, 0) + 1
-        return LexicalScores(ids, row, bm25.scores, counts, budget, impact, by_doc)
+        return LexicalScores(ids, bm25.scores, counts, budget, impact, by_doc)
 
     def scores(self, query_tokens: Sequence[str]) -> tuple[list[int], np.ndarray]:
         """BM25 score of every indexed item (row order of the returned id list)."""
-        bm25, order = self._bm25, self._order
+        bm25, order = self._bm25, self._ids.tolist()
         if bm25 is None or not query_tokens:
             return order, np.zeros(len(order), dtype=np.float32)
         return order, np.asarray(bm25.get_scores(list(query_tokens)), dtype=np.float32)
@@ -324,7 +355,7 @@ class LexicalIndex:
     # -- persistence -------------------------------------------------------
     def to_bytes(self) -> bytes:
         payload = {
-            "docs": {str(k): v for k, v in self._docs.items()},
+            "docs": {str(k): self.tokens(k) for k in self._docs},
             "tags": {str(k): v for k, v in self._tags.items()},
         }
         return gzip.compress(json.dumps(payload, ensure_ascii=False).encode(), compresslevel=3)
@@ -333,7 +364,7 @@ class LexicalIndex:
     def from_bytes(cls, data: bytes) -> LexicalIndex:
         self = cls()
         payload = json.loads(gzip.decompress(data))
-        self._docs = {int(k): v for k, v in payload["docs"].items()}
+        self._docs = {int(k): self._encode(v) for k, v in payload["docs"].items()}
         self._tags = {int(k): v for k, v in payload["tags"].items()}
         self.rebuild()
         return self
