@@ -104,9 +104,31 @@ def test_perf_bench_on_a_tiny_corpus(tmp_path: Path, client: str) -> None:
         "search_p95_ms",
         "rss_mb",
         "recall10",
+        "exact_floor_ms",
+        "cpu_ms_per_request",
+        "bytes_per_item",
     }
     assert per_n["recall10"] == 1.0  # exact index at this size
+    assert per_n["exact_floor_ms"] >= 0
+    assert per_n["cpu_ms_per_request"] > 0
+    assert per_n["bytes_per_item"] > 0
+    assert per_n["bytes_per_item"] == pytest.approx(
+        sum(per_n["bytes_per_item_by_structure"].values()),
+        abs=len(per_n["bytes_per_item_by_structure"]),
+    )
+    assert {"vectors", "token_ids", "bm25_matrix"} <= set(per_n["bytes_per_item_by_structure"])
     assert set(result) >= {"ingest_ratio", "http_rps", "http_p95_ms"}
     assert result["http_errors"] == 0
     assert result["http_requests"] >= 20
     assert result["http_rps"] > 0
+    # The ratios of the same run: HTTP against the ceiling the in-process CPU sets.
+    assert result["cores"] >= 1
+    assert result["ceiling_rps"] == pytest.approx(
+        result["cores"] * 1000 / per_n["cpu_ms_per_request"], rel=0.01
+    )
+    assert result["http_ratio_to_ceiling"] == pytest.approx(
+        result["http_rps"] / result["ceiling_rps"], abs=0.002
+    )
+    assert result["http_p95_ratio"] == pytest.approx(
+        result["http_p95_ms"] / per_n["recommend_p95_ms"], abs=0.01
+    )
