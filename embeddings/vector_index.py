@@ -41,6 +41,7 @@ class VectorIndex:
         self._live = np.zeros(0, dtype=bool)  # label -> still current?
         self._size = 0  # labels in use (arrays are over-allocated)
         self._pos: dict[int, int] = {}  # item id -> label
+        self._view: tuple[faiss.Index, np.ndarray | None] | None = None
         self.index = self._new_index(hnsw=False)
 
     # -- shape -------------------------------------------------------------
@@ -102,7 +103,21 @@ class VectorIndex:
 
     # -- the stored vectors ----------------------------------------------------
     def _flat_view(self) -> np.ndarray | None:
-        """The float32 rows inside the index (no copy), or None for quantised storage."""
+        """The float32 rows inside the index (no copy), or None for quantised storage.
+
+        Kept until the index changes (``_changed``): an ``add`` may move the storage.
+        """
+        cached = self._view
+        if cached is not None and cached[0] is self.index:
+            return cached[1]
+        view = self._make_view()
+        self._view = (self.index, view)
+        return view
+
+    def _changed(self) -> None:
+        self._view = None
+
+    def _make_view(self) -> np.ndarray | None:
         index = self.index
         if isinstance(index, faiss.IndexHNSW):
             index = faiss.downcast_index(index.storage)
@@ -156,7 +171,9 @@ class VectorIndex:
         self._ids[start : start + len(keep)] = [int(item_ids[r]) for r in keep]
         self._live[start : start + len(keep)] = True
         self._size += len(keep)
+        self._changed()
         self.index.add(rows)
+        self._changed()
         self._maybe_reshape()
 
     def remove(self, item_ids: Iterable[int]) -> None:
@@ -186,12 +203,14 @@ class VectorIndex:
         self._pos = {int(i): n for n, i in enumerate(ids)}
         n, threshold = len(ids), self.params.exact_threshold
         # The old index goes before the new one is built: the vectors are held once.
+        self._changed()
         self.index = faiss.IndexFlatIP(self.dim)
         self.index = self._new_index(
             n >= threshold or (was_hnsw and n >= 0.8 * threshold), train=vectors
         )
         if len(ids):
             self.index.add(vectors)
+        self._changed()
 
     # -- queries -----------------------------------------------------------
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
@@ -203,14 +222,14 @@ class VectorIndex:
         if isinstance(self.index, faiss.IndexHNSW):
             self.index.hnsw.efSearch = max(self.params.hnsw_ef_search, want)
         scores, labels = self.index.search(q, want)
-        out: list[tuple[int, float]] = []
-        for score, label in zip(scores[0], labels[0], strict=True):
-            if label < 0 or not self._live[label]:
-                continue
-            out.append((int(self._ids[label]), float(score)))
-            if len(out) == k:
-                break
-        return out
+        found, sims = labels[0], scores[0]
+        # Live hits, best first (a loop over the few hundred labels cost more than FAISS).
+        ok = found >= 0
+        ok[ok] = self._live[found[ok]]
+        hit = np.flatnonzero(ok)[:k]
+        ids: list[int] = self._ids[found[hit]].tolist()
+        values: list[float] = sims[hit].astype(np.float64).tolist()
+        return list(zip(ids, values, strict=True))
 
     def vector(self, item_id: int) -> np.ndarray | None:
         label = self._pos.get(item_id)
