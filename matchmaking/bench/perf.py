@@ -557,7 +557,8 @@ def run(
             )
             out[str(n)], served = result, (url, data_dir)
             sys.stderr.write(f"N={n}: {out[str(n)]}\n")
-        out.update(measure_ingest(encoder, settings, work, ingest_docs))
+        if ingest_docs:  # 0: skipped (the shape test)
+            out.update(measure_ingest(encoder, settings, work, ingest_docs))
         budget = (
             Budget(HTTP_REQUESTS_TIMEOUT, http_requests) if http_requests else Budget(http_seconds)
         )

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from embeddings.encoders import Encoder
+from matchmaking.config import Settings
+
 ROOT = Path(__file__).resolve().parents[2]
 PAPERS = [
     (
@@ -132,3 +135,22 @@ def test_perf_bench_on_a_tiny_corpus(tmp_path: Path, client: str) -> None:
     assert result["http_p95_ratio"] == pytest.approx(
         result["http_p95_ms"] / per_n["recommend_p95_ms"], abs=0.01
     )
+
+
+def test_perf_json_shape_without_http_in_process(tmp_path: Path, encoder: Encoder) -> None:
+    """The lean check of the ratio keys: a tiny corpus in this process, no server."""
+    from matchmaking.bench import perf
+
+    settings = Settings().model_copy(update={"data_dir": tmp_path / "var"})
+    result = perf.run([60], encoder, settings, http_seconds=0, ingest_docs=0, queries=3)
+    json.dumps(result)  # the command prints it as JSON
+    per_n = result["60"]
+    assert {"exact_floor_ms", "cpu_ms_per_request", "bytes_per_item", "recall10"} <= set(per_n)
+    assert per_n["indexed_items"] == 66  # 60 achievements and 6 needs
+    assert per_n["bytes_per_item"] > 0
+    assert result["cores"] >= 1
+    assert result["ceiling_rps"] > 0
+    # No HTTP part: its ratios are there, empty, not made up.
+    assert result["http_ratio_to_ceiling"] is None
+    assert result["http_p95_ratio"] is None
+    assert "N=60" in perf.table(result)
