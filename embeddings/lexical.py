@@ -86,7 +86,7 @@ class LexicalScores:
         tokens: dict[int, int],
         budget: int = CANDIDATE_POSTINGS,
         impact: np.ndarray | None = None,
-        by_doc: dict[str, np.ndarray] | None = None,
+        by_doc: Documents | None = None,
     ) -> None:
         self._ids, self._m, self._by_doc = ids, matrix, by_doc  # ids: sorted
         self.partial = np.zeros(len(ids), dtype=np.float64)
@@ -162,27 +162,14 @@ class LexicalScores:
     def _rest_scores(self, docs: np.ndarray) -> np.ndarray:
         """The scores of the tokens left out of ``partial``, for these document rows.
 
-        From the document-major copy of the matrix: a pool's documents hold a few
-        thousand (token, score) entries, fewer than one binary search per left-out
-        token and document (those tokens are the commonest, with the longest postings).
+        Computed again from the documents' token ids with bm25s's formula: a pool's
+        documents hold a few thousand tokens, fewer than one binary search per
+        left-out token and document (those tokens are the commonest, with the longest
+        postings), and no document-major copy of the matrix is kept for it.
         """
-        # ``_rest`` is only filled from a built index, which has both matrices.
-        assert self._m is not None
+        # ``_rest`` is only filled from a built index, which has its documents.
         assert self._by_doc is not None
-        weight = np.zeros(len(self._m["indptr"]) - 1, dtype=np.float64)
-        for t, count in self._rest:
-            weight[t] = count
-        ptr, tokens, data = self._by_doc["indptr"], self._by_doc["tokens"], self._by_doc["data"]
-        starts, lengths = ptr[docs], ptr[docs + 1] - ptr[docs]
-        total = int(lengths.sum())
-        if not total:
-            return np.zeros(len(docs), dtype=np.float64)
-        # Entry positions of every document's slice, in one array.
-        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-        at = offsets + np.arange(total)
-        contrib = data[at] * weight[tokens[at]]
-        owner = np.repeat(np.arange(len(docs)), lengths)
-        return np.bincount(owner, weights=contrib, minlength=len(docs))
+        return self._by_doc.scores(docs, self._rest)
 
 
 def rows_of(ids: np.ndarray, item_ids: Sequence[int]) -> np.ndarray:
@@ -194,14 +181,56 @@ def rows_of(ids: np.ndarray, item_ids: Sequence[int]) -> np.ndarray:
     return np.where(ids[at] == wanted, at, -1).astype(np.int64)
 
 
-def _by_document(matrix: dict[str, np.ndarray], n_docs: int) -> dict[str, np.ndarray]:
-    """The token-major score matrix of bm25s transposed: each document's (token, score)."""
-    ptr, docs, data = matrix["indptr"], matrix["indices"], matrix["data"]
-    token_of = np.repeat(np.arange(len(ptr) - 1, dtype=np.int32), np.diff(ptr))
-    order = np.argsort(docs, kind="stable")
-    indptr = np.zeros(n_docs + 1, dtype=np.int64)
-    np.cumsum(np.bincount(docs, minlength=n_docs), out=indptr[1:])
-    return {"indptr": indptr, "tokens": token_of[order], "data": data[order].astype(np.float32)}
+class Documents:
+    """The built index's documents as token ids, row by row, and what BM25 needs to
+    score any (token, document) pair again: lengths, average length, idf, k1 and b.
+
+    bm25s's default (Lucene) BM25: ``idf · tf / (tf + k1 · (1 − b + b · len / avg))``
+    with ``idf = ln(1 + (N − df + 0.5) / (df + 0.5))``; the tests compare with bm25s.
+    """
+
+    def __init__(self, bm25: Any, docs: list[bytes], vocab: dict[str, int], df: np.ndarray):
+        self.docs = docs  # the index's own bytes objects: no copy
+        lengths = np.fromiter((max(len(d) // 4, 1) for d in docs), dtype=np.int32, count=len(docs))
+        self.lengths = lengths  # an empty document was indexed as [""]: length 1
+        self.avg = float(lengths.mean()) if len(lengths) else 1.0
+        n = len(docs)
+        self.idf = np.log1p((n - df + 0.5) / (df + 0.5))
+        ours = np.full(max(bm25.vocab_dict.values(), default=-1) + 1, -1, dtype=np.int32)
+        for tok, t in bm25.vocab_dict.items():
+            ours[t] = vocab.get(tok, -1)
+        self.ours = ours  # bm25s's token id -> ours
+        self.k1, self.b = float(bm25.k1), float(bm25.b)
+
+    def scores(self, rows: np.ndarray, tokens: list[tuple[int, int]]) -> np.ndarray:
+        """BM25 of these bm25s token ids (each with its count in the query), per row."""
+        weight = np.zeros(len(self.idf), dtype=np.float64)
+        for t, count in tokens:
+            mine = int(self.ours[t]) if t < len(self.ours) else -1
+            if 0 <= mine < len(weight):
+                weight[mine] += count
+        chunks = [self.docs[r] for r in rows.tolist()]
+        toks = np.frombuffer(b"".join(chunks), dtype=np.int32)
+        if not len(toks):
+            return np.zeros(len(rows), dtype=np.float64)
+        owner = np.repeat(np.arange(len(rows), dtype=np.int64), [len(c) // 4 for c in chunks])
+        inside = toks < len(weight)
+        hit = np.zeros(len(toks), dtype=bool)
+        hit[inside] = weight[toks[inside]] > 0
+        if not hit.any():
+            return np.zeros(len(rows), dtype=np.float64)
+        width = len(weight)
+        pairs, tf = np.unique(owner[hit] * width + toks[hit], return_counts=True)
+        doc, tok = pairs // width, pairs % width
+        norm = self.k1 * (1 - self.b + self.b * self.lengths[rows[doc]] / self.avg)
+        score = weight[tok] * self.idf[tok] * tf / (tf + norm)
+        return np.bincount(doc, weights=score, minlength=len(rows))
+
+    @property
+    def nbytes(self) -> int:
+        """What this adds to the index: a pointer and a length per document, and the
+        per-token arrays (the documents' bytes are the index's own)."""
+        return 8 * len(self.docs) + self.lengths.nbytes + self.idf.nbytes + self.ours.nbytes
 
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -301,7 +330,7 @@ class LexicalIndex:
             filled = np.flatnonzero(np.diff(ptr) > 0)
             if len(filled):
                 impact[filled] = np.maximum.reduceat(data, ptr[filled])
-            by_doc = _by_document(bm25.scores, len(order))
+            by_doc = Documents(bm25, [self._docs[i] for i in order], self._vocab, df)
         self._bm25, self._ids, self._df, self._impact = bm25, ids, df, impact
         # One reference for ``query``: readers need no lock to see a consistent build.
         self._built = (bm25, ids, impact, by_doc)

@@ -73,7 +73,7 @@ def lexical_bytes(index: LexicalIndex) -> dict[str, int]:
             getattr(bm25, "unique_token_ids_set", set())
         )
     if by_doc is not None:
-        out["bm25_by_document"] = _arrays(*by_doc.values())
+        out["bm25_by_document"] = by_doc.nbytes
     return out
 
 
