@@ -390,7 +390,16 @@ def measure_http(url: str, data_dir: str, n_needs: int, budget: Budget,
         # A warm-up first, not counted: the first requests of a new server read the
         # database file from disk and fill SQLAlchemy's statement cache.
         run_load(base, n_needs, budget.warm_up(), concurrency)
+        cpu0 = tree_cpu_seconds(server.pid)
         load = run_load(base, n_needs, budget, concurrency)
+        cpu = tree_cpu_seconds(server.pid) - cpu0
+        # The server's own CPU per request (its processes only, not the client's):
+        # unlike requests/s, it does not depend on what else the machine runs.
+        load["http_cpu_ms_per_request"] = (
+            round(cpu * 1000 / load["http_requests"], 2)
+            if load["http_requests"] and cpu > 0
+            else None
+        )
     finally:
         server.terminate()  # it writes its index snapshots on the way out
         try:
@@ -404,6 +413,33 @@ def measure_http(url: str, data_dir: str, n_needs: int, budget: Budget,
             f"{load['http_requests']}/{budget.requests} 个请求"
         )
     return {**load, "http_concurrency": concurrency, "http_workers": workers}
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its descendants (Linux;
+    0.0 elsewhere)."""
+    stats: dict[int, tuple[int, int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0.0
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # After the command: state, ppid, ..., utime (14th field), stime (15th).
+        stats[int(entry)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, (ppid, _) in stats.items() if ppid in tree} - tree
+        tree |= more
+        grew = bool(more)
+    ticks = sum(stats[pid][1] for pid in tree if pid in stats)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 # wrk picks a random need per request (each thread seeded differently) and prints its
@@ -582,7 +618,11 @@ def ratios(out: dict[str, Any], n: int) -> dict[str, Any]:
     cpu = per_n["cpu_ms_per_request"]
     ceiling = out["cores"] * 1000 / cpu if cpu > 0 else None
     rps, p95 = out.get("http_rps"), out.get("http_p95_ms")
+    http_cpu = out.get("http_cpu_ms_per_request")
     return {
+        # The server's CPU per HTTP request over the in-process CPU per recommendation:
+        # what the HTTP path adds, whatever else the machine runs.
+        "http_cpu_ratio": round(http_cpu / cpu, 2) if http_cpu and cpu > 0 else None,
         "ceiling_rps": round(ceiling, 1) if ceiling else None,
         "http_ratio_to_ceiling": round(rps / ceiling, 3) if rps and ceiling else None,
         "http_p95_ratio": (

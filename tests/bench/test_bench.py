@@ -132,6 +132,10 @@ def test_perf_bench_on_a_tiny_corpus(tmp_path: Path, client: str) -> None:
     assert result["http_ratio_to_ceiling"] == pytest.approx(
         result["http_rps"] / result["ceiling_rps"], abs=0.002
     )
+    if result["http_cpu_ms_per_request"] is not None:  # None: no CPU tick was counted
+        assert result["http_cpu_ratio"] == pytest.approx(
+            result["http_cpu_ms_per_request"] / per_n["cpu_ms_per_request"], abs=0.01
+        )
     assert result["http_p95_ratio"] == pytest.approx(
         result["http_p95_ms"] / per_n["recommend_p95_ms"], abs=0.01
     )
@@ -153,4 +157,5 @@ def test_perf_json_shape_without_http_in_process(tmp_path: Path, encoder: Encode
     # No HTTP part: its ratios are there, empty, not made up.
     assert result["http_ratio_to_ceiling"] is None
     assert result["http_p95_ratio"] is None
+    assert result["http_cpu_ratio"] is None
     assert "N=60" in perf.table(result)
