@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import signal
 import subprocess
@@ -176,10 +177,17 @@ def _serve(settings: Settings, host: str, port: int, worker: bool | None, worker
             # Separate processes, not threads: one process's GIL serialised 16 clients
             # (measured in docs/benchmarks.md). Each builds its app from the same
             # MATCHMAKING_* environment and loads its own indexes from the snapshots.
+            # The supervisor pings each process and restarts one that does not answer
+            # in time; a process loading a large index (minutes on a busy machine)
+            # answers late, so the wait is a setting (the pinned uvicorn 0.54 takes it;
+            # older versions have no such option and keep their fixed 5 s).
+            extra: dict[str, Any] = {}
+            if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+                extra["timeout_worker_healthcheck"] = settings.web_healthcheck_seconds
             uvicorn.run("web.app:create_app", factory=True, host=host, port=port,
                         workers=workers, log_level="info", proxy_headers=True,
                         forwarded_allow_ips=settings.forwarded_allow_ips,
-                        access_log=access_log, **SERVER_OPTIONS)  # fmt: skip
+                        access_log=access_log, **SERVER_OPTIONS, **extra)  # fmt: skip
         else:
             uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
                         proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,

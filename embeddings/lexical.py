@@ -82,14 +82,13 @@ class LexicalScores:
     def __init__(
         self,
         ids: np.ndarray,
-        row: dict[int, int],
         matrix: dict[str, np.ndarray] | None,
         tokens: dict[int, int],
         budget: int = CANDIDATE_POSTINGS,
         impact: np.ndarray | None = None,
-        by_doc: dict[str, np.ndarray] | None = None,
+        by_doc: Documents | None = None,
     ) -> None:
-        self._ids, self._row, self._m, self._by_doc = ids, row, matrix, by_doc
+        self._ids, self._m, self._by_doc = ids, matrix, by_doc  # ids: sorted
         self.partial = np.zeros(len(ids), dtype=np.float64)
         self._rest: list[tuple[int, int]] = []  # (token id, count) not summed into partial
         # The best score the query could reach: each indexed token's highest score in
@@ -148,8 +147,7 @@ class LexicalScores:
 
     def of(self, item_ids: Sequence[int]) -> np.ndarray:
         """Exact BM25 scores of these items, aligned with them (0 for an item not indexed)."""
-        row = self._row
-        rows = np.fromiter((row.get(i, -1) for i in item_ids), dtype=np.int64, count=len(item_ids))
+        rows = rows_of(self._ids, item_ids)
         out = np.zeros(len(item_ids), dtype=np.float64)
         present = np.flatnonzero(rows >= 0)
         if not len(present) or self._m is None:
@@ -164,50 +162,106 @@ class LexicalScores:
     def _rest_scores(self, docs: np.ndarray) -> np.ndarray:
         """The scores of the tokens left out of ``partial``, for these document rows.
 
-        From the document-major copy of the matrix: a pool's documents hold a few
-        thousand (token, score) entries, fewer than one binary search per left-out
-        token and document (those tokens are the commonest, with the longest postings).
+        Computed again from the documents' token ids with bm25s's formula: a pool's
+        documents hold a few thousand tokens, fewer than one binary search per
+        left-out token and document (those tokens are the commonest, with the longest
+        postings), and no document-major copy of the matrix is kept for it.
         """
-        # ``_rest`` is only filled from a built index, which has both matrices.
-        assert self._m is not None
+        # ``_rest`` is only filled from a built index, which has its documents.
         assert self._by_doc is not None
-        weight = np.zeros(len(self._m["indptr"]) - 1, dtype=np.float64)
-        for t, count in self._rest:
-            weight[t] = count
-        ptr, tokens, data = self._by_doc["indptr"], self._by_doc["tokens"], self._by_doc["data"]
-        starts, lengths = ptr[docs], ptr[docs + 1] - ptr[docs]
-        total = int(lengths.sum())
-        if not total:
-            return np.zeros(len(docs), dtype=np.float64)
-        # Entry positions of every document's slice, in one array.
-        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-        at = offsets + np.arange(total)
-        contrib = data[at] * weight[tokens[at]]
-        owner = np.repeat(np.arange(len(docs)), lengths)
-        return np.bincount(owner, weights=contrib, minlength=len(docs))
+        return self._by_doc.scores(docs, self._rest)
 
 
-def _by_document(matrix: dict[str, np.ndarray], n_docs: int) -> dict[str, np.ndarray]:
-    """The token-major score matrix of bm25s transposed: each document's (token, score)."""
-    ptr, docs, data = matrix["indptr"], matrix["indices"], matrix["data"]
-    token_of = np.repeat(np.arange(len(ptr) - 1, dtype=np.int32), np.diff(ptr))
-    order = np.argsort(docs, kind="stable")
-    indptr = np.zeros(n_docs + 1, dtype=np.int64)
-    np.cumsum(np.bincount(docs, minlength=n_docs), out=indptr[1:])
-    return {"indptr": indptr, "tokens": token_of[order], "data": data[order]}
+def rows_of(ids: np.ndarray, item_ids: Sequence[int]) -> np.ndarray:
+    """Rows of these item ids in the sorted id array ``ids`` (-1 where absent)."""
+    wanted = np.asarray(item_ids, dtype=np.int64).reshape(-1)
+    if not len(ids) or not len(wanted):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+    return np.where(ids[at] == wanted, at, -1).astype(np.int64)
+
+
+class Documents:
+    """The built index's documents as token ids, row by row, and what BM25 needs to
+    score any (token, document) pair again: lengths, average length, idf, k1 and b.
+
+    bm25s's default (Lucene) BM25: ``idf · tf / (tf + k1 · (1 − b + b · len / avg))``
+    with ``idf = ln(1 + (N − df + 0.5) / (df + 0.5))``; the tests compare with bm25s.
+    """
+
+    def __init__(self, bm25: Any, docs: list[bytes], vocab: dict[str, int], df: np.ndarray):
+        self.docs = docs  # the index's own bytes objects: no copy
+        lengths = np.fromiter((max(len(d) // 4, 1) for d in docs), dtype=np.int32, count=len(docs))
+        self.lengths = lengths  # an empty document was indexed as [""]: length 1
+        self.avg = float(lengths.mean()) if len(lengths) else 1.0
+        n = len(docs)
+        self.idf = np.log1p((n - df + 0.5) / (df + 0.5))
+        ours = np.full(max(bm25.vocab_dict.values(), default=-1) + 1, -1, dtype=np.int32)
+        for tok, t in bm25.vocab_dict.items():
+            ours[t] = vocab.get(tok, -1)
+        self.ours = ours  # bm25s's token id -> ours
+        self.k1, self.b = float(bm25.k1), float(bm25.b)
+
+    def scores(self, rows: np.ndarray, tokens: list[tuple[int, int]]) -> np.ndarray:
+        """BM25 of these bm25s token ids (each with its count in the query), per row."""
+        weight = np.zeros(len(self.idf), dtype=np.float64)
+        for t, count in tokens:
+            mine = int(self.ours[t]) if t < len(self.ours) else -1
+            if 0 <= mine < len(weight):
+                weight[mine] += count
+        chunks = [self.docs[r] for r in rows.tolist()]
+        toks = np.frombuffer(b"".join(chunks), dtype=np.int32)
+        if not len(toks):
+            return np.zeros(len(rows), dtype=np.float64)
+        owner = np.repeat(np.arange(len(rows), dtype=np.int64), [len(c) // 4 for c in chunks])
+        inside = toks < len(weight)
+        hit = np.zeros(len(toks), dtype=bool)
+        hit[inside] = weight[toks[inside]] > 0
+        if not hit.any():
+            return np.zeros(len(rows), dtype=np.float64)
+        width = len(weight)
+        pairs, tf = np.unique(owner[hit] * width + toks[hit], return_counts=True)
+        doc, tok = pairs // width, pairs % width
+        norm = self.k1 * (1 - self.b + self.b * self.lengths[rows[doc]] / self.avg)
+        score = weight[tok] * self.idf[tok] * tf / (tf + norm)
+        return np.bincount(doc, weights=score, minlength=len(rows))
+
+    @property
+    def nbytes(self) -> int:
+        """What this adds to the index: a pointer and a length per document, and the
+        per-token arrays (the documents' bytes are the index's own)."""
+        return 8 * len(self.docs) + self.lengths.nbytes + self.idf.nbytes + self.ours.nbytes
+
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _pack_tag(tag: str) -> str | bytes:
+    """A lower-case sha256 hex digest as its 32 bytes (113 → 65 bytes); others as given."""
+    return bytes.fromhex(tag) if _HEX64.match(tag) else tag
 
 
 class LexicalIndex:
+    """Token lists per item and the BM25 index built from them.
+
+    Tokens are kept as int32 ids into one vocabulary (``_words``), packed in one
+    bytes object per document, not as lists of strings: a document of a hundred
+    tokens is then ~0.45 KB instead of ~7 KB of Python objects. A tag that is a
+    sha256 hex digest (the text hashes) is kept as its 32 bytes. The built index
+    keeps its rows in item id order, so a row is found by binary search instead of
+    through a dict of every item.
+    """
+
     def __init__(self) -> None:
-        self._docs: dict[int, list[str]] = {}
-        self._order: list[int] = []  # bm25s row -> item id, for the built index
-        self._ids = np.zeros(0, dtype=np.int64)  # the same, as an array
+        self._vocab: dict[str, int] = {}  # token -> id (only grows)
+        self._words: list[str] = []  # id -> token
+        self._docs: dict[int, bytes] = {}  # item id -> token ids (int32, packed), in order
+        self._ids = np.zeros(0, dtype=np.int64)  # bm25s row -> item id (sorted)
         self._impact: np.ndarray | None = None  # best score of each token in any document
-        self._row: dict[int, int] = {}
-        self._built: tuple[Any, ...] = (None, self._ids, self._row, None, None)
+        self._built: tuple[Any, ...] = (None, self._ids, None, None)
         self._bm25: bm25s.BM25 | None = None
-        self._df: dict[str, int] = {}
-        self._tags: dict[int, str] = {}  # caller's tag per doc, e.g. the hash of its text
+        self._df = np.zeros(0, dtype=np.int32)  # token id -> documents using it
+        self._tags: dict[int, str | bytes] = {}  # caller's tag per doc (the text's hash)
         self.dirty = False
 
     def __len__(self) -> int:
@@ -216,18 +270,36 @@ class LexicalIndex:
     def __contains__(self, item_id: int) -> bool:
         return item_id in self._docs
 
+    def _ids_of(self, item_id: int) -> np.ndarray:
+        return np.frombuffer(self._docs[item_id], dtype=np.int32)
+
+    def _encode(self, tokens: Sequence[str]) -> bytes:
+        vocab, words = self._vocab, self._words
+        out = np.empty(len(tokens), dtype=np.int32)
+        for n, tok in enumerate(tokens):
+            t = vocab.get(tok)
+            if t is None:
+                t = vocab[tok] = len(words)
+                words.append(tok)
+            out[n] = t
+        return out.tobytes()
+
     def tokens(self, item_id: int) -> list[str]:
-        return self._docs.get(item_id, [])
+        if item_id not in self._docs:
+            return []
+        words = self._words
+        return [words[t] for t in self._ids_of(item_id).tolist()]
 
     def tag(self, item_id: int) -> str | None:
-        return self._tags.get(item_id)
+        tag = self._tags.get(item_id)
+        return tag.hex() if isinstance(tag, bytes) else tag
 
     def upsert(self, item_id: int, tokens: Sequence[str], tag: str | None = None) -> None:
         if tag is not None:
-            self._tags[item_id] = tag
-        tokens = list(tokens)
-        if self._docs.get(item_id) != tokens:
-            self._docs[item_id] = tokens
+            self._tags[item_id] = _pack_tag(tag)
+        encoded = self._encode(list(tokens))
+        if self._docs.get(item_id) != encoded:
+            self._docs[item_id] = encoded
             self.dirty = True
 
     def remove(self, item_id: int) -> None:
@@ -236,19 +308,21 @@ class LexicalIndex:
             self.dirty = True
 
     def rebuild(self) -> None:
-        order = list(self._docs)
-        corpus = [self._docs[i] or [""] for i in order]
+        order = sorted(self._docs)
+        words = self._words
+        # Lists of the vocabulary's own str objects: no string is copied.
+        corpus = [[words[t] for t in self._ids_of(i).tolist()] or [""] for i in order]
         bm25: bm25s.BM25 | None = None
         if order:
             bm25 = bm25s.BM25()
             bm25.index(corpus, show_progress=False)
-        df: dict[str, int] = {}
-        for toks in corpus:
-            for tok in set(toks):
-                df[tok] = df.get(tok, 0) + 1
+        del corpus
+        df = np.zeros(len(words), dtype=np.int32)
+        if order:
+            uniq = np.concatenate([np.unique(self._ids_of(i)) for i in order])
+            df = np.bincount(uniq, minlength=len(words)).astype(np.int32)
         # Swap in one go: a concurrent reader sees the old or the new index.
         ids = np.asarray(order, dtype=np.int64)
-        row = {item_id: n for n, item_id in enumerate(order)}
         impact = by_doc = None
         if bm25 is not None:
             ptr, data = bm25.scores["indptr"], bm25.scores["data"]
@@ -256,27 +330,25 @@ class LexicalIndex:
             filled = np.flatnonzero(np.diff(ptr) > 0)
             if len(filled):
                 impact[filled] = np.maximum.reduceat(data, ptr[filled])
-            by_doc = _by_document(bm25.scores, len(order))
-        self._bm25, self._order, self._ids, self._row, self._df, self._impact = (
-            bm25, order, ids, row, df, impact
-        )  # fmt: skip
+            by_doc = Documents(bm25, [self._docs[i] for i in order], self._vocab, df)
+        self._bm25, self._ids, self._df, self._impact = bm25, ids, df, impact
         # One reference for ``query``: readers need no lock to see a consistent build.
-        self._built = (bm25, ids, row, impact, by_doc)
+        self._built = (bm25, ids, impact, by_doc)
         self.dirty = False
 
-    @property
-    def rows(self) -> dict[int, int]:
-        """Item id -> row of the built index (the order ``scores`` returns)."""
-        return self._row
+    def _doc_freq(self, token: str) -> int:
+        t = self._vocab.get(token)
+        df = self._df
+        return int(df[t]) if t is not None and t < len(df) else 0
 
     def idf(self, token: str) -> float:
-        n = max(len(self._order), 1)
-        df = self._df.get(token, 0)
+        n = max(len(self._ids), 1)
+        df = self._doc_freq(token)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def df_share(self, token: str) -> float:
         """The share of indexed documents that use ``token``."""
-        return self._df.get(token, 0) / max(len(self._order), 1)
+        return self._doc_freq(token) / max(len(self._ids), 1)
 
     def coverage(self, query_tokens: Sequence[str]) -> float:
         """The share of the query's tokens this index knows (1.0 for an empty query):
@@ -294,20 +366,20 @@ class LexicalIndex:
 
         Safe without the owner's lock: a rebuild swaps in a new index, never edits one.
         """
-        bm25, ids, row, impact, by_doc = self._built
+        bm25, ids, impact, by_doc = self._built
         if bm25 is None:
-            return LexicalScores(ids, row, None, {})
+            return LexicalScores(ids, None, {})
         counts: dict[int, int] = {}
         vocab = bm25.vocab_dict
         for tok in query_tokens:
             t = vocab.get(tok)
             if t is not None:
                 counts[t] = counts.get(t, 0) + 1
-        return LexicalScores(ids, row, bm25.scores, counts, budget, impact, by_doc)
+        return LexicalScores(ids, bm25.scores, counts, budget, impact, by_doc)
 
     def scores(self, query_tokens: Sequence[str]) -> tuple[list[int], np.ndarray]:
         """BM25 score of every indexed item (row order of the returned id list)."""
-        bm25, order = self._bm25, self._order
+        bm25, order = self._bm25, self._ids.tolist()
         if bm25 is None or not query_tokens:
             return order, np.zeros(len(order), dtype=np.float32)
         return order, np.asarray(bm25.get_scores(list(query_tokens)), dtype=np.float32)
@@ -324,8 +396,8 @@ class LexicalIndex:
     # -- persistence -------------------------------------------------------
     def to_bytes(self) -> bytes:
         payload = {
-            "docs": {str(k): v for k, v in self._docs.items()},
-            "tags": {str(k): v for k, v in self._tags.items()},
+            "docs": {str(k): self.tokens(k) for k in self._docs},
+            "tags": {str(k): self.tag(k) for k in self._tags},
         }
         return gzip.compress(json.dumps(payload, ensure_ascii=False).encode(), compresslevel=3)
 
@@ -333,7 +405,7 @@ class LexicalIndex:
     def from_bytes(cls, data: bytes) -> LexicalIndex:
         self = cls()
         payload = json.loads(gzip.decompress(data))
-        self._docs = {int(k): v for k, v in payload["docs"].items()}
-        self._tags = {int(k): v for k, v in payload["tags"].items()}
+        self._docs = {int(k): self._encode(v) for k, v in payload["docs"].items()}
+        self._tags = {int(k): _pack_tag(v) for k, v in payload["tags"].items()}
         self.rebuild()
         return self

@@ -89,6 +89,17 @@ class Settings(BaseSettings):
     hnsw_m: int = 32
     hnsw_ef_search: int = 128
     hnsw_ef_construction: int = 80
+    # Vector storage of the HNSW index: "flat" (float32, 4 bytes a dimension) or "sq8"
+    # (8-bit scalar quantised, 1 byte a dimension; for a million items on one machine).
+    hnsw_storage: Literal["flat", "sq8"] = "flat"
+    # Threads of the numeric libraries (OpenMP in FAISS, BLAS in numpy) per process;
+    # None: the libraries' default (every core). With several web processes on few
+    # cores, 1 avoids their thread pools fighting over the same cores.
+    compute_threads: int | None = None
+    # How long a web process may take to answer its supervisor's health ping when
+    # ``serve --workers`` runs more than one (loading a large index blocks it); uvicorn
+    # restarts a process that misses it.
+    web_healthcheck_seconds: int = 120
     # Write a snapshot after this many applied changes (and on reindex).
     snapshot_every_changes: int = 200
     # Rebuild the BM25 index at most this often when items change (seconds).

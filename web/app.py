@@ -22,7 +22,7 @@ from matchmaking import jobs
 from matchmaking.config import Settings, get_settings
 from matchmaking.db import get_sessionmaker
 from matchmaking.matching.indexes import IndexManager
-from matchmaking.matching.runtime import get_encoder, get_tokenizer
+from matchmaking.matching.runtime import get_encoder, get_tokenizer, limit_compute_threads
 from web import errors, pages
 from web.api import router as api_router
 from web.middleware import ATTACHMENT_UPLOADS, BodyLimit, SecurityHeaders
@@ -74,6 +74,7 @@ def create_app(
             from workers.celery_app import install_dispatcher
 
             install_dispatcher()
+        limit_compute_threads(settings.compute_threads)
         manager = IndexManager(settings, factory, encoder or get_encoder(settings), get_tokenizer())
         manager.load_all()
         # The loaded indexes are millions of long-lived objects (token lists); frozen,

@@ -26,11 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import faiss
 import httpx
 import numpy as np
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from embeddings import sizes
 from embeddings.encoders import Encoder
 from matchmaking import demo, jobs
 from matchmaking.bench import percentile
@@ -41,7 +43,7 @@ from matchmaking.enums import Kind
 from matchmaking.matching import embedding
 from matchmaking.matching import service as matching
 from matchmaking.matching.indexes import IndexManager
-from matchmaking.matching.runtime import get_tokenizer
+from matchmaking.matching.runtime import get_tokenizer, limit_compute_threads
 from matchmaking.matching.text import achievement_text, item_text, text_hash
 from matchmaking.migrate import upgrade
 from matchmaking.models import Achievement, Embedding, Need, Organization
@@ -50,6 +52,14 @@ from matchmaking.towns import service as towns_service
 Progress = Callable[[str, int, int], None]
 QUERIES = 500
 CHUNK = 5000
+
+
+def cores() -> int:
+    """The cores this process may run on (the ceiling's numerator)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def rss_mb() -> float:
@@ -155,15 +165,17 @@ def measure_n(n: int, encoder: Encoder, settings: Settings, workdir: Path,
     populate(factory, n, encoder.dim, encoder.model_id, seed=n, progress=progress)
     run_settings = settings.model_copy(update={"data_dir": workdir / f"var-{n}"})
     manager = IndexManager(run_settings, factory, encoder, get_tokenizer())
+    rss_before = rss_mb()
     t0 = time.perf_counter()
-    ach = manager.rebuild(Kind.ACHIEVEMENTS, reason="bench")
+    ach = manager.rebuild(Kind.ACHIEVEMENTS, reason="bench", progress=_built(progress, n))
     build_s = time.perf_counter() - t0
-    manager.rebuild(Kind.NEEDS, reason="bench")
+    needs_index = manager.rebuild(Kind.NEEDS, reason="bench", progress=_built(progress, n))
     rng = random.Random(1)
     with factory() as session:
         needs = list(session.execute(select(Need.id, Need.industry_field)))
         titles = [t for (t,) in session.execute(select(Need.title).limit(200))]
     rec: list[float] = []
+    cpu0 = time.process_time()  # every thread of the process (FAISS's OpenMP included)
     with factory() as session:
         for _ in range(queries):
             need_id, field = rng.choice(needs)
@@ -173,22 +185,38 @@ def measure_n(n: int, encoder: Encoder, settings: Settings, workdir: Path,
                                filters=ItemFilters(industry_field=field))  # fmt: skip
             rec.append((time.perf_counter() - t) * 1000)
             session.expunge_all()
+    cpu_ms = (time.process_time() - cpu0) * 1000 / queries
     search: list[float] = []
     with factory() as session:
         for i in range(min(queries, 200)):
             t = time.perf_counter()
             matching.search(session, manager, q=titles[i % len(titles)], kind=Kind.ACHIEVEMENTS)
             search.append((time.perf_counter() - t) * 1000)
-    # Queries near the data, as in use: the vectors of 200 random needs.
-    need_index = manager.get(Kind.NEEDS).vectors
+    rss = rss_mb()  # before the exact index below, which only the bench builds
+    structures = [sizes.index_bytes(ki.vectors, ki.lexical) for ki in (ach, needs_index)]
+    items = len(ach.vectors) + len(needs_index.vectors)
+    per_structure = {
+        k: round(sum(b[k] for b in structures) / max(items, 1))
+        for k in structures[0]
+        if k != "total"
+    }
+    # Queries near the data, as in use: the vectors of 200 random needs. The truth is
+    # an exact FAISS index of the stored (float32) vectors, whatever the served index
+    # keeps (8-bit codes with SQ8); its search time is the floor a ranking is set against.
+    exact_index, exact_ids = _exact_index(factory, encoder.model_id, encoder.dim)
+    floor: list[float] = []
     recall = []
     for need_id, _ in rng.sample(needs, min(200, len(needs))):
-        q = need_index.vector(need_id)
+        q = needs_index.vectors.vector(need_id)
         if q is None:
             continue
         approx = {i for i, _ in ach.vectors.search(q, 10)}
-        exact = {i for i, _ in ach.vectors.exact_search(q, 10)}
-        recall.append(len(approx & exact) / 10)
+        t = time.perf_counter()
+        _, labels = exact_index.search(q.reshape(1, -1), 10)
+        floor.append((time.perf_counter() - t) * 1000)
+        exact = {int(exact_ids[j]) for j in labels[0] if j >= 0}
+        recall.append(len(approx & exact) / max(len(exact), 1))
+    del exact_index, exact_ids
     result = {
         "build_s": round(build_s, 2),
         "index_type": ach.vectors.kind,
@@ -196,11 +224,55 @@ def measure_n(n: int, encoder: Encoder, settings: Settings, workdir: Path,
         "recommend_p95_ms": round(percentile(rec, 0.95), 2),
         "recommend_p99_ms": round(percentile(rec, 0.99), 2),
         "search_p95_ms": round(percentile(search, 0.95), 2),
-        "rss_mb": round(rss_mb(), 1),
-        "recall10": round(statistics.fmean(recall), 4),
+        "rss_mb": round(rss, 1),
+        "recall10": round(statistics.fmean(recall), 4) if recall else None,
+        "exact_floor_ms": round(percentile(floor, 0.5), 2),
+        "recommend_p95_to_floor": (
+            round(percentile(rec, 0.95) / percentile(floor, 0.5), 3)
+            if floor and percentile(floor, 0.5) > 0
+            else None
+        ),
+        "cpu_ms_per_request": round(cpu_ms, 2),
+        # The index structures of both kinds over the items in them (needs included).
+        "bytes_per_item": round(sum(b["total"] for b in structures) / max(items, 1)),
+        "bytes_per_item_by_structure": per_structure,
+        # The process's growth while the indexes were built, per item: the structures
+        # plus what the allocator keeps (an upper bound; the database rows are not in it).
+        "rss_bytes_per_item": round(max(rss - rss_before, 0) * 2**20 / max(items, 1)),
+        "indexed_items": items,
     }
     engine.dispose()
     return result, url, str(run_settings.data_dir)
+
+
+def _built(progress: Progress | None, n: int) -> Progress | None:
+    if progress is None:
+        return None
+    return lambda kind, done, total: progress(f"N={n} 建索引 {kind}", done, total)
+
+
+def _exact_index(
+    factory: sessionmaker[Session], model_id: str, dim: int
+) -> tuple[faiss.IndexFlatIP, np.ndarray]:
+    """An exact inner-product index of the stored achievement vectors, and its ids."""
+    index = faiss.IndexFlatIP(dim)
+    ids: list[int] = []
+    last = 0
+    with factory() as session:
+        while True:
+            rows = session.execute(
+                select(Embedding.item_id, Embedding.vector)
+                .where(Embedding.kind == Kind.ACHIEVEMENTS.value, Embedding.model_id == model_id,
+                       Embedding.item_id > last)
+                .order_by(Embedding.item_id)
+                .limit(CHUNK * 4)
+            ).all()  # fmt: skip
+            if not rows:
+                break
+            index.add(np.stack([embedding.from_blob(blob, dim) for _, blob in rows]))
+            ids.extend(item_id for item_id, _ in rows)
+            last = rows[-1][0]
+    return index, np.asarray(ids, dtype=np.int64)
 
 
 def measure_ingest(
@@ -318,7 +390,16 @@ def measure_http(url: str, data_dir: str, n_needs: int, budget: Budget,
         # A warm-up first, not counted: the first requests of a new server read the
         # database file from disk and fill SQLAlchemy's statement cache.
         run_load(base, n_needs, budget.warm_up(), concurrency)
+        cpu0 = tree_cpu_seconds(server.pid)
         load = run_load(base, n_needs, budget, concurrency)
+        cpu = tree_cpu_seconds(server.pid) - cpu0
+        # The server's own CPU per request (its processes only, not the client's):
+        # unlike requests/s, it does not depend on what else the machine runs.
+        load["http_cpu_ms_per_request"] = (
+            round(cpu * 1000 / load["http_requests"], 2)
+            if load["http_requests"] and cpu > 0
+            else None
+        )
     finally:
         server.terminate()  # it writes its index snapshots on the way out
         try:
@@ -332,6 +413,33 @@ def measure_http(url: str, data_dir: str, n_needs: int, budget: Budget,
             f"{load['http_requests']}/{budget.requests} 个请求"
         )
     return {**load, "http_concurrency": concurrency, "http_workers": workers}
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its descendants (Linux;
+    0.0 elsewhere)."""
+    stats: dict[int, tuple[int, int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0.0
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # After the command: state, ppid, ..., utime (14th field), stime (15th).
+        stats[int(entry)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, (ppid, _) in stats.items() if ppid in tree} - tree
+        tree |= more
+        grew = bool(more)
+    ticks = sum(stats[pid][1] for pid in tree if pid in stats)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 # wrk picks a random need per request (each thread seeded differently) and prints its
@@ -464,9 +572,13 @@ def run(
     serve_command: list[str] | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
+    limit_compute_threads(settings.compute_threads)
     out: dict[str, Any] = {
         "vectors": "random clustered unit vectors (not model vectors)",
         "model_id": encoder.model_id,
+        "cores": cores(),
+        "compute_threads": settings.compute_threads,
+        "hnsw_storage": settings.hnsw_storage,
     }
     with tempfile.TemporaryDirectory(prefix="mm-perf-") as tmp:
         work = Path(tmp)
@@ -481,7 +593,8 @@ def run(
             )
             out[str(n)], served = result, (url, data_dir)
             sys.stderr.write(f"N={n}: {out[str(n)]}\n")
-        out.update(measure_ingest(encoder, settings, work, ingest_docs))
+        if ingest_docs:  # 0: skipped (the shape test)
+            out.update(measure_ingest(encoder, settings, work, ingest_docs))
         budget = (
             Budget(HTTP_REQUESTS_TIMEOUT, http_requests) if http_requests else Budget(http_seconds)
         )
@@ -491,16 +604,47 @@ def run(
             out.update(measure_http(*served, max(sizes[-1] // 10, 1), budget,
                                     workers=http_workers, client=http_client,
                                     serve_command=serve_command))  # fmt: skip
+    out.update(ratios(out, sizes[-1]))
     return out
+
+
+def ratios(out: dict[str, Any], n: int) -> dict[str, Any]:
+    """The HTTP figures against the in-process ones of the largest N, on this machine.
+
+    The ceiling is what the cores could serve if a request cost only its in-process CPU
+    (cores / CPU per request): no HTTP, ASGI, response model or load generator.
+    """
+    per_n = out[str(n)]
+    cpu = per_n["cpu_ms_per_request"]
+    ceiling = out["cores"] * 1000 / cpu if cpu > 0 else None
+    rps, p95 = out.get("http_rps"), out.get("http_p95_ms")
+    http_cpu = out.get("http_cpu_ms_per_request")
+    return {
+        # The server's CPU per HTTP request over the in-process CPU per recommendation:
+        # what the HTTP path adds, whatever else the machine runs.
+        "http_cpu_ratio": round(http_cpu / cpu, 2) if http_cpu and cpu > 0 else None,
+        "ceiling_rps": round(ceiling, 1) if ceiling else None,
+        "http_ratio_to_ceiling": round(rps / ceiling, 3) if rps and ceiling else None,
+        "http_p95_ratio": (
+            round(p95 / per_n["recommend_p95_ms"], 2)
+            if p95 and per_n["recommend_p95_ms"] > 0
+            else None
+        ),
+    }
 
 
 def table(result: dict[str, Any]) -> str:
     lines = [f"向量：{result['vectors']}；模型（搜索时编码查询）：{result['model_id']}"]
     keys = ["build_s", "index_type", "recommend_p50_ms", "recommend_p95_ms", "recommend_p99_ms",
-            "search_p95_ms", "rss_mb", "recall10"]  # fmt: skip
+            "search_p95_ms", "rss_mb", "recall10", "exact_floor_ms", "recommend_p95_to_floor",
+            "cpu_ms_per_request", "bytes_per_item", "rss_bytes_per_item"]  # fmt: skip
     for n, m in result.items():
         if isinstance(m, dict):
             lines.append(f"N={n}: " + "  ".join(f"{k}={m[k]}" for k in keys))
+            lines.append(
+                "  每条字节："
+                + "  ".join(f"{k}={v}" for k, v in m["bytes_per_item_by_structure"].items())
+            )
     rest = {
         k: v
         for k, v in result.items()

@@ -140,6 +140,7 @@ class IndexManager:
             hnsw_m=settings.hnsw_m,
             hnsw_ef_search=settings.hnsw_ef_search,
             hnsw_ef_construction=settings.hnsw_ef_construction,
+            hnsw_storage=settings.hnsw_storage,
         )
         self._kinds: dict[Kind, KindIndex] = {}
         self._load_lock = threading.RLock()

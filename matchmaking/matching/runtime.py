@@ -32,3 +32,16 @@ def get_encoder(settings: Settings | None = None) -> Encoder:
 @lru_cache
 def get_tokenizer() -> Tokenizer:
     return Tokenizer(user_dict=TERMS_FILE)
+
+
+def limit_compute_threads(threads: int | None) -> None:
+    """Cap the numeric libraries' thread pools (FAISS's OpenMP, numpy's BLAS) in this
+    process: with two web processes on two cores, each pool sized to every core made
+    four busy threads fight for two (``compute_threads``; None leaves the defaults)."""
+    if not threads:
+        return
+    import faiss
+    from threadpoolctl import threadpool_limits
+
+    faiss.omp_set_num_threads(threads)
+    threadpool_limits(limits=threads)

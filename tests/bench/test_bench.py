@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from embeddings.encoders import Encoder
+from matchmaking.config import Settings
+
 ROOT = Path(__file__).resolve().parents[2]
 PAPERS = [
     (
@@ -114,9 +117,55 @@ def test_perf_bench_on_a_tiny_corpus(tmp_path: Path, client: str) -> None:
         "search_p95_ms",
         "rss_mb",
         "recall10",
+        "exact_floor_ms",
+        "cpu_ms_per_request",
+        "bytes_per_item",
     }
     assert per_n["recall10"] == 1.0  # exact index at this size
+    assert per_n["exact_floor_ms"] >= 0
+    assert per_n["cpu_ms_per_request"] > 0
+    assert per_n["bytes_per_item"] > 0
+    assert per_n["bytes_per_item"] == pytest.approx(
+        sum(per_n["bytes_per_item_by_structure"].values()),
+        abs=len(per_n["bytes_per_item_by_structure"]),
+    )
+    assert {"vectors", "token_ids", "bm25_matrix"} <= set(per_n["bytes_per_item_by_structure"])
     assert set(result) >= {"ingest_ratio", "http_rps", "http_p95_ms"}
     assert result["http_errors"] == 0
     assert result["http_requests"] >= 20
     assert result["http_rps"] > 0
+    # The ratios of the same run: HTTP against the ceiling the in-process CPU sets.
+    assert result["cores"] >= 1
+    assert result["ceiling_rps"] == pytest.approx(
+        result["cores"] * 1000 / per_n["cpu_ms_per_request"], rel=0.01
+    )
+    assert result["http_ratio_to_ceiling"] == pytest.approx(
+        result["http_rps"] / result["ceiling_rps"], abs=0.002
+    )
+    if result["http_cpu_ms_per_request"] is not None:  # None: no CPU tick was counted
+        assert result["http_cpu_ratio"] == pytest.approx(
+            result["http_cpu_ms_per_request"] / per_n["cpu_ms_per_request"], abs=0.01
+        )
+    assert result["http_p95_ratio"] == pytest.approx(
+        result["http_p95_ms"] / per_n["recommend_p95_ms"], abs=0.01
+    )
+
+
+def test_perf_json_shape_without_http_in_process(tmp_path: Path, encoder: Encoder) -> None:
+    """The lean check of the ratio keys: a tiny corpus in this process, no server."""
+    from matchmaking.bench import perf
+
+    settings = Settings().model_copy(update={"data_dir": tmp_path / "var"})
+    result = perf.run([60], encoder, settings, http_seconds=0, ingest_docs=0, queries=3)
+    json.dumps(result)  # the command prints it as JSON
+    per_n = result["60"]
+    assert {"exact_floor_ms", "cpu_ms_per_request", "bytes_per_item", "recall10"} <= set(per_n)
+    assert per_n["indexed_items"] == 66  # 60 achievements and 6 needs
+    assert per_n["bytes_per_item"] > 0
+    assert result["cores"] >= 1
+    assert result["ceiling_rps"] > 0
+    # No HTTP part: its ratios are there, empty, not made up.
+    assert result["http_ratio_to_ceiling"] is None
+    assert result["http_p95_ratio"] is None
+    assert result["http_cpu_ratio"] is None
+    assert "N=60" in perf.table(result)
