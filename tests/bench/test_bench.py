@@ -104,11 +104,11 @@ def test_perf_bench_on_a_tiny_corpus(tmp_path: Path, client: str) -> None:
     # A request count, not a time window: on a busy machine a 1-second window once
     # completed no request at all.
     # Few queries and one server process: this checks the command and its output.
-    result = run("perf", "--n", "300", "--http-requests", "20", "--ingest-docs", "4",
-                 "--queries", "30", "--http-workers", "1",
+    result = run("perf", "--n", "120", "--http-requests", "20", "--ingest-docs", "2",
+                 "--queries", "10", "--http-workers", "1",
                  "--http-client", client, tmp=tmp_path)  # fmt: skip
     assert result["http_client"] == ("wrk" if client == "wrk" else "python threads")
-    per_n = result["300"]
+    per_n = result["120"]
     assert set(per_n) >= {
         "build_s",
         "recommend_p50_ms",
