@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from matchmaking import clock
@@ -150,6 +151,38 @@ def test_the_celery_task_retried_after_a_failure_sends_once(
     with clock.frozen(start + timedelta(minutes=3)):
         task_module.instant.apply()  # the retry Celery delivers later
         task_module.instant.apply()  # and a redelivery of the same message
+    assert len(box.to(addresses["gaoxiao"])) == 1
+
+
+def test_a_locked_database_is_retried_not_lost(
+    world: World,
+    factory: sessionmaker[Session],
+    outbound: Settings,
+    smtp_server: tuple[Mailbox, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Seen on the demo: the task met SQLite's write lock (the web process was writing)
+    and the receiver's email waited for the next beat; it is now retried."""
+    from workers.tasks import outbound as task_module
+
+    box = smtp_server[0]
+    addresses = give_emails(factory)
+    monkeypatch.setattr(task_module, "get_sessionmaker", lambda: factory)
+    real = jobs.instant
+    calls: list[int] = []
+
+    def locked_once(made: sessionmaker[Session]) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("INSERT INTO deliveries", {}, Exception("database is locked"))
+        return real(made)
+
+    monkeypatch.setattr(task_module.jobs, "instant", locked_once)
+    with clock.frozen(datetime(2026, 12, 2, 10, 0, tzinfo=CHINA)):
+        request(world, world.ent)
+        result = task_module.instant.apply()  # eager: Celery's retry runs at once
+    assert result.successful(), result.traceback
+    assert len(calls) == 2
     assert len(box.to(addresses["gaoxiao"])) == 1
 
 

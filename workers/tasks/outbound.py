@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from matchmaking.db import get_sessionmaker
 from matchmaking.outbound import jobs
 from workers.celery_app import app
@@ -12,7 +14,15 @@ from workers.indexes import index_manager
 MAX_RETRIES = 4
 
 
-@app.task(name="outbound.instant", bind=True, max_retries=MAX_RETRIES)
+# A write lock held by the web process (SQLite: "database is locked") is a reason to try
+# again shortly, as every other task does; the send log keeps a retry from sending twice.
+@app.task(
+    name="outbound.instant",
+    bind=True,
+    max_retries=MAX_RETRIES,
+    autoretry_for=(DBAPIError,),
+    retry_backoff=True,
+)
 def instant(self: Any) -> dict[str, int]:
     """Plan and send the messages of new notifications. Idempotent (the send log): a
     retry after a failed send sends only what is still unsent."""
@@ -22,7 +32,7 @@ def instant(self: Any) -> dict[str, int]:
     return {"sent": report.sent, "failed": report.failed, "deferred": report.deferred}
 
 
-@app.task(name="outbound.tick")
+@app.task(name="outbound.tick", autoretry_for=(DBAPIError,), retry_backoff=True, max_retries=3)
 def tick() -> dict[str, int]:
     """On beat: notifications, reminders, summaries, the Monday digest, then sending."""
     # The indexes are loaded only when the digest needs them (Monday morning).
