@@ -76,11 +76,11 @@ def _enum(enum: type[LabelledEnum], raw: str, what: str) -> str:
     text = _clean(raw)
     if not text:
         return ""
-    for member in enum:
-        if text in (member.value, member.label):
-            return member.value
-    allowed = "、".join(m.label for m in enum)
-    raise InvalidInput(f"{what}“{text[:40]}”不存在，可选：{allowed}", field=what)
+    try:
+        return enum.parse(text).value
+    except ValueError:
+        allowed = "、".join(m.label for m in enum)
+        raise InvalidInput(f"{what}“{text[:40]}”不存在，可选：{allowed}", field=what) from None
 
 
 def parse(
