@@ -39,6 +39,8 @@ def get_session(request: Request) -> Iterator[Session]:
 
 def _writes(request: Request) -> bool:
     """The request's session holds the write lock from its start."""
+    if getattr(request.state, "writes", False):
+        return True
     return request.method in UNSAFE_METHODS and not getattr(request.state, "read_first", False)
 
 
@@ -52,6 +54,19 @@ async def read_first(request: Request) -> None:
 
 
 ReadFirst = Depends(read_first)
+
+
+async def writes(request: Request) -> None:
+    """Route dependency: a GET that writes (marks notifications read, counts a click).
+
+    On SQLite a read transaction that later writes fails at once ("database is
+    locked") when another process (the worker) committed since its first read; such a
+    GET takes the write lock from its start, as a POST does, and waits its turn.
+    """
+    request.state.writes = True
+
+
+Writes = Depends(writes)
 
 
 # Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` one in

@@ -80,3 +80,44 @@ def test_a_lock_that_stays_taken_gets_a_busy_answer_not_a_server_error(
     # Nothing was half-written: the same request now succeeds, once.
     again = _org(client)
     assert again.status_code == 201, again.text  # type: ignore[attr-defined]
+
+
+def test_a_page_that_writes_on_get_survives_a_commit_between_its_reads(
+    impatient: tuple[TestClient, sa.Engine], factory: sessionmaker[Session]
+) -> None:
+    """Seen in the browser flow: opening a docking (which marks its notifications read)
+    answered 系统正忙 because the worker committed an email's delivery row between the
+    page's first read and its write. Here the worker is another connection that commits
+    right after the request's first query, as an unsubscribe link is opened."""
+    from matchmaking.models import User
+    from matchmaking.outbound import service, tokens
+    from matchmaking.outbound.kinds import Category, Frequency
+
+    client, worker = impatient
+    make_user(factory, "gaoxiao", "admin")
+    with factory() as session:
+        user = session.scalars(sa.select(User).where(User.username == "gaoxiao")).one()
+    app_engine = client.app.state.session_factory.kw["bind"]  # type: ignore[attr-defined]
+    committed: list[bool] = []
+
+    def worker_commits(*_args: object) -> None:
+        if committed:
+            return
+        committed.append(True)
+        try:  # waits 0.1 s at most: the request may hold the write lock (then it is first)
+            with worker.connect() as other:
+                other.exec_driver_sql("PRAGMA busy_timeout=100")
+                other.exec_driver_sql("UPDATE towns SET name = name || ''")
+                other.commit()
+        except sa.exc.OperationalError:
+            pass
+
+    sa.event.listen(app_engine, "after_cursor_execute", worker_commits)
+    try:
+        page = client.get(f"/unsubscribe/{tokens.unsubscribe_token(user.id, Category.DOCKING)}")
+    finally:
+        sa.event.remove(app_engine, "after_cursor_execute", worker_commits)
+    assert committed
+    assert page.status_code == 200, page.text
+    with factory() as session:
+        assert service.preferences(session, user.id)[Category.DOCKING] is Frequency.OFF

@@ -19,7 +19,7 @@ from matchmaking.exceptions import Conflict, InvalidInput, MatchmakingError, Una
 from matchmaking.matching import pairs
 from matchmaking.notifications import service as notifications
 from matchmaking.outcomes.schemas import SignedAgreement
-from web.deps import IndexDep
+from web.deps import IndexDep, Writes
 from web.pages.common import Ui
 from web.pages.forms import ListFilters, listing
 
@@ -53,7 +53,7 @@ def docking_list(ui: Ui, f: Annotated[DockingFilters, Query()]) -> HTMLResponse:
     return ui.render("docking/list.html", {**context, **listing(found, f)})
 
 
-@router.get("/{docking_id}", response_class=HTMLResponse)
+@router.get("/{docking_id}", response_class=HTMLResponse, dependencies=[Writes])
 def docking_page(ui: Ui, docking_id: int) -> HTMLResponse:
     """One docking: both sides, status, history, contacts once accepted, and what I may do."""
     if ui.principal.user_id is not None:

@@ -15,7 +15,7 @@ from matchmaking.exceptions import NotFound
 from matchmaking.models import User
 from matchmaking.outbound import digest, render, service, tokens
 from matchmaking.outbound.kinds import CHOICES, Category, Channel, DeliveryStatus, Frequency
-from web.deps import IndexDep
+from web.deps import IndexDep, Writes
 from web.pages.common import Ui
 from web.pages.forms import ListFilters
 
@@ -70,7 +70,7 @@ def digest_preview(ui: Ui, manager: IndexDep) -> HTMLResponse:
     return ui.render("notifications/digest.html", context)
 
 
-@router.get("/unsubscribe/{token}", response_class=HTMLResponse)
+@router.get("/unsubscribe/{token}", response_class=HTMLResponse, dependencies=[Writes])
 def unsubscribe(ui: Ui, token: str) -> HTMLResponse:
     """One click in an email stops that kind of message; no login needed."""
     found = tokens.read_unsubscribe(token)
@@ -83,7 +83,7 @@ def unsubscribe(ui: Ui, token: str) -> HTMLResponse:
     return ui.render("notifications/unsubscribed.html", {"category": category})
 
 
-@router.get("/o/{token}")
+@router.get("/o/{token}", dependencies=[Writes])
 def click(ui: Ui, token: str, to: Annotated[str, Query(max_length=300)] = "/") -> RedirectResponse:
     """A link in a message: counts the click, then goes where the link pointed."""
     delivery_id = tokens.read_click(token, to)
