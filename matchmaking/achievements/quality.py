@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from matchmaking.needs.quality import Hint
+from matchmaking.needs.quality import Hint, field_text
 
 MIN_ABSTRACT = 80
 _NUMBER = re.compile(r"\d")
@@ -23,18 +23,11 @@ APPLICATION_WORDS = ("应用", "用于", "适用", "场景", "领域", "行业",
 PRICED_MODES = ("transfer", "licensing")
 
 
-def _text(values: Mapping[str, Any], name: str) -> str:
-    value = values.get(name)
-    if value is None:
-        return ""
-    return str(getattr(value, "value", value)).strip()
-
-
 def check(data: Mapping[str, Any] | BaseModel) -> list[Hint]:
     """Hints for an achievement draft (form values or a schema), most important first."""
     values: Mapping[str, Any] = data.model_dump() if isinstance(data, BaseModel) else data
     hints: list[Hint] = []
-    abstract = _text(values, "abstract")
+    abstract = field_text(values, "abstract")
     if len(abstract) < MIN_ABSTRACT:
         hints.append(
             Hint(
@@ -59,20 +52,20 @@ def check(data: Mapping[str, Any] | BaseModel) -> list[Hint]:
                 "例如“可用于燃料电池电堆、储能设备”。",
             )
         )
-    if not _text(values, "industry_field"):
+    if not field_text(values, "industry_field"):
         hints.append(Hint("industry_field", "未选择行业领域：企业按行业浏览时将找不到这项成果。"))
-    if not _text(values, "maturity"):
+    if not field_text(values, "maturity"):
         hints.append(
             Hint("maturity", "未选择成熟度（实验室、小试、中试、产业化），企业难以判断投入。")
         )
-    if not _text(values, "trl"):
+    if not field_text(values, "trl"):
         hints.append(
             Hint(
                 "trl",
                 "未评估技术就绪度（TRL）。填写 1–9 级有助于企业判断离产业化还有多远。",
             )
         )
-    if not _text(values, "patent_numbers"):
+    if not field_text(values, "patent_numbers"):
         hints.append(
             Hint(
                 "patent_numbers",
@@ -80,8 +73,8 @@ def check(data: Mapping[str, Any] | BaseModel) -> list[Hint]:
                 "转让和许可需要明确的权属。",
             )
         )
-    mode = _text(values, "cooperation_mode")
-    if mode in PRICED_MODES and not _text(values, "price_wan"):
+    mode = field_text(values, "cooperation_mode")
+    if mode in PRICED_MODES and not field_text(values, "price_wan"):
         label = "技术转让" if mode == "transfer" else "技术许可"
         hints.append(
             Hint(

@@ -11,25 +11,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from matchmaking.needs.quality import Hint
+from matchmaking.needs.quality import Hint, field_text
 
 MIN_EXPERTISE = 60
-
-
-def _text(values: Mapping[str, Any], name: str) -> str:
-    value = values.get(name)
-    if value is None:
-        return ""
-    if isinstance(value, (list, tuple)):
-        return ";".join(str(getattr(v, "value", v)) for v in value if v)
-    return str(getattr(value, "value", value)).strip()
 
 
 def check(data: Mapping[str, Any] | BaseModel) -> list[Hint]:
     """Hints for an expert draft (form values or a schema), most important first."""
     values: Mapping[str, Any] = data.model_dump() if isinstance(data, BaseModel) else data
     hints: list[Hint] = []
-    expertise = _text(values, "expertise")
+    expertise = field_text(values, "expertise")
     if len(expertise) < MIN_EXPERTISE:
         hints.append(
             Hint(
@@ -39,11 +30,11 @@ def check(data: Mapping[str, Any] | BaseModel) -> list[Hint]:
                 "系统据此匹配企业需求。",
             )
         )
-    if not _text(values, "fields"):
+    if not field_text(values, "fields"):
         hints.append(Hint("fields", "未选择擅长领域：企业按行业浏览专家时将找不到您。"))
-    if not _text(values, "title"):
+    if not field_text(values, "title"):
         hints.append(Hint("title", "未填写职称（如 教授、研究员、高级工程师）。"))
-    if not _text(values, "availability"):
+    if not field_text(values, "availability"):
         hints.append(
             Hint(
                 "availability",

@@ -279,10 +279,10 @@ def _score(
     else:
         dense = np.full(len(pool), np.nan, dtype=np.float32)
     lexical = lex.of(pool)
-    # A query whose words the index mostly does not know (English over Chinese items):
-    # its BM25 ranking rests on a stray word or two, so only the dense side ranks it.
-    trusted = query.vector is None or ki.lexical.coverage(query.tokens) >= (
-        relevance.LEXICAL_TRUST_MIN
+    # A non-Chinese query whose words the index mostly does not know (English over
+    # Chinese items): its BM25 ranking rests on a stray word, so only the dense side ranks it.
+    trusted = query.vector is None or relevance.trusts_lexical(
+        query.tokens, lambda: ki.lexical.coverage(query.tokens)
     )
     ranked_lexical = lexical if trusted else np.zeros_like(lexical)
     s = manager.settings

@@ -58,9 +58,15 @@ class Hint:
     message: str
 
 
-def _text(data: Mapping[str, Any], name: str) -> str:
-    value = data.get(name)
-    return "" if value is None else str(value).strip()
+def field_text(values: Mapping[str, Any], name: str) -> str:
+    """A draft's field as text, whatever the draft is (form strings or a schema's values):
+    a choice as its code, a list joined by ";", nothing as ""."""
+    value = values.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ";".join(str(getattr(v, "value", v)) for v in value if v)
+    return str(getattr(value, "value", value)).strip()
 
 
 def _is_vague(title: str) -> bool:
@@ -85,7 +91,7 @@ def check(data: Mapping[str, Any] | BaseModel, *, today: date | None = None) -> 
     day = today or clock.local_today()
     hints: list[Hint] = []
 
-    title = _text(values, "title")
+    title = field_text(values, "title")
     if title and len(title) < MIN_TITLE:
         hints.append(
             Hint(
@@ -103,7 +109,7 @@ def check(data: Mapping[str, Any] | BaseModel, *, today: date | None = None) -> 
             )
         )
 
-    description = _text(values, "description")
+    description = field_text(values, "description")
     if len(description) < MIN_DESCRIPTION:
         hints.append(
             Hint(
@@ -114,7 +120,7 @@ def check(data: Mapping[str, Any] | BaseModel, *, today: date | None = None) -> 
             )
         )
 
-    indicators = _text(values, "indicators")
+    indicators = field_text(values, "indicators")
     if not indicators:
         hints.append(
             Hint(
@@ -158,7 +164,7 @@ def check(data: Mapping[str, Any] | BaseModel, *, today: date | None = None) -> 
             )
         )
 
-    if not _text(values, "cooperation_mode"):
+    if not field_text(values, "cooperation_mode"):
         hints.append(
             Hint(
                 "cooperation_mode",

@@ -129,6 +129,23 @@ def test_bands(value: float, band: str | None) -> None:
     assert relevance.band(value) == band
 
 
+@pytest.mark.parametrize(
+    ("words", "coverage", "trusted"),
+    [
+        # A Chinese query keeps its lexical side though the index knows few of its words.
+        (["燃料电池", "双极板", "飞天", "猫咪"], 0.25, True),
+        # English over Chinese items: "water" alone would drag water-based paints up.
+        (["ballast", "water", "treatment"], 0.34, False),
+        (["ballast", "water", "treatment"], 0.67, True),
+        (["PEM", "燃料电池"], 0.0, True),
+    ],
+)
+def test_which_queries_the_lexical_side_ranks(
+    words: list[str], coverage: float, trusted: bool
+) -> None:
+    assert relevance.trusts_lexical(words, lambda: coverage) is trusted
+
+
 def test_coefficients_fitted_for_another_model_are_refused(
     settings: Settings,
     factory: sessionmaker[Session],
