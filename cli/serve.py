@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.common import Bars, HostOpt, PortOpt, load_settings, prepare_database
-from matchmaking.config import Mode, Settings
+from matchmaking.config import Mode, Settings, get_settings
 from matchmaking.enums import Kind
 
 app = typer.Typer()
@@ -156,12 +156,30 @@ def _print_urls(host: str, port: int) -> None:
     typer.echo(f"接口文档：  http://{shown}:{port}/docs")
 
 
+def link_to_this_server(settings: Settings, host: str, port: int) -> Settings:
+    """Links in messages lead to this server (``matchmaking demo --port 8100``) unless
+    ``MATCHMAKING_PUBLIC_URL`` names the address users reach it by (behind a proxy).
+
+    Set in the environment, so the worker this command starts, which writes the
+    emails, uses it too."""
+    if settings.public_url != Settings.model_fields["public_url"].default:
+        return settings
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    if ":" in shown:  # an IPv6 address
+        shown = f"[{shown}]"
+    url = f"http://{shown}:{port}"
+    os.environ["MATCHMAKING_PUBLIC_URL"] = url
+    get_settings.cache_clear()
+    return settings.model_copy(update={"public_url": url})
+
+
 def _serve(settings: Settings, host: str, port: int, worker: bool | None, workers: int = 1,
            access_log: bool = True) -> None:  # fmt: skip
     import uvicorn
 
     from web.app import SERVER_OPTIONS, create_app
 
+    settings = link_to_this_server(settings, host, port)
     run_worker = settings.mode is Mode.EMBEDDED if worker is None else worker
     supervisor: WorkerSupervisor | None = None
     if run_worker:

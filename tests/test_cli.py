@@ -97,3 +97,29 @@ def test_production_mode_without_settings_is_refused(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 2
     assert "MATCHMAKING_DATABASE_URL" in proc.stderr
+
+
+def test_links_in_emails_lead_to_the_port_the_platform_runs_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``matchmaking demo --port 8123``: the worker it starts writes links to :8123, not
+    to the default :8000; an address the operator set (behind a proxy) is kept."""
+    from cli.serve import link_to_this_server
+    from matchmaking.config import Settings, get_settings
+    from matchmaking.outbound import tokens
+
+    monkeypatch.delenv("MATCHMAKING_PUBLIC_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        chosen = link_to_this_server(Settings(data_dir=tmp_path), "0.0.0.0", 8123)
+        assert chosen.public_url == "http://127.0.0.1:8123"
+        assert tokens.absolute("/dockings/7") == "http://127.0.0.1:8123/dockings/7"
+
+        monkeypatch.setenv("MATCHMAKING_PUBLIC_URL", "https://kj.haimen.example")
+        get_settings.cache_clear()
+        kept = link_to_this_server(get_settings(), "0.0.0.0", 8123)
+        assert kept.public_url == "https://kj.haimen.example"
+        assert tokens.absolute("/dockings/7") == "https://kj.haimen.example/dockings/7"
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
