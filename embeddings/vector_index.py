@@ -11,6 +11,11 @@ index and for HNSW with ``storage="flat"``, 8-bit codes for ``storage="sq8"``
 (a quarter of the memory, for a million items; reads then return decoded
 vectors, within about 0.002 of each coordinate). Reads go through views of the
 index's own storage, which an ``add`` may move: callers hold the owner's lock.
+
+An item id is found by binary search in a sorted array of the ids that were live
+at the last fold (with their labels), plus a small dict of the items added or
+updated since; the dict is folded into the arrays when it grows past a share of
+them. This costs about 12 bytes an item instead of a dict's 110 or so.
 """
 
 from __future__ import annotations
@@ -40,7 +45,13 @@ class VectorIndex:
         self._ids = np.zeros(0, dtype=np.int64)  # label -> item id
         self._live = np.zeros(0, dtype=bool)  # label -> still current?
         self._size = 0  # labels in use (arrays are over-allocated)
-        self._pos: dict[int, int] = {}  # item id -> label
+        self._n_live = 0  # live labels, one per item
+        # item id -> live label: sorted ids at the last fold with their labels (a
+        # label no longer live there means updated or removed since), and the items
+        # added or updated since the fold.
+        self._sorted_ids = np.zeros(0, dtype=np.int64)
+        self._sorted_labels = np.zeros(0, dtype=np.int32)
+        self._recent: dict[int, int] = {}
         self._view: tuple[faiss.Index, np.ndarray | None] | None = None
         self.index = self._new_index(hnsw=False)
 
@@ -56,17 +67,75 @@ class VectorIndex:
         return isinstance(self.index, faiss.IndexHNSW)
 
     def __len__(self) -> int:
-        return len(self._pos)
+        return self._n_live
 
     @property
     def dead(self) -> int:
-        return self._size - len(self._pos)
+        return self._size - self._n_live
 
     def __contains__(self, item_id: int) -> bool:
-        return item_id in self._pos
+        return self._label(int(item_id)) >= 0
 
     def ids(self) -> list[int]:
-        return list(self._pos)
+        """The live item ids, oldest label first (the order they were last written)."""
+        ids: list[int] = self._ids[: self._size][self._live[: self._size]].tolist()
+        return ids
+
+    # -- item id -> label ------------------------------------------------------
+    def _label(self, item_id: int) -> int:
+        """The live label of one item, or -1."""
+        label = self._recent.get(item_id)
+        if label is not None:
+            return label
+        ids = self._sorted_ids
+        at = int(np.searchsorted(ids, item_id))
+        if at < len(ids) and int(ids[at]) == item_id:
+            found = int(self._sorted_labels[at])
+            if self._live[found]:
+                return found
+        return -1
+
+    def _labels_of(self, item_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """The live labels of these items (-1 where absent), one binary search for all."""
+        wanted = np.asarray(item_ids, dtype=np.int64).reshape(-1)
+        out = np.full(len(wanted), -1, dtype=np.int64)
+        ids = self._sorted_ids
+        if len(ids) and len(wanted):
+            at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+            hit = ids[at] == wanted
+            labels = self._sorted_labels[at[hit]].astype(np.int64)
+            # A label dead since the fold: the item was updated (see _recent) or removed.
+            out[np.flatnonzero(hit)] = np.where(self._live[labels], labels, -1)
+        if self._recent:
+            recent = self._recent
+            for n in np.flatnonzero(out < 0).tolist():
+                label = recent.get(int(wanted[n]))
+                if label is not None:
+                    out[n] = label
+        return out
+
+    def _fold(self) -> None:
+        """Rebuild the sorted arrays from the live labels and empty ``_recent``."""
+        live = np.flatnonzero(self._live[: self._size])
+        ids = self._ids[live]
+        order = np.argsort(ids, kind="stable")  # equal ids keep label order
+        ids, labels = ids[order], live[order]
+        dup = np.flatnonzero(ids[1:] == ids[:-1])
+        if len(dup):
+            # Two live labels for one item (not made by this class; an old snapshot
+            # might hold them): the newer one counts, the older is a tombstone.
+            self._live[labels[dup]] = False
+            keep = np.ones(len(ids), dtype=bool)
+            keep[dup] = False
+            ids, labels = ids[keep], labels[keep]
+        dtype = np.int32 if self._size < 2**31 else np.int64
+        self._sorted_ids, self._sorted_labels = ids, labels.astype(dtype)
+        self._n_live = len(ids)
+        self._recent = {}
+
+    def _fold_at(self) -> int:
+        """Size of ``_recent`` past which it is folded (a dict entry costs ~100 bytes)."""
+        return max(1024, len(self._sorted_ids) // 32)
 
     def _new_index(self, hnsw: bool, train: np.ndarray | None = None) -> faiss.Index:
         if hnsw:
@@ -140,47 +209,63 @@ class VectorIndex:
         rows: np.ndarray = self.index.reconstruct_batch(labels)
         return rows
 
-    def _same(self, label: int, vector: np.ndarray) -> bool:
-        stored = self._rows(np.array([label]))[0]
-        if self._flat_view() is not None:
-            return bool(np.array_equal(stored, vector))
-        return bool(np.allclose(stored, vector, atol=0.01))  # within the 8-bit step
-
     # -- changes -----------------------------------------------------------
     def upsert(self, item_ids: Sequence[int], vectors: np.ndarray) -> None:
-        """Add or replace the vectors of ``item_ids`` (rows already L2-normalised)."""
+        """Add or replace the vectors of ``item_ids`` (rows already L2-normalised).
+
+        An id given twice takes its last vector.
+        """
         if len(item_ids) == 0:
             return
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(item_ids), self.dim)
-        keep = []
-        for row, item_id in enumerate(item_ids):
-            label = self._pos.get(int(item_id))
-            if label is not None:
-                if self._same(label, vectors[row]):
-                    continue
-                self._live[label] = False
-                del self._pos[int(item_id)]
-            keep.append(row)
-        if not keep:
+        wanted = np.asarray(item_ids, dtype=np.int64).reshape(-1)
+        rows = np.arange(len(wanted))
+        if len(np.unique(wanted)) != len(wanted):
+            _, last = np.unique(wanted[::-1], return_index=True)
+            rows = np.sort(len(wanted) - 1 - last)
+        labels = self._labels_of(wanted[rows])
+        old = np.flatnonzero(labels >= 0)
+        if len(old):
+            stored = self._rows(labels[old])
+            given = vectors[rows[old]]
+            if self._flat_view() is not None:
+                same = np.all(stored == given, axis=1)
+            else:  # within the 8-bit step
+                same = np.all(np.isclose(stored, given, atol=0.01), axis=1)
+            changed = old[~same]
+            self._live[labels[changed]] = False
+            self._n_live -= len(changed)
+            keep = np.ones(len(rows), dtype=bool)
+            keep[old[same]] = False
+            rows = rows[keep]
+        if not len(rows):
             return
-        rows = vectors[keep]
-        self._reserve(len(keep))
+        new_ids = wanted[rows]
+        self._reserve(len(rows))
         start = self._size
-        for offset, row in enumerate(keep):
-            self._pos[int(item_ids[row])] = start + offset
-        self._ids[start : start + len(keep)] = [int(item_ids[r]) for r in keep]
-        self._live[start : start + len(keep)] = True
-        self._size += len(keep)
+        self._ids[start : start + len(rows)] = new_ids
+        self._live[start : start + len(rows)] = True
+        self._size += len(rows)
+        self._n_live += len(rows)
+        if len(self._recent) + len(rows) > self._fold_at():
+            self._fold()
+        else:
+            self._recent.update(zip(new_ids.tolist(), range(start, start + len(rows)), strict=True))
         self._changed()
-        self.index.add(rows)
+        self.index.add(vectors[rows])
         self._changed()
         self._maybe_reshape()
 
     def remove(self, item_ids: Iterable[int]) -> None:
-        for item_id in item_ids:
-            label = self._pos.pop(int(item_id), None)
-            if label is not None:
-                self._live[label] = False
+        wanted = np.fromiter((int(i) for i in item_ids), dtype=np.int64)
+        labels = np.unique(self._labels_of(wanted))
+        labels = labels[labels >= 0]
+        if len(labels):
+            self._live[labels] = False
+            self._n_live -= len(labels)
+            if self._recent:
+                for item_id in wanted.tolist():
+                    self._recent.pop(item_id, None)
         self._maybe_reshape()
 
     def _maybe_reshape(self) -> None:
@@ -200,7 +285,7 @@ class VectorIndex:
         ids = self._ids[live].copy()
         self._ids, self._live = ids, np.ones(len(ids), dtype=bool)
         self._size = len(ids)
-        self._pos = {int(i): n for n, i in enumerate(ids)}
+        self._fold()
         n, threshold = len(ids), self.params.exact_threshold
         # The old index goes before the new one is built: the vectors are held once.
         self._changed()
@@ -215,7 +300,7 @@ class VectorIndex:
     # -- queries -----------------------------------------------------------
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Top ``k`` live items by inner product, best first."""
-        if not self._pos or k <= 0:
+        if not self._n_live or k <= 0:
             return []
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, self.dim)
         want = min(self._size, k + self.dead)
@@ -232,16 +317,16 @@ class VectorIndex:
         return list(zip(ids, values, strict=True))
 
     def vector(self, item_id: int) -> np.ndarray | None:
-        label = self._pos.get(item_id)
-        return None if label is None else self._rows(np.array([label]))[0]
+        label = self._label(int(item_id))
+        return None if label < 0 else self._rows(np.array([label]))[0]
 
     def scores_for(self, query: np.ndarray, item_ids: Sequence[int]) -> np.ndarray:
         """Exact inner products with the given items (NaN where an item has no vector)."""
         out = np.full(len(item_ids), np.nan, dtype=np.float32)
-        labels = [self._pos.get(int(i), -1) for i in item_ids]
-        present = [n for n, label in enumerate(labels) if label >= 0]
-        if present:
-            rows = self._rows(np.array([labels[n] for n in present]))
+        labels = self._labels_of(item_ids)
+        present = np.flatnonzero(labels >= 0)
+        if len(present):
+            rows = self._rows(labels[present])
             out[present] = rows @ np.asarray(query, dtype=np.float32).reshape(self.dim)
         return out
 
@@ -284,7 +369,7 @@ class VectorIndex:
             raise ValueError("vector snapshot does not match its own shape")
         self._ids, self._live = ids.copy(), live.copy()
         self._size = len(ids)
-        self._pos = {int(ids[n]): int(n) for n in np.flatnonzero(live)}
+        self._fold()
         self.index = index
         if isinstance(index, faiss.IndexHNSW):
             index.hnsw.efSearch = self.params.hnsw_ef_search
