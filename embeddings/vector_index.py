@@ -16,16 +16,34 @@ An item id is found by binary search in a sorted array of the ids that were live
 at the last fold (with their labels), plus a small dict of the items added or
 updated since; the dict is folded into the arrays when it grows past a share of
 them. This costs about 12 bytes an item instead of a dict's 110 or so.
+
+A snapshot can be opened *mapped* (``from_bytes(..., map_to=path)``): the FAISS index
+is written once to ``path`` and read with ``IO_FLAG_MMAP_IFC``, so its vectors and
+graph are pages of the file, shared by every process that maps the same file. Such
+an index must never be added to (FAISS aborts the process), so rows written after
+the load go to a small private flat *overlay*; labels from ``base.ntotal`` on are the
+overlay's, searches merge both, and tombstones (``_live``) cover both. ``compact``
+and ``to_bytes`` fold the overlay in (``compact`` makes the index private again).
 """
 
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import faiss
 import numpy as np
+
+from embeddings.snapshot import atomic_write
+
+log = logging.getLogger(__name__)
+
+# Rows in the private overlay of a mapped index past which it is folded into a
+# private index (``compact``): the overlay is searched exactly, row by row.
+OVERLAY_LIMIT = 20_000
 
 
 @dataclass(frozen=True)
@@ -54,6 +72,18 @@ class VectorIndex:
         self._recent: dict[int, int] = {}
         self._view: tuple[faiss.Index, np.ndarray | None] | None = None
         self.index = self._new_index(hnsw=False)
+        # With a mapped (read-only) ``index``: the rows added since, labels from
+        # ``index.ntotal`` on. None for an ordinary index.
+        self._overlay: faiss.IndexFlatIP | None = None
+
+    @property
+    def mapped(self) -> bool:
+        """Whether the index is a read-only mapping of a snapshot file (plus an overlay)."""
+        return self._overlay is not None
+
+    @property
+    def overlay_size(self) -> int:
+        return 0 if self._overlay is None else int(self._overlay.ntotal)
 
     # -- shape -------------------------------------------------------------
     @property
@@ -201,6 +231,18 @@ class VectorIndex:
     def _rows(self, labels: np.ndarray) -> np.ndarray:
         """The vectors at these labels (decoded for quantised storage), a new array."""
         labels = np.asarray(labels, dtype=np.int64)
+        overlay = self._overlay
+        if overlay is not None and len(labels):
+            base_n = int(self.index.ntotal)
+            upper = labels >= base_n
+            if upper.any():
+                out = np.empty((len(labels), self.dim), dtype=np.float32)
+                out[~upper] = self._base_rows(labels[~upper])
+                out[upper] = overlay.reconstruct_batch(labels[upper] - base_n)
+                return out
+        return self._base_rows(labels)
+
+    def _base_rows(self, labels: np.ndarray) -> np.ndarray:
         view = self._flat_view()
         if view is not None:
             return np.array(view[labels], dtype=np.float32)
@@ -252,7 +294,10 @@ class VectorIndex:
         else:
             self._recent.update(zip(new_ids.tolist(), range(start, start + len(rows)), strict=True))
         self._changed()
-        self.index.add(vectors[rows])
+        if self._overlay is not None:
+            self._overlay.add(vectors[rows])  # never the mapped index: FAISS would abort
+        else:
+            self.index.add(vectors[rows])
         self._changed()
         self._maybe_reshape()
 
@@ -273,6 +318,11 @@ class VectorIndex:
         # 20% hysteresis so a count hovering at the threshold does not flip-flop.
         if (not self._hnsw and n >= threshold) or (self._hnsw and n < 0.8 * threshold):
             self.compact()
+        elif self.overlay_size > OVERLAY_LIMIT:
+            log.info(
+                "vector overlay of %d rows folded in: the index is private now", self.overlay_size
+            )
+            self.compact()
         elif self.dead > 1000 and self.dead > len(self):
             # Tombstones cost search time; once they outnumber the living, rebuild.
             self.compact()
@@ -289,6 +339,7 @@ class VectorIndex:
         n, threshold = len(ids), self.params.exact_threshold
         # The old index goes before the new one is built: the vectors are held once.
         self._changed()
+        self._overlay = None
         self.index = faiss.IndexFlatIP(self.dim)
         self.index = self._new_index(
             n >= threshold or (was_hnsw and n >= 0.8 * threshold), train=vectors
@@ -306,8 +357,17 @@ class VectorIndex:
         want = min(self._size, k + self.dead)
         if isinstance(self.index, faiss.IndexHNSW):
             self.index.hnsw.efSearch = max(self.params.hnsw_ef_search, want)
-        scores, labels = self.index.search(q, want)
+        scores, labels = self.index.search(q, min(want, max(1, int(self.index.ntotal))))
         found, sims = labels[0], scores[0]
+        overlay = self._overlay
+        if overlay is not None and overlay.ntotal:
+            # Each part's best ``k + dead`` hold the best k live of both.
+            o_scores, o_labels = overlay.search(q, min(want, int(overlay.ntotal)))
+            o_found = np.where(o_labels[0] >= 0, o_labels[0] + self.index.ntotal, -1)
+            found = np.concatenate([found, o_found])
+            sims = np.concatenate([sims, o_scores[0]])
+            order = np.argsort(-sims, kind="stable")
+            found, sims = found[order], sims[order]
         # Live hits, best first (a loop over the few hundred labels cost more than FAISS).
         ok = found >= 0
         ok[ok] = self._live[found[ok]]
@@ -337,7 +397,7 @@ class VectorIndex:
             return []
         q = np.asarray(query, dtype=np.float32).reshape(self.dim)
         view = self._flat_view()
-        if view is not None:
+        if view is not None and self._overlay is None:
             scores = view[live] @ q
         else:  # decoded in slices: a million float32 rows at once would be 1.5 GB
             scores = np.concatenate(
@@ -355,16 +415,41 @@ class VectorIndex:
             buf,
             ids=self._ids[: self._size],
             live=self._live[: self._size],
-            index=faiss.serialize_index(self.index),
+            index=faiss.serialize_index(self._merged()),
         )
         return buf.getvalue()
 
+    def _merged(self) -> faiss.Index:
+        """The index with the overlay's rows added (a private copy if there are any)."""
+        overlay = self._overlay
+        if overlay is None or not overlay.ntotal:
+            return self.index
+        merged = faiss.deserialize_index(faiss.serialize_index(self.index))
+        merged.add(overlay.reconstruct_n(0, overlay.ntotal))
+        return merged
+
     @classmethod
-    def from_bytes(cls, data: bytes, dim: int, params: IndexParams | None = None) -> VectorIndex:
+    def from_bytes(
+        cls,
+        data: bytes,
+        dim: int,
+        params: IndexParams | None = None,
+        map_to: Path | None = None,
+    ) -> VectorIndex:
+        """Load a snapshot; with ``map_to``, the FAISS index is written to that file
+        (unless it is there already, same size) and mapped read-only from it."""
         self = cls(dim, params)
         with np.load(io.BytesIO(data)) as z:
             ids, live = z["ids"], z["live"]
-            index = faiss.deserialize_index(z["index"])
+            raw = z["index"]
+        index = None
+        if map_to is not None:
+            index = _read_mapped(map_to, raw)
+            if index is not None:
+                self._overlay = faiss.IndexFlatIP(dim)
+        if index is None:
+            index = faiss.deserialize_index(raw)
+        del raw
         if index.d != dim or index.ntotal != len(ids):
             raise ValueError("vector snapshot does not match its own shape")
         self._ids, self._live = ids.copy(), live.copy()
@@ -374,3 +459,16 @@ class VectorIndex:
         if isinstance(index, faiss.IndexHNSW):
             index.hnsw.efSearch = self.params.hnsw_ef_search
         return self
+
+
+def _read_mapped(path: Path, raw: np.ndarray) -> faiss.Index | None:
+    """The index in ``raw``, mapped read-only from ``path`` (written if missing);
+    None if it cannot be mapped (the caller deserialises a private copy)."""
+    try:
+        if not path.exists() or path.stat().st_size != raw.nbytes:
+            atomic_write(path, raw.tobytes())
+        index: faiss.Index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
+    except (OSError, RuntimeError) as exc:  # another process may have removed it
+        log.warning("vector index %s not mapped (%s); loading a private copy", path, exc)
+        return None
+    return index

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
+import pytest
 
 from embeddings.vector_index import IndexParams, VectorIndex
 
@@ -220,3 +224,141 @@ def test_vector_id_maps_stay_small_per_item() -> None:
     assert vector_bytes(index)["vector_id_maps"] / n < 40
     index.compact()
     assert vector_bytes(index)["vector_id_maps"] / n < 25
+
+
+Op = tuple[Any, ...]  # ("upsert", ids, vectors) or ("remove", ids)
+
+
+def _changes(rng: np.random.Generator, model: dict[int, np.ndarray], dim: int) -> list[Op]:
+    """A fixed list of adds, updates and removals (applied the same to several indexes)."""
+    ops: list[Op] = []
+    next_id = max(model) + 1
+    for round_ in range(12):
+        if round_ % 3 == 0:
+            ids = list(range(next_id, next_id + 40))
+            next_id += 40
+            ops.append(("upsert", ids, unit_dim(rng, len(ids), dim)))
+        elif round_ % 3 == 1:
+            ids = [int(i) for i in rng.choice(sorted(model), 30, replace=False)]
+            ops.append(("upsert", ids, unit_dim(rng, len(ids), dim)))
+        else:
+            ops.append(("remove", [int(i) for i in rng.choice(sorted(model), 20, replace=False)]))
+        if ops[-1][0] == "upsert":
+            model.update(zip(ops[-1][1], ops[-1][2], strict=True))
+        else:
+            for i in ops[-1][1]:
+                model.pop(i, None)
+    return ops
+
+
+def _apply(index: VectorIndex, ops: list[Op]) -> None:
+    for op in ops:
+        if op[0] == "upsert":
+            index.upsert(op[1], op[2])
+        else:
+            index.remove(op[1])
+
+
+def test_a_mapped_snapshot_with_an_overlay_answers_like_a_private_copy(tmp_path: Path) -> None:
+    """MATCHMAKING_INDEX_MMAP: the snapshot's index is a read-only mapping of a file
+    (shared by the processes that load it); changes go to a private overlay, and
+    searches, scores and stored vectors are those of an ordinary index."""
+    import hashlib
+
+    dim = 32
+    rng = np.random.default_rng(21)
+    source = VectorIndex(dim, IndexParams(exact_threshold=10**9))
+    model = dict(zip(range(1, 601), unit_dim(rng, 600, dim), strict=True))
+    source.upsert(list(model), np.stack(list(model.values())))
+    source.remove([5, 6])
+    del model[5], model[6]
+    snapshot = source.to_bytes()
+
+    path = tmp_path / "vectors.faiss"
+    private = VectorIndex.from_bytes(snapshot, dim, source.params)
+    mapped = VectorIndex.from_bytes(snapshot, dim, source.params, map_to=path)
+    assert mapped.mapped
+    assert not private.mapped
+    on_disk = hashlib.sha256(path.read_bytes()).hexdigest()
+    base_rows = mapped.index.ntotal
+
+    ops = _changes(rng, model, dim)
+    _apply(private, ops)
+    _apply(mapped, ops)
+    # Every change went to the overlay: the mapped index and its file are untouched.
+    assert mapped.index.ntotal == base_rows
+    assert mapped.overlay_size > 0
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == on_disk
+    _check_against(mapped, model, dim)
+    for q in unit_dim(rng, 20, dim):
+        assert mapped.search(q, 10) == private.search(q, 10)
+        assert mapped.exact_search(q, 10) == private.exact_search(q, 10)
+    pool = [*sorted(model)[:200], 5, 10**6]
+    assert np.array_equal(mapped.scores_for(q, pool), private.scores_for(q, pool), equal_nan=True)
+
+    # A second load of the same snapshot maps the same file (no second write).
+    again = VectorIndex.from_bytes(snapshot, dim, source.params, map_to=path)
+    assert again.mapped
+    assert again.search(q, 10) == source.search(q, 10)
+
+    # Its own snapshot holds base and overlay; compact folds the overlay in.
+    copy = VectorIndex.from_bytes(mapped.to_bytes(), dim, source.params)
+    _check_against(copy, model, dim)
+    mapped.compact()
+    assert not mapped.mapped
+    _check_against(mapped, model, dim)
+    mapped.upsert([10**5], unit_dim(rng, 1, dim))
+    assert 10**5 in mapped
+
+
+def test_a_mapped_hnsw_snapshot_finds_base_and_overlay_items(tmp_path: Path) -> None:
+    for storage in ("flat", "sq8"):
+        rng = np.random.default_rng(22)
+        params = IndexParams(exact_threshold=1500, hnsw_storage=storage)
+        source = VectorIndex(DIM, params)
+        data = unit(rng, 2000)
+        source.upsert(list(range(2000)), data)
+        mapped = VectorIndex.from_bytes(
+            source.to_bytes(), DIM, params, map_to=tmp_path / f"{storage}.faiss"
+        )
+        assert mapped.mapped
+        assert mapped.kind == ("hnsw" if storage == "flat" else "hnsw-sq8")
+        fresh = unit(rng, 50)
+        mapped.upsert(list(range(5000, 5050)), fresh)  # new items: the overlay
+        mapped.upsert([7], fresh[:1])  # an update: tombstone in the base
+        mapped.remove([8])
+        assert mapped.index.ntotal == 2000
+        assert [i for i, _ in mapped.search(fresh[3], 1)] == [5003]
+        assert {i for i, _ in mapped.search(fresh[0], 2)} == {7, 5000}
+        assert mapped.search(data[100], 1)[0][0] == 100
+        assert 8 not in {i for i, _ in mapped.search(data[8], 50)}
+        assert 7 not in {i for i, _ in mapped.search(data[7], 3)}
+        assert len(mapped) == 2049
+        stored = mapped.vector(5003)
+        assert stored is not None
+        assert np.array_equal(stored, fresh[3])  # overlay rows are float32
+
+
+def test_a_large_overlay_is_folded_into_a_private_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The overlay is searched row by row: past its limit the index becomes private
+    (a full copy), with every item still found."""
+    import embeddings.vector_index as vector_index
+
+    monkeypatch.setattr(vector_index, "OVERLAY_LIMIT", 50)
+    rng = np.random.default_rng(23)
+    source = VectorIndex(DIM)
+    data = unit(rng, 300)
+    source.upsert(list(range(300)), data)
+    mapped = VectorIndex.from_bytes(source.to_bytes(), DIM, map_to=tmp_path / "v.faiss")
+    more = unit(rng, 60)
+    mapped.upsert(list(range(300, 330)), more[:30])
+    assert mapped.mapped
+    assert mapped.overlay_size == 30
+    mapped.upsert(list(range(330, 360)), more[30:])
+    assert not mapped.mapped
+    assert len(mapped) == 360
+    assert mapped.dead == 0
+    assert mapped.search(more[45], 1)[0][0] == 345
+    assert mapped.search(data[12], 1)[0][0] == 12
