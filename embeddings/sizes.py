@@ -49,7 +49,11 @@ def vector_bytes(index: VectorIndex) -> dict[str, int]:
         )
     else:
         out["vectors"] = int(faiss_index.ntotal) * int(faiss_index.sa_code_size())
-    out["vector_id_maps"] = index._ids.nbytes + index._live.nbytes + _dict_bytes(index._pos)
+    # A mapped index's own rows are pages of its file (shared); the overlay's are not.
+    out["vectors"] += index.overlay_size * 4 * index.dim
+    out["vector_id_maps"] = _arrays(
+        index._ids, index._live, index._sorted_ids, index._sorted_labels
+    ) + _dict_bytes(index._recent)
     return out
 
 

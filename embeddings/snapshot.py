@@ -21,7 +21,7 @@ class SnapshotError(Exception):
     """The snapshot is missing, corrupt or does not match what the caller expects."""
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -42,10 +42,10 @@ def write_snapshot(directory: Path, files: dict[str, bytes], manifest: dict[str,
     names: dict[str, dict[str, str]] = {}
     for logical, data in files.items():
         name = f"{logical}-{generation}-{os.getpid()}"
-        _atomic_write(directory / name, data)
+        atomic_write(directory / name, data)
         names[logical] = {"file": name, "sha256": hashlib.sha256(data).hexdigest()}
     body = dict(manifest, files=names)
-    _atomic_write(directory / MANIFEST, json.dumps(body, ensure_ascii=False, indent=1).encode())
+    atomic_write(directory / MANIFEST, json.dumps(body, ensure_ascii=False, indent=1).encode())
     keep = {entry["file"] for entry in names.values()} | {MANIFEST}
     if previous:
         for entry in previous.get("files", {}).values():
@@ -84,4 +84,4 @@ def read_snapshot(
     return manifest, files
 
 
-__all__ = ["SnapshotError", "read_snapshot", "write_snapshot"]
+__all__ = ["SnapshotError", "atomic_write", "read_snapshot", "write_snapshot"]

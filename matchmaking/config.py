@@ -92,6 +92,10 @@ class Settings(BaseSettings):
     # Vector storage of the HNSW index: "flat" (float32, 4 bytes a dimension) or "sq8"
     # (8-bit scalar quantised, 1 byte a dimension; for a million items on one machine).
     hnsw_storage: Literal["flat", "sq8"] = "flat"
+    # Open a snapshot's vector index as a read-only mapping of a file next to it, so
+    # the web processes of one machine share its pages instead of each holding a
+    # copy; changes since the snapshot go to a small private overlay.
+    index_mmap: bool = False
     # Threads of the numeric libraries (OpenMP in FAISS, BLAS in numpy) per process;
     # None: the libraries' default (every core). With several web processes on few
     # cores, 1 avoids their thread pools fighting over the same cores.

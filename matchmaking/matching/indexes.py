@@ -123,6 +123,17 @@ def mismatch(watermark: int, stamp: str | None, found: dict[int, str], head: int
 PLANNED_TABLES = ("needs", "achievements", "experts", "organizations", "feedback")
 
 
+MAP_SUFFIX = ".faiss"
+
+
+def _drop_other_maps(keep: Path) -> None:
+    """Remove the mapped index files of older snapshots (a process still mapping one
+    keeps its pages until it lets go)."""
+    for path in keep.parent.glob(f"vectors-*{MAP_SUFFIX}"):
+        if path != keep:
+            path.unlink(missing_ok=True)
+
+
 class IndexManager:
     def __init__(
         self,
@@ -227,7 +238,12 @@ class IndexManager:
         }
         try:
             manifest, files = read_snapshot(self._snapshot_dir(kind), expect)
-            vectors = VectorIndex.from_bytes(files["vectors"], self.encoder.dim, self.params)
+            map_to = self._map_path(kind, manifest)
+            vectors = VectorIndex.from_bytes(
+                files["vectors"], self.encoder.dim, self.params, map_to=map_to
+            )
+            if map_to is not None:
+                _drop_other_maps(map_to)
             lexical = LexicalIndex.from_bytes(files["lexical"])
             if len(vectors) != manifest["count"] or len(lexical) != manifest["lexical_count"]:
                 raise SnapshotError("snapshot counts do not match its manifest")
@@ -246,6 +262,15 @@ class IndexManager:
         ki.loaded_from = "snapshot"
         ki.last_lexical_build = time.monotonic()
         return ki
+
+    def _map_path(self, kind: Kind, manifest: dict[str, Any]) -> Path | None:
+        """The file a snapshot's FAISS index is mapped from (named by the vectors
+        file's checksum, so processes loading the same snapshot map the same file),
+        or None when ``index_mmap`` is off."""
+        if not self.settings.index_mmap:
+            return None
+        sha = str(manifest["files"]["vectors"]["sha256"])
+        return self._snapshot_dir(kind) / f"vectors-{sha[:16]}{MAP_SUFFIX}"
 
     def rebuild(
         self, kind: Kind, *, progress: Progress | None = None, reason: str = "requested"
@@ -514,6 +539,8 @@ class IndexManager:
                 "lexical_docs": len(ki.lexical),
                 "index_type": ki.vectors.kind,
                 "tombstones": ki.vectors.dead,
+                "vectors_mapped": ki.vectors.mapped,
+                "vector_overlay": ki.vectors.overlay_size,
                 "watermark": ki.watermark,
                 "behind_by": max(0, head - ki.watermark),
             }

@@ -169,6 +169,39 @@ def test_restart_loads_snapshot_and_catches_up(
     assert seeded["coating"] not in ids
 
 
+def test_restart_with_a_mapped_snapshot_serves_the_changes_made_since(
+    client: TestClient,
+    settings: Settings,
+    factory: sessionmaker[Session],
+    encoder: Encoder,
+    seeded: dict[str, int],
+) -> None:
+    """MATCHMAKING_INDEX_MMAP: two processes map the snapshot's vector index from one
+    file; an achievement added and one closed since are served as without mapping."""
+    manager_for(settings, factory, encoder).snapshot_all()
+    newer = add_achievement(
+        client, seeded["uni"], "燃料电池双极板石墨烯涂层", COATING + "石墨烯改性。"
+    )
+    client.post(f"/api/v1/achievements/{seeded['coating']}/close")
+
+    mapped_settings = settings.model_copy(update={"index_mmap": True})
+    first = manager_for(mapped_settings, factory, encoder)
+    second = manager_for(mapped_settings, factory, encoder)
+    plain = manager_for(settings, factory, encoder)
+    for manager in (first, second):
+        health = manager.health()["kinds"]["achievements"]
+        assert health["loaded_from"] == "snapshot"
+        assert health["vectors_mapped"]
+        assert health["vector_overlay"] >= 1  # the new achievement
+    assert len(list((settings.index_dir / "achievements").glob("*.faiss"))) == 1
+    ids = top_ids(factory, first, seeded["need"])
+    assert ids[0] == newer["id"]
+    assert seeded["coating"] not in ids
+    assert (
+        ids == top_ids(factory, second, seeded["need"]) == top_ids(factory, plain, seeded["need"])
+    )
+
+
 def test_corrupt_snapshot_is_rebuilt_not_served(
     settings: Settings,
     factory: sessionmaker[Session],
