@@ -16,9 +16,9 @@ and its own abstract are relevant; the other abstracts among its candidates
 need, an achievement or an expert compared with another item: both encoded as
 documents, whose cosines run higher), and each has its coefficients.
 
-When the lexical side cannot say anything about a query (an English query most of
-whose words the index does not know: ``trusts_lexical``) the dense-only coefficients
-are used, and the ranking drops the lexical side too.
+When the lexical side cannot say anything about a query (most of its words unknown to
+the index: ``lexical_roles``) the dense-only coefficients are used; the ranking drops
+the lexical side too unless the query is Chinese.
 
 Coefficients belong to one encoder (its ``model_id``): a deployment that changes
 the model without refitting is refused (``CalibrationMismatch``), never silently
@@ -27,7 +27,7 @@ miscalibrated.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -63,13 +63,20 @@ def mostly_chinese(tokens: Sequence[str]) -> bool:
     return bool(words) and sum(map(_is_chinese, words)) >= CHINESE_QUERY_MIN * len(words)
 
 
-def trusts_lexical(tokens: Sequence[str], coverage: Callable[[], float]) -> bool:
-    """Whether the lexical side ranks (and scores) this query.
+def lexical_roles(tokens: Sequence[str], coverage: float) -> tuple[bool, bool]:
+    """Whether the lexical side (BM25) ranks this query, and whether its share enters the
+    relevance estimate; ``coverage`` is the share of its words the index knows.
 
-    A Chinese query always; any other (an English query over Chinese items) only when
-    the index knows at least ``LEXICAL_TRUST_MIN`` of its words (``coverage``, asked for
-    only then): otherwise its BM25 ranking rests on a stray word ("water")."""
-    return mostly_chinese(tokens) or coverage() >= LEXICAL_TRUST_MIN
+    - It ranks a Chinese query always, any other (English over Chinese items) only when
+      the index knows at least ``LEXICAL_TRUST_MIN`` of its words: otherwise its ranking
+      rests on a stray word ("water").
+    - Its share (of what the query's *known* words could score) counts only with that
+      coverage: with one known word in six, one item scores the whole "attainable" share
+      and a nonsense query ("funny cat videos 婚礼跟拍摄影套餐") would look relevant; the
+      estimate then uses the cosine alone.
+    """
+    covered = coverage >= LEXICAL_TRUST_MIN
+    return covered or mostly_chinese(tokens), covered
 
 
 class CalibrationMismatch(ConfigurationError):

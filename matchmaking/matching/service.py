@@ -279,17 +279,18 @@ def _score(
     else:
         dense = np.full(len(pool), np.nan, dtype=np.float32)
     lexical = lex.of(pool)
-    # A non-Chinese query whose words the index mostly does not know (English over
-    # Chinese items): its BM25 ranking rests on a stray word, so only the dense side ranks it.
-    trusted = query.vector is None or relevance.trusts_lexical(
-        query.tokens, lambda: ki.lexical.coverage(query.tokens)
+    # What the lexical side can say about this query (English over Chinese items: little).
+    ranks, scores = (
+        (True, True)
+        if query.vector is None
+        else relevance.lexical_roles(query.tokens, ki.lexical.coverage(query.tokens))
     )
-    ranked_lexical = lexical if trusted else np.zeros_like(lexical)
+    ranked_lexical = lexical if ranks else np.zeros_like(lexical)
     s = manager.settings
     fused = fuse(s.fusion, dense, ranked_lexical, k=s.rrf_k, dense_weight=s.fusion_dense_weight)
     calibration = manager.calibration
     shares = lex.shares(lexical)
-    rel = calibration.relevances(query.pair, dense, shares, trust_lexical=trusted)
+    rel = calibration.relevances(query.pair, dense, shares, trust_lexical=scores)
     scored = {
         "dense": dense,
         "lexical": lexical,

@@ -130,20 +130,23 @@ def test_bands(value: float, band: str | None) -> None:
 
 
 @pytest.mark.parametrize(
-    ("words", "coverage", "trusted"),
+    ("words", "coverage", "ranks", "scores"),
     [
-        # A Chinese query keeps its lexical side though the index knows few of its words.
-        (["燃料电池", "双极板", "飞天", "猫咪"], 0.25, True),
+        # A Chinese query keeps its lexical ranking though the index knows few of its
+        # words, but one known word in four does not make its BM25 share an estimate.
+        (["燃料电池", "双极板", "飞天", "猫咪"], 0.25, True, False),
+        (["燃料电池", "双极板", "涂层"], 1.0, True, True),
         # English over Chinese items: "water" alone would drag water-based paints up.
-        (["ballast", "water", "treatment"], 0.34, False),
-        (["ballast", "water", "treatment"], 0.67, True),
-        (["PEM", "燃料电池"], 0.0, True),
+        (["ballast", "water", "treatment"], 0.34, False, False),
+        (["ballast", "water", "treatment"], 0.67, True, True),
+        # Mixed: "funny cat videos 婚礼跟拍摄影套餐" matched one wedding item "fully".
+        (["funny", "cat", "videos", "婚礼", "跟拍", "摄影套餐"], 0.17, True, False),
     ],
 )
-def test_which_queries_the_lexical_side_ranks(
-    words: list[str], coverage: float, trusted: bool
+def test_what_the_lexical_side_says_about_a_query(
+    words: list[str], coverage: float, ranks: bool, scores: bool
 ) -> None:
-    assert relevance.trusts_lexical(words, lambda: coverage) is trusted
+    assert relevance.lexical_roles(words, coverage) == (ranks, scores)
 
 
 def test_coefficients_fitted_for_another_model_are_refused(
