@@ -95,7 +95,7 @@ class Settings(BaseSettings):
     # Open a snapshot's vector index as a read-only mapping of a file next to it, so
     # the web processes of one machine share its pages instead of each holding a
     # copy; changes since the snapshot go to a small private overlay.
-    index_mmap: bool = False
+    index_mmap: bool = True
     # Threads of the numeric libraries (OpenMP in FAISS, BLAS in numpy) per process;
     # None: the libraries' default (every core). With several web processes on few
     # cores, 1 avoids their thread pools fighting over the same cores.

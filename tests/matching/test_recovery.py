@@ -187,7 +187,8 @@ def test_restart_with_a_mapped_snapshot_serves_the_changes_made_since(
     mapped_settings = settings.model_copy(update={"index_mmap": True})
     first = manager_for(mapped_settings, factory, encoder)
     second = manager_for(mapped_settings, factory, encoder)
-    plain = manager_for(settings, factory, encoder)
+    plain = manager_for(settings.model_copy(update={"index_mmap": False}), factory, encoder)
+    assert not plain.health()["kinds"]["achievements"]["vectors_mapped"]
     for manager in (first, second):
         health = manager.health()["kinds"]["achievements"]
         assert health["loaded_from"] == "snapshot"
