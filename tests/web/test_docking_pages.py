@@ -65,6 +65,8 @@ def test_request_accept_and_contacts_through_the_pages(
     assert "海门氢能动力科技有限公司" in rows[0].text
     sent_tab = soup(gaoxiao.get("/dockings?box=outgoing").text)
     assert "还没有发出对接申请" in sent_tab.select_one(".empty").text
+    # It says where to look: the search page.
+    assert sent_tab.select_one(".empty a")["href"] == "/search"
 
     # Declining without a reason keeps the page and says what is missing; accepting works.
     refused = post_form(gaoxiao, f"{docking_url}/decline", {"reason": "", "message": ""})
