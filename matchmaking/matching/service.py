@@ -7,6 +7,7 @@ that is a little behind can never show a closed item or break a rule.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -14,7 +15,18 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, bindparam, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, joinedload
 
 from embeddings.fusion import fuse
@@ -188,7 +200,9 @@ def rank(
     repo = SERVICES[kind].repo
     ki = manager.get(kind)
     day = clock.local_today()
-    statements = _statements(kind, day, filters, query.exclude_org_id)
+    statements = _statements(
+        kind, day, filters, query.exclude_org_id is not None, session.get_bind().dialect.name
+    )
     # No lock: the lexical index is swapped on rebuild, never changed in place (with
     # 16 request threads, the lock held during BM25's numpy work made them queue).
     lex = ki.lexical.query(query.tokens)
@@ -207,7 +221,7 @@ def rank(
         cand = {i for i, _ in dense_hits}
         cand.update(lex.top(n))
         cand -= query.exclude_ids
-        pool = _passing_ids(session, statements.ids, cand)
+        pool = _passing_ids(session, statements.ids, cand, query.exclude_org_id)
         if len(pool) >= limit or n >= size:
             break
         n *= 4
@@ -222,12 +236,13 @@ def rank(
 
 
 def _rules(
-    repo: Any, day: date, filters: ItemFilters, exclude_org_id: int | None
+    repo: Any, day: date, filters: ItemFilters, exclude_org: bool
 ) -> list[ColumnElement[bool]]:
-    """The conditions of ``repo.get_many``: active, organization active, filters, other org."""
+    """The conditions of ``repo.get_many``: active, organization active, filters, and
+    with ``exclude_org`` another organization than ``:exclude_org``."""
     clauses = [repo.active_clause(day), *repo.filter_clauses(filters)]
-    if exclude_org_id is not None:
-        clauses.append(repo.model.org_id != exclude_org_id)
+    if exclude_org:
+        clauses.append(repo.model.org_id != bindparam("exclude_org", type_=Integer))
     return clauses
 
 
@@ -238,15 +253,16 @@ class _Statements(NamedTuple):
 
 @lru_cache(maxsize=512)
 def _statements(
-    kind: Kind, day: date, filters: ItemFilters, exclude_org_id: int | None
+    kind: Kind, day: date, filters: ItemFilters, exclude_org: bool, dialect: str
 ) -> _Statements:
     """The two queries of a ranking, built once per rule set and shared by threads
-    (statements are immutable): building them cost as much as running them."""
+    (statements are immutable): building them cost as much as running them. The
+    organization left out is a parameter: as part of the key, half the recommendations
+    at 50k built their statements anew (one source organization each)."""
     repo = SERVICES[kind].repo
     model = repo.model
-    rules = _rules(repo, day, filters, exclude_org_id)
-    # One expanding parameter: a literal per id cost 1.5 ms of SQL compilation for 400 ids.
-    among = model.id.in_(bindparam("ids", expanding=True))
+    rules = _rules(repo, day, filters, exclude_org)
+    among = _among(model.__table__.c.id, dialect)
     return _Statements(
         ids=select(model.id).where(among, *rules),
         # The organization in the same query: selectinload's second query was 2 ms.
@@ -254,16 +270,48 @@ def _statements(
     )
 
 
-def _passing_ids(session: Session, stmt: Select[Any], ids: set[int]) -> list[int]:
+def _among(column: ColumnElement[int], dialect: str) -> ColumnElement[bool]:
+    """``column`` is one of the ids bound as the single parameter ``:ids`` (``_ids``).
+
+    One value, not one parameter per id: an expanding IN of a 400-id pool cost more
+    than the rest of the query (SQLAlchemy renders 400 placeholders, SQLite builds a
+    temporary index of them): 14 ms against 2 ms a query at 50k (docs/benchmarks.md).
+    """
+    if dialect == "postgresql":
+        return column == any_(bindparam("ids", type_=postgresql.ARRAY(Integer)))
+    # SQLite: a JSON array of the ids, read as a table by json_each.
+    ids = select(literal_column("value", Integer)).select_from(
+        func.json_each(bindparam("ids", type_=String))
+    )
+    return column.in_(ids)
+
+
+def _params(session: Session, ids: list[int], exclude_org_id: int | None) -> dict[str, Any]:
+    """The parameters of a ranking's statements: ``:ids`` for this session's database
+    (see ``_among``) and the organization left out, if any."""
+    out: dict[str, Any] = {
+        "ids": ids if session.get_bind().dialect.name == "postgresql" else json.dumps(ids)
+    }
+    if exclude_org_id is not None:
+        out["exclude_org"] = exclude_org_id
+    return out
+
+
+def _passing_ids(
+    session: Session, stmt: Select[Any], ids: set[int], exclude_org_id: int | None
+) -> list[int]:
     """The ids among ``ids`` that pass every rule, sorted (ids only: no ORM rows)."""
     if not ids:
         return []
-    return sorted(session.scalars(stmt, {"ids": sorted(ids)}))
+    return sorted(session.scalars(stmt, _params(session, sorted(ids), exclude_org_id)))
 
 
-def _rows(session: Session, stmt: Select[Any], ids: list[int]) -> dict[int, Any]:
+def _rows(
+    session: Session, stmt: Select[Any], ids: list[int], exclude_org_id: int | None
+) -> dict[int, Any]:
     """Rows (with their organization) of the ids that still pass every rule."""
-    return {row.id: row for row in session.scalars(stmt, {"ids": ids})}
+    params = _params(session, ids, exclude_org_id)
+    return {row.id: row for row in session.scalars(stmt, params)}
 
 
 def _score(
@@ -371,7 +419,7 @@ def _matches(
         # (another transaction, on PostgreSQL) drops out and the next ones are loaded.
         best = order[start : start + limit - len(out)]
         start += len(best)
-        rows = _rows(session, rows_stmt, [pool[p] for p in best])
+        rows = _rows(session, rows_stmt, [pool[p] for p in best], query.exclude_org_id)
         for p in best:
             item_id = pool[p]
             row = rows.get(item_id)
