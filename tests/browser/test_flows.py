@@ -217,6 +217,14 @@ def test_enterprise_to_agreement_flow(person: Callable[[], Page]) -> None:
     expect(university.locator("ol.timeline")).to_contain_text("欢迎来校交流")
     # The university now sees the enterprise's contact, too.
     expect(university.locator(".contacts")).to_contain_text("0513-82000000")
+    # On a phone, a long e-mail address wraps inside its card instead of running off it.
+    university.set_viewport_size({"width": 320, "height": 640})
+    card = university.locator(".contacts").bounding_box()
+    assert card is not None
+    for box in (dd.bounding_box() for dd in university.locator(".contacts dd").all()):
+        assert box is not None
+        assert box["x"] + box["width"] <= card["x"] + card["width"]
+    university.set_viewport_size({"width": 1280, "height": 800})
     shot(university, "09-docking-accepted-university")
 
     # The enterprise is told and now sees 同济大学's contact details.
