@@ -32,7 +32,12 @@ DF_SHARE_MAX = 0.25
 # ...once the kind has at least this many items (below it, shares are noise).
 DF_MIN_ITEMS = 20
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
+
+
+def has_chinese(text: str) -> bool:
+    """Whether ``text`` holds a Chinese character (the unified ideographs, extension A)."""
+    return bool(_CJK.search(text))
 
 
 @cache
@@ -55,7 +60,7 @@ def displayable(term: str) -> bool:
     """A term that can be shown at all (not a stop word, a number or a unit)."""
     if term in stop_words() or any(ch.isdigit() for ch in term):
         return False
-    return bool(_CJK.search(term)) or (len(term) >= 3 and term.isalpha())
+    return has_chinese(term) or (len(term) >= 3 and term.isalpha())
 
 
 def shared_terms(

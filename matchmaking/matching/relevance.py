@@ -34,6 +34,7 @@ from typing import Literal
 import numpy as np
 
 from matchmaking.exceptions import ConfigurationError
+from matchmaking.matching.explain import has_chinese
 
 PairType = Literal["query", "document"]
 
@@ -53,14 +54,10 @@ LEXICAL_TRUST_MIN = 0.5
 CHINESE_QUERY_MIN = 0.5
 
 
-def _is_chinese(word: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in word)
-
-
 def mostly_chinese(tokens: Sequence[str]) -> bool:
     """At least ``CHINESE_QUERY_MIN`` of the query's words are Chinese."""
     words = [t for t in tokens if t.strip()]
-    return bool(words) and sum(map(_is_chinese, words)) >= CHINESE_QUERY_MIN * len(words)
+    return bool(words) and sum(map(has_chinese, words)) >= CHINESE_QUERY_MIN * len(words)
 
 
 def lexical_roles(tokens: Sequence[str], coverage: float) -> tuple[bool, bool]:

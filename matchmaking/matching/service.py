@@ -221,7 +221,7 @@ def rank(
         cand = {i for i, _ in dense_hits}
         cand.update(lex.top(n))
         cand -= query.exclude_ids
-        pool = _passing_ids(session, statements.ids, cand, query.exclude_org_id)
+        pool = _passing_ids(session, statements, cand, query.exclude_org_id)
         if len(pool) >= limit or n >= size:
             break
         n *= 4
@@ -232,7 +232,7 @@ def rank(
         )
         pool = sorted(i for i in ids if i not in query.exclude_ids)
     scored = _score(ki, query, pool, lex, manager)
-    return _matches(session, ki, query, pool, scored, limit, statements.rows, include_weak)
+    return _matches(session, ki, query, pool, scored, limit, statements, include_weak)
 
 
 def _rules(
@@ -249,6 +249,15 @@ def _rules(
 class _Statements(NamedTuple):
     ids: Select[Any]  # the ids among :ids that pass every rule
     rows: Select[Any]  # their rows, with the organization
+    dialect: str  # the database they are written for (how :ids is bound: ``_among``)
+
+    def params(self, ids: list[int], exclude_org_id: int | None) -> dict[str, Any]:
+        """Their parameters: the ids (an array on PostgreSQL, JSON text on SQLite) and
+        the organization left out, if any."""
+        out: dict[str, Any] = {"ids": ids if self.dialect == "postgresql" else json.dumps(ids)}
+        if exclude_org_id is not None:
+            out["exclude_org"] = exclude_org_id
+        return out
 
 
 @lru_cache(maxsize=512)
@@ -267,11 +276,12 @@ def _statements(
         ids=select(model.id).where(among, *rules),
         # The organization in the same query: selectinload's second query was 2 ms.
         rows=select(model).where(among, *rules).options(joinedload(model.org)),
+        dialect=dialect,
     )
 
 
 def _among(column: ColumnElement[int], dialect: str) -> ColumnElement[bool]:
-    """``column`` is one of the ids bound as the single parameter ``:ids`` (``_ids``).
+    """``column`` is one of the ids bound as the single parameter ``:ids``.
 
     One value, not one parameter per id: an expanding IN of a 400-id pool cost more
     than the rest of the query (SQLAlchemy renders 400 placeholders, SQLite builds a
@@ -286,32 +296,22 @@ def _among(column: ColumnElement[int], dialect: str) -> ColumnElement[bool]:
     return column.in_(ids)
 
 
-def _params(session: Session, ids: list[int], exclude_org_id: int | None) -> dict[str, Any]:
-    """The parameters of a ranking's statements: ``:ids`` for this session's database
-    (see ``_among``) and the organization left out, if any."""
-    out: dict[str, Any] = {
-        "ids": ids if session.get_bind().dialect.name == "postgresql" else json.dumps(ids)
-    }
-    if exclude_org_id is not None:
-        out["exclude_org"] = exclude_org_id
-    return out
-
-
 def _passing_ids(
-    session: Session, stmt: Select[Any], ids: set[int], exclude_org_id: int | None
+    session: Session, statements: _Statements, ids: set[int], exclude_org_id: int | None
 ) -> list[int]:
     """The ids among ``ids`` that pass every rule, sorted (ids only: no ORM rows)."""
     if not ids:
         return []
-    return sorted(session.scalars(stmt, _params(session, sorted(ids), exclude_org_id)))
+    params = statements.params(sorted(ids), exclude_org_id)
+    return sorted(session.scalars(statements.ids, params))
 
 
 def _rows(
-    session: Session, stmt: Select[Any], ids: list[int], exclude_org_id: int | None
+    session: Session, statements: _Statements, ids: list[int], exclude_org_id: int | None
 ) -> dict[int, Any]:
     """Rows (with their organization) of the ids that still pass every rule."""
-    params = _params(session, ids, exclude_org_id)
-    return {row.id: row for row in session.scalars(stmt, params)}
+    params = statements.params(ids, exclude_org_id)
+    return {row.id: row for row in session.scalars(statements.rows, params)}
 
 
 def _score(
@@ -403,7 +403,7 @@ def _matches(
     pool: list[int],
     scored: dict[str, np.ndarray],
     limit: int,
-    rows_stmt: Select[Any],
+    statements: _Statements,
     include_weak: bool = False,
 ) -> list[Match]:
     """Rows of the best pool items, loaded (with every rule applied again) only for the top."""
@@ -419,7 +419,7 @@ def _matches(
         # (another transaction, on PostgreSQL) drops out and the next ones are loaded.
         best = order[start : start + limit - len(out)]
         start += len(best)
-        rows = _rows(session, rows_stmt, [pool[p] for p in best], query.exclude_org_id)
+        rows = _rows(session, statements, [pool[p] for p in best], query.exclude_org_id)
         for p in best:
             item_id = pool[p]
             row = rows.get(item_id)
