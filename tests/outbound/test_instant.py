@@ -4,6 +4,7 @@ robot of the receiver's organization once, with no contact detail before accepta
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from types import ModuleType
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -128,18 +129,25 @@ def test_quiet_hours_hold_messages_until_eight_but_not_urgent_ones(
     assert len(box.to(addresses["gaoxiao"])) == 1
 
 
+@pytest.fixture
+def task_module(
+    factory: sessionmaker[Session], outbound: Settings, monkeypatch: pytest.MonkeyPatch
+) -> ModuleType:
+    """The Celery tasks of ``workers/tasks/outbound.py``, on the test's database."""
+    from workers.tasks import outbound as module
+
+    monkeypatch.setattr(module, "get_sessionmaker", lambda: factory)
+    return module
+
+
 def test_the_celery_task_retried_after_a_failure_sends_once(
     world: World,
     factory: sessionmaker[Session],
-    outbound: Settings,
     smtp_server: tuple[Mailbox, int],
-    monkeypatch: pytest.MonkeyPatch,
+    task_module: ModuleType,
 ) -> None:
-    from workers.tasks import outbound as task_module
-
     box = smtp_server[0]
     addresses = give_emails(factory)
-    monkeypatch.setattr(task_module, "get_sessionmaker", lambda: factory)
     start = datetime(2026, 12, 2, 10, 0, tzinfo=CHINA)
     with clock.frozen(start):
         request(world, world.ent)
@@ -157,17 +165,14 @@ def test_the_celery_task_retried_after_a_failure_sends_once(
 def test_a_locked_database_is_retried_not_lost(
     world: World,
     factory: sessionmaker[Session],
-    outbound: Settings,
     smtp_server: tuple[Mailbox, int],
+    task_module: ModuleType,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Seen on the demo: the task met SQLite's write lock (the web process was writing)
     and the receiver's email waited for the next beat; it is now retried."""
-    from workers.tasks import outbound as task_module
-
     box = smtp_server[0]
     addresses = give_emails(factory)
-    monkeypatch.setattr(task_module, "get_sessionmaker", lambda: factory)
     real = jobs.instant
     calls: list[int] = []
 
