@@ -169,6 +169,11 @@ class Settings(BaseSettings):
     # SQLite: how long a writer waits for another process's write lock before the
     # retries with backoff (matchmaking.db) begin.
     sqlite_busy_timeout_ms: int = 30000
+    # SQLite: how much of the database file each connection reads through a memory
+    # mapping instead of read() calls (MB; 0: none). A ranking looks up a few hundred
+    # rows by id; mapped, their pages are read from the page cache without a system
+    # call each (about a tenth of a recommendation at 50k items, docs/benchmarks.md).
+    sqlite_mmap_mb: int = 1024
 
     # Events: the scheduler's time limit per run, and how long a run may go without a
     # heartbeat before it is shown as failed (a worker killed mid-run) and can be re-run.

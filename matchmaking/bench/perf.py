@@ -63,11 +63,17 @@ def cores() -> int:
 
 
 def rss_mb() -> float:
+    """The process's private resident memory (RssAnon; VmRSS where the kernel has no
+    split). Pages of files it maps (the SQLite database, a shared index file) are the
+    page cache's, shared and evictable: with SQLite's mmap reads a build that reads
+    every row would otherwise count the database file as the process's memory."""
+    fields: dict[str, int] = {}
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+            key, _, value = line.partition(":")
+            if key in ("RssAnon", "VmRSS"):
+                fields[key] = int(value.split()[0])
+    return fields.get("RssAnon", fields.get("VmRSS", 0)) / 1024
 
 
 class Texts:

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.encoders import Encoder
@@ -116,3 +117,40 @@ def test_many_callers_at_once_all_see_the_change(
     for t in threads:
         t.join(120)
     assert seen == [True] * 16
+
+
+def test_a_change_committed_right_after_a_quiet_sync_is_seen_by_the_next(
+    client: TestClient, uni: int, manager: IndexManager
+) -> None:
+    # Given a process whose sync found nothing new (on SQLite the next ones skip the log
+    # while no connection has committed since)
+    manager.sync()
+    assert manager.sync() == 0
+    # When another connection commits an achievement at once
+    new = add_achievement(client, uni, "双极板碳基复合涂层", "金属双极板碳基导电涂层。")["id"]
+    # Then the very next sync applies it, without waiting for the quiet period to end
+    assert manager.sync() >= 1
+    assert new in manager.get(Kind.ACHIEVEMENTS).lexical
+
+
+def test_a_quiet_database_is_not_asked_for_its_change_log_again(
+    factory: sessionmaker[Session], manager: IndexManager
+) -> None:
+    engine = factory.kw["bind"]
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL reads the change log at every sync")
+    reads: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "index_changes" in statement:
+            reads.append(statement)
+
+    manager.sync()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for _ in range(5):
+            manager.sync()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    # Nothing was committed: the syncs (within a second of the first) read nothing.
+    assert reads == []
