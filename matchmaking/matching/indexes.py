@@ -80,6 +80,8 @@ def _close_on_dispose(engine: Engine, manager: IndexManager) -> None:
                 m._close_probe()
 
     managers.add(manager)
+
+
 # Above this many documents BM25 is re-indexed on the interval, not at once.
 LEXICAL_INLINE_LIMIT = 20_000
 CHUNK = 2_000
