@@ -129,6 +129,13 @@ def bench_perf(
         HttpClient,
         typer.Option(help="HTTP 压测客户端：auto（有 wrk 用 wrk，否则 Python 线程）、wrk、python"),
     ] = HttpClient.AUTO,
+    workdir: Annotated[
+        Path | None,
+        typer.Option(
+            help="保留语料与索引的目录（默认用完即删的临时目录）；"
+            "其中已有同规模的语料时直接使用，跳过生成与建索引（如百万级复测）"
+        ),
+    ] = None,
 ) -> None:
     """速度与规模：建索引、推荐与搜索延迟、内存、近似召回、入库吞吐、HTTP 压测。"""
     from matchmaking.bench import perf
@@ -144,12 +151,15 @@ def bench_perf(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     with Bars("条") as bars:
-        result = perf.run(sizes, get_encoder(settings), settings, database_url=database_url,
-                          http_seconds=http_seconds, http_requests=http_requests,
-                          ingest_docs=ingest_docs, queries=queries,
-                          http_workers=http_workers, http_client=client,
-                          serve_command=[sys.executable, "-m", "cli", "serve"],
-                          progress=bars)  # fmt: skip
+        try:
+            result = perf.run(sizes, get_encoder(settings), settings, database_url=database_url,
+                              http_seconds=http_seconds, http_requests=http_requests,
+                              ingest_docs=ingest_docs, queries=queries,
+                              http_workers=http_workers, http_client=client,
+                              serve_command=[sys.executable, "-m", "cli", "serve"],
+                              progress=bars, workdir=workdir)  # fmt: skip
+        except ValueError as exc:  # the options do not fit together, or --workdir's corpus
+            raise typer.BadParameter(str(exc)) from exc
     typer.echo(perf.table(result))
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))

@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from typing import Any
 import faiss
 import httpx
 import numpy as np
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings import sizes
@@ -164,18 +165,40 @@ def populate(factory: sessionmaker[Session], n: int, dim: int, model_id: str, se
 def measure_n(n: int, encoder: Encoder, settings: Settings, workdir: Path,
               progress: Progress | None, database_url: str | None,
               queries: int = QUERIES) -> tuple[dict[str, Any], str, str]:  # fmt: skip
-    url = database_url or f"sqlite:///{workdir / f'perf-{n}.sqlite3'}"
+    path = workdir / f"perf-{n}.sqlite3"
+    url = database_url or f"sqlite:///{path}"
+    run_settings = settings.model_copy(update={"data_dir": workdir / f"var-{n}"})
+    # A corpus an earlier run left in ``--workdir``: its rows and index snapshots are
+    # used as they are (a million items take half an hour to build).
+    reuse = database_url is None and path.exists()
     upgrade(url)
     engine = make_engine(url)
     factory = make_sessionmaker(engine)
-    populate(factory, n, encoder.dim, encoder.model_id, seed=n, progress=progress)
-    run_settings = settings.model_copy(update={"data_dir": workdir / f"var-{n}"})
+    if reuse:
+        with factory() as session:
+            found = session.scalar(select(func.count()).select_from(Achievement))
+        snapshots = run_settings.data_dir / "indexes"
+        if found != n or not all((snapshots / k.value / "manifest.json").exists()
+                                 for k in (Kind.ACHIEVEMENTS, Kind.NEEDS)):  # fmt: skip
+            engine.dispose()
+            raise ValueError(
+                f"{workdir} 中的 N={n} 语料不完整（{found or 0} 条成果，或缺索引快照）："
+                "请换一个空目录，或删除该目录后重新生成"
+            )
+    else:
+        populate(factory, n, encoder.dim, encoder.model_id, seed=n, progress=progress)
     manager = IndexManager(run_settings, factory, encoder, get_tokenizer())
     rss_before = rss_mb()
     t0 = time.perf_counter()
-    ach = manager.rebuild(Kind.ACHIEVEMENTS, reason="bench", progress=_built(progress, n))
+    if reuse:
+        ach = manager.get(Kind.ACHIEVEMENTS)
+    else:
+        ach = manager.rebuild(Kind.ACHIEVEMENTS, reason="bench", progress=_built(progress, n))
     build_s = time.perf_counter() - t0
-    needs_index = manager.rebuild(Kind.NEEDS, reason="bench", progress=_built(progress, n))
+    if reuse:
+        needs_index = manager.get(Kind.NEEDS)
+    else:
+        needs_index = manager.rebuild(Kind.NEEDS, reason="bench", progress=_built(progress, n))
     rng = random.Random(1)
     with factory() as session:
         needs = list(session.execute(select(Need.id, Need.industry_field)))
@@ -224,7 +247,9 @@ def measure_n(n: int, encoder: Encoder, settings: Settings, workdir: Path,
         recall.append(len(approx & exact) / max(len(exact), 1))
     del exact_index, exact_ids
     result = {
-        "build_s": round(build_s, 2),
+        # Reused (``--workdir``): the time to load the achievements' snapshot instead.
+        "build_s": None if reuse else round(build_s, 2),
+        "load_s": round(build_s, 2) if reuse else None,
         "index_type": ach.vectors.kind,
         "recommend_p50_ms": round(percentile(rec, 0.5), 2),
         "recommend_p95_ms": round(percentile(rec, 0.95), 2),
@@ -577,7 +602,10 @@ def run(
     http_client: str = "auto",
     serve_command: list[str] | None = None,
     progress: Progress | None = None,
+    workdir: Path | None = None,
 ) -> dict[str, Any]:
+    """Every measurement, in a temporary directory or ``workdir`` (kept, and a corpus of
+    the same N found there is used instead of generated and indexed again)."""
     limit_compute_threads(settings.compute_threads)
     out: dict[str, Any] = {
         "vectors": "random clustered unit vectors (not model vectors)",
@@ -586,14 +614,15 @@ def run(
         "compute_threads": settings.compute_threads,
         "hnsw_storage": settings.hnsw_storage,
     }
-    with tempfile.TemporaryDirectory(prefix="mm-perf-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="mm-perf-") if workdir is None else nullcontext(workdir)
+    ) as tmp:
         work = Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         served: tuple[str, str] | None = None  # database and data dir of the largest N
         for n in sizes:
             if database_url and n != sizes[0]:
-                raise ValueError(
-                    "with --database-url give a single --n (the database must start empty)"
-                )
+                raise ValueError("使用 --database-url 时只能给一个 --n（数据库须为空）")
             result, url, data_dir = measure_n(
                 n, encoder, settings, work, progress, database_url, queries
             )

@@ -169,3 +169,32 @@ def test_perf_json_shape_without_http_in_process(tmp_path: Path, encoder: Encode
     assert result["http_p95_ratio"] is None
     assert result["http_cpu_ratio"] is None
     assert "N=60" in perf.table(result)
+
+
+def test_perf_reuses_the_corpus_a_run_left_in_its_workdir(tmp_path: Path, encoder: Encoder) -> None:
+    """A million items take half an hour to index: a second run on the same --workdir
+    measures the same corpus again instead of generating and indexing it."""
+    from matchmaking.bench import perf
+
+    settings = Settings().model_copy(update={"data_dir": tmp_path / "var"})
+    work = tmp_path / "work"
+    first = perf.run([60], encoder, settings, http_seconds=0, ingest_docs=0, queries=3,
+                     workdir=work)  # fmt: skip
+    assert first["60"]["build_s"] is not None
+    assert first["60"]["load_s"] is None
+    # The corpus stayed, with the snapshots the run's index manager wrote
+    assert (work / "perf-60.sqlite3").exists()
+    again = perf.run([60], encoder, settings, http_seconds=0, ingest_docs=0, queries=3,
+                     workdir=work)  # fmt: skip
+    assert again["60"]["build_s"] is None
+    assert again["60"]["load_s"] is not None
+    assert again["60"]["indexed_items"] == 66  # the same 60 achievements and 6 needs
+    assert again["60"]["recall10"] == 1.0
+    # A corpus of another size there is not mistaken for this one: a new one is made
+    other = perf.run([30], encoder, settings, http_seconds=0, ingest_docs=0, queries=3,
+                     workdir=work)  # fmt: skip
+    assert other["30"]["build_s"] is not None
+    # A corpus cut short (a run killed while writing rows) is refused, with what to do
+    (work / "var-60" / "indexes" / "needs" / "manifest.json").unlink()
+    with pytest.raises(ValueError, match="不完整"):
+        perf.run([60], encoder, settings, http_seconds=0, ingest_docs=0, queries=3, workdir=work)

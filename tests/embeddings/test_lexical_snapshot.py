@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 from pathlib import Path
 
 import pytest
@@ -67,3 +69,48 @@ def test_a_manifest_that_is_not_an_object_reads_as_unreadable(tmp_path: Path) ->
     # And a new snapshot can be written over it
     write_snapshot(tmp_path, {"vectors": b"1"}, {"watermark": 1})
     assert read_snapshot(tmp_path, {})[1] == {"vectors": b"1"}
+
+
+def _index(tags: dict[int, str]) -> LexicalIndex:
+    tok = get_tokenizer()
+    index = LexicalIndex()
+    for item, text in ((1, "船舶压载水处理系统"), (7, "燃料电池金属双极板耐腐蚀涂层"), (3, "")):
+        index.upsert(item, tok.tokens(text), tag=tags.get(item))
+    index.rebuild()
+    return index
+
+
+TAGS = {1: "ab" * 32, 7: "not-a-digest 标签"}
+
+
+def test_a_snapshot_gives_back_every_document_its_tokens_and_tags() -> None:
+    index = _index(TAGS)
+    copy = LexicalIndex.from_bytes(index.to_bytes())
+    for item in (1, 7, 3):
+        assert copy.tokens(item) == index.tokens(item)
+        assert copy.tag(item) == index.tag(item)
+    assert copy.tag(1) == "ab" * 32
+    assert copy.tag(7) == "not-a-digest 标签"
+    tok = get_tokenizer()
+    assert copy.search(tok.tokens("双极板涂层"), 1) == index.search(tok.tokens("双极板涂层"), 1)
+    # New words after the load get ids of their own (the vocabulary went along)
+    copy.upsert(9, tok.tokens("装配式建筑预制构件"))
+    copy.rebuild()
+    assert copy.search(tok.tokens("预制构件"), 1)[0][0] == 9
+    assert copy.tokens(7) == index.tokens(7)
+
+
+def test_a_snapshot_written_before_the_array_format_still_loads() -> None:
+    # Given a snapshot in the earlier format: gzipped JSON of each document's words
+    index = _index(TAGS)
+    payload = {
+        "docs": {str(k): index.tokens(k) for k in (1, 7, 3)},
+        "tags": {str(k): index.tag(k) for k in (1, 7)},
+    }
+    old = gzip.compress(json.dumps(payload, ensure_ascii=False).encode())
+    # Then a process that upgraded still starts from it, with the same documents
+    copy = LexicalIndex.from_bytes(old)
+    assert {str(k): copy.tokens(k) for k in (1, 7, 3)} == payload["docs"]
+    assert copy.tag(1) == "ab" * 32
+    tok = get_tokenizer()
+    assert copy.search(tok.tokens("压载水"), 1)[0][0] == 1
