@@ -321,6 +321,10 @@ def measure_ingest(
         encoder.encode_documents(raw_texts[start : start + embedding.BATCH])
     raw = count / (time.perf_counter() - t)
 
+    # Always a new database: an earlier run's one may be left in ``--workdir``.
+    for stale in workdir.glob("ingest.sqlite3*"):
+        stale.unlink()
+    shutil.rmtree(workdir / "var-ingest", ignore_errors=True)
     url = f"sqlite:///{workdir / 'ingest.sqlite3'}"
     upgrade(url)
     factory = make_sessionmaker(make_engine(url))
