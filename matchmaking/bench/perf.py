@@ -699,7 +699,9 @@ def table(result: dict[str, Any]) -> str:
             "cpu_ms_per_request", "bytes_per_item", "rss_bytes_per_item"]  # fmt: skip
     for n, m in result.items():
         if isinstance(m, dict):
-            lines.append(f"N={n}: " + "  ".join(f"{k}={m[k]}" for k in keys))
+            # A reused corpus (--workdir) was loaded, not built: its load time instead.
+            shown = [("load_s" if k == "build_s" and m.get("build_s") is None else k) for k in keys]
+            lines.append(f"N={n}: " + "  ".join(f"{k}={m.get(k)}" for k in shown))
             lines.append(
                 "  每条字节："
                 + "  ".join(f"{k}={v}" for k, v in m["bytes_per_item_by_structure"].items())

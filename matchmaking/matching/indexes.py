@@ -436,7 +436,11 @@ class IndexManager:
                 )
                 self._probe_pool = bind.pool
                 _close_on_dispose(bind, self)
-            return int(self._probe.execute("PRAGMA data_version").fetchone()[0])
+            probe = self._probe  # ``dispose`` in another thread may close it: then Error
+            # Every row read: a statement left unfinished would hold a read transaction,
+            # and the WAL could not be checkpointed past it.
+            ((version,),) = probe.execute("PRAGMA data_version").fetchall()
+            return int(version)
         except sqlite3.Error:
             log.warning("index sync: SQLite data_version probe failed", exc_info=True)
             self._close_probe()

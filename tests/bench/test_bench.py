@@ -190,6 +190,7 @@ def test_perf_reuses_the_corpus_a_run_left_in_its_workdir(tmp_path: Path, encode
     assert again["60"]["load_s"] is not None
     assert again["60"]["indexed_items"] == 66  # the same 60 achievements and 6 needs
     assert again["60"]["recall10"] == 1.0
+    assert "load_s=" in perf.table(again)
     # A corpus of another size there is not mistaken for this one: a new one is made
     other = perf.run([30], encoder, settings, http_seconds=0, ingest_docs=0, queries=3,
                      workdir=work)  # fmt: skip
