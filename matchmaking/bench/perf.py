@@ -43,7 +43,7 @@ from matchmaking.db import make_engine, make_sessionmaker
 from matchmaking.enums import Kind
 from matchmaking.matching import embedding
 from matchmaking.matching import service as matching
-from matchmaking.matching.indexes import IndexManager
+from matchmaking.matching.indexes import IndexManager, KindIndex
 from matchmaking.matching.runtime import get_tokenizer, limit_compute_threads
 from matchmaking.matching.text import achievement_text, item_text, text_hash
 from matchmaking.migrate import upgrade
@@ -188,17 +188,18 @@ def measure_n(n: int, encoder: Encoder, settings: Settings, workdir: Path,
     else:
         populate(factory, n, encoder.dim, encoder.model_id, seed=n, progress=progress)
     manager = IndexManager(run_settings, factory, encoder, get_tokenizer())
+
+    def indexed(kind: Kind) -> KindIndex:
+        """The kind's index: loaded from the kept snapshot, or built."""
+        if reuse:
+            return manager.get(kind)
+        return manager.rebuild(kind, reason="bench", progress=_built(progress, n))
+
     rss_before = rss_mb()
     t0 = time.perf_counter()
-    if reuse:
-        ach = manager.get(Kind.ACHIEVEMENTS)
-    else:
-        ach = manager.rebuild(Kind.ACHIEVEMENTS, reason="bench", progress=_built(progress, n))
+    ach = indexed(Kind.ACHIEVEMENTS)
     build_s = time.perf_counter() - t0
-    if reuse:
-        needs_index = manager.get(Kind.NEEDS)
-    else:
-        needs_index = manager.rebuild(Kind.NEEDS, reason="bench", progress=_built(progress, n))
+    needs_index = indexed(Kind.NEEDS)
     rng = random.Random(1)
     with factory() as session:
         needs = list(session.execute(select(Need.id, Need.industry_field)))
